@@ -1,0 +1,69 @@
+/* Backends and tactics. A tactic is one implementation of one op kind; a backend lists
+ * its tactics in a table (rows, as XNNPACK lists micro-kernels) so that the builder, the
+ * tests and the benchmarks all see every tactic by being listed. Core code never includes
+ * a backend's internals. */
+#ifndef INGOT_BACKEND_BACKEND_H
+#define INGOT_BACKEND_BACKEND_H
+
+#include <stdbool.h>
+#include "ops/graph.h"
+#include "core/thread_pool.h"
+
+#define INGOT_BACKEND_ABI_VERSION 1
+
+/* A tensor as a kernel sees it: dtype, concrete dims and where its data is. */
+typedef struct ingot_tensor_view {
+  ingot_dtype dtype;
+  ingot_dims dims;
+  void *data; /* NULL for an absent optional input */
+} ingot_tensor_view;
+
+typedef struct ingot_kernel_args {
+  const ingot_node *node;           /* name and params */
+  const ingot_op_params *params;    /* == &node->params */
+  int32_t nb_inputs;
+  const ingot_tensor_view *inputs;  /* node->nb_inputs entries */
+  int32_t nb_outputs;
+  const ingot_tensor_view *outputs; /* node->nb_outputs entries */
+  void *workspace;                  /* workspace_size() bytes, 64-byte aligned */
+  uint64_t workspace_size;
+  const void *prepared;             /* what prepare() made at build time, or NULL */
+  uint64_t prepared_size;
+  ingot_thread_pool *pool;          /* may be NULL: run serially */
+} ingot_kernel_args;
+
+typedef struct ingot_tactic {
+  ingot_op op;
+  const char *name; /* unique, says dtype, algorithm and ISA: "conv_f32_reference" */
+  int32_t version;  /* bump when prepare()'s output format changes: plans store name+version */
+  /* Can this tactic run the node with these input/output dtypes and shapes (opt shapes at
+   * build time)? NULL: supports everything infer accepts. */
+  bool (*supports)(const ingot_node *node, const ingot_tensor_view *inputs, const ingot_tensor_view *outputs);
+  /* Scratch bytes for a run (args has dims but no data). NULL: none. */
+  uint64_t (*workspace_size)(const ingot_kernel_args *args);
+  /* Build-time work on constant inputs (pack weights): returns a malloc'd block in
+   * *prepared_out. NULL: none. */
+  ingot_status (*prepare)(const ingot_kernel_args *args, void **prepared_out, uint64_t *prepared_size_out);
+  /* Runs the node. Allocates nothing. Errors on data (index out of range) go through
+   * ingot_node_fail with INGOT_RUNTIME_ERROR. */
+  ingot_status (*run)(const ingot_kernel_args *args);
+} ingot_tactic;
+
+typedef struct ingot_backend {
+  int32_t abi_version;
+  int32_t target; /* ingot_target */
+  const char *name;
+  /* architecture string recorded in plans ("x86_64" / "sm_90") */
+  const char *(*arch)(void);
+  int32_t nb_tactics;
+  const ingot_tactic *tactics;
+} ingot_backend;
+
+/* The CPU backend (always built). */
+const ingot_backend *ingot_cpu_backend(void);
+/* The backend of a target, or NULL if not built in. */
+const ingot_backend *ingot_backend_for_target(int32_t target);
+/* Finds a tactic by name and version in a backend; NULL if none. */
+const ingot_tactic *ingot_backend_find_tactic(const ingot_backend *backend, const char *name, int32_t version);
+
+#endif

@@ -1,0 +1,74 @@
+/* The CPU backend: its tactic table. Each row is one implementation of one op; the
+ * builder picks among the rows of a node's op that support it, timing them when there
+ * are several. The reference rows are the scalar kernels every other tactic is tested
+ * against. */
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "backend/cpu/cpu_kernels.h"
+#include "ingot/builder.h"
+
+/* The reference float kernels compute in float32: the builder casts float16/bfloat16
+ * around them (see builder/precision.c). */
+static bool no_half_inputs(const ingot_node *node, const ingot_tensor_view *inputs, const ingot_tensor_view *outputs) {
+  for (int32_t i = 0; i < node->nb_inputs; i++)
+    if (inputs[i].dims.nb_dims >= 0 && (inputs[i].dtype == INGOT_FLOAT16 || inputs[i].dtype == INGOT_BFLOAT16))
+      return false;
+  for (int32_t i = 0; i < node->nb_outputs; i++)
+    if (outputs[i].dtype == INGOT_FLOAT16 || outputs[i].dtype == INGOT_BFLOAT16) return false;
+  return true;
+}
+
+static bool resize_supports(const ingot_node *node, const ingot_tensor_view *inputs, const ingot_tensor_view *outputs) {
+  return node->params.resize.mode == INGOT_RESIZE_NEAREST || no_half_inputs(node, inputs, outputs);
+}
+
+#define ROW(OP, NAME, SUPPORTS, RUN) {INGOT_OP_##OP, NAME, 1, SUPPORTS, NULL, NULL, RUN}
+static const ingot_tactic cpu_tactics[] = {
+    ROW(CONVOLUTION, "conv_f32_reference", no_half_inputs, ingot_cpu_convolution),
+    ROW(DECONVOLUTION, "deconv_f32_reference", no_half_inputs, ingot_cpu_deconvolution),
+    ROW(POOLING, "pooling_f32_reference", no_half_inputs, ingot_cpu_pooling),
+    ROW(ACTIVATION, "activation_f32_reference", no_half_inputs, ingot_cpu_activation_layer),
+    ROW(PARAMETRIC_RELU, "prelu_f32_reference", no_half_inputs, ingot_cpu_parametric_relu),
+    ROW(MATRIX_MULTIPLY, "matmul_f32_reference", no_half_inputs, ingot_cpu_matrix_multiply),
+    ROW(FULLY_CONNECTED, "fc_f32_reference", no_half_inputs, ingot_cpu_fully_connected),
+    ROW(SOFTMAX, "softmax_f32_reference", no_half_inputs, ingot_cpu_softmax),
+    ROW(ELEMENTWISE, "elementwise_reference", no_half_inputs, ingot_cpu_elementwise),
+    ROW(UNARY, "unary_reference", no_half_inputs, ingot_cpu_unary),
+    ROW(SCALE, "scale_f32_reference", no_half_inputs, ingot_cpu_scale),
+    ROW(CONCATENATION, "concat_reference", NULL, ingot_cpu_concatenation),
+    ROW(SHUFFLE, "shuffle_reference", NULL, ingot_cpu_shuffle),
+    ROW(REDUCE, "reduce_reference", no_half_inputs, ingot_cpu_reduce),
+    ROW(IDENTITY, "identity_reference", NULL, ingot_cpu_identity),
+    ROW(CAST, "cast_reference", NULL, ingot_cpu_cast),
+    ROW(SLICE, "slice_reference", NULL, ingot_cpu_slice),
+    ROW(GATHER, "gather_reference", NULL, ingot_cpu_gather),
+    ROW(SELECT, "select_reference", NULL, ingot_cpu_select),
+    ROW(BATCH_NORMALIZATION, "batchnorm_f32_reference", no_half_inputs, ingot_cpu_batch_normalization),
+    ROW(LAYER_NORMALIZATION, "layernorm_f32_reference", no_half_inputs, ingot_cpu_layer_normalization),
+    ROW(RESIZE, "resize_reference", resize_supports, ingot_cpu_resize),
+    ROW(PADDING, "padding_reference", NULL, ingot_cpu_padding),
+    {INGOT_OP_TOPK, "topk_reference", 1, no_half_inputs, ingot_cpu_topk_workspace, NULL, ingot_cpu_topk},
+};
+#undef ROW
+
+static const char *cpu_arch(void) {
+#if defined(__x86_64__)
+  return "x86_64";
+#elif defined(__aarch64__)
+  return "aarch64";
+#else
+  return "generic";
+#endif
+}
+
+static const ingot_backend cpu_backend = {
+    /* .abi_version = */ INGOT_BACKEND_ABI_VERSION,
+    /* .target = */ INGOT_TARGET_CPU,
+    /* .name = */ "cpu",
+    /* .arch = */ cpu_arch,
+    /* .nb_tactics = */ (int32_t)(sizeof cpu_tactics / sizeof cpu_tactics[0]),
+    /* .tactics = */ cpu_tactics,
+};
+
+const ingot_backend *ingot_cpu_backend(void) { return &cpu_backend; }

@@ -1,0 +1,39 @@
+/* The CPU backend's kernels: one run function per op family, each in its own file
+ * (conv.c, pooling.c, ...). They are listed as tactics in cpu_backend.c. */
+#ifndef INGOT_BACKEND_CPU_KERNELS_H
+#define INGOT_BACKEND_CPU_KERNELS_H
+
+#include "backend/backend.h"
+
+/* Applies an epilogue activation to one value (shared by every fused producer). */
+float ingot_cpu_activation(int32_t type, float alpha, float beta, float x);
+
+#define INGOT_CPU_KERNEL(fn) ingot_status fn(const ingot_kernel_args *args)
+INGOT_CPU_KERNEL(ingot_cpu_convolution);
+INGOT_CPU_KERNEL(ingot_cpu_deconvolution);
+INGOT_CPU_KERNEL(ingot_cpu_pooling);
+INGOT_CPU_KERNEL(ingot_cpu_activation_layer);
+INGOT_CPU_KERNEL(ingot_cpu_parametric_relu);
+INGOT_CPU_KERNEL(ingot_cpu_matrix_multiply);
+INGOT_CPU_KERNEL(ingot_cpu_fully_connected);
+INGOT_CPU_KERNEL(ingot_cpu_softmax);
+INGOT_CPU_KERNEL(ingot_cpu_elementwise);
+INGOT_CPU_KERNEL(ingot_cpu_unary);
+INGOT_CPU_KERNEL(ingot_cpu_scale);
+INGOT_CPU_KERNEL(ingot_cpu_concatenation);
+INGOT_CPU_KERNEL(ingot_cpu_shuffle);
+INGOT_CPU_KERNEL(ingot_cpu_reduce);
+INGOT_CPU_KERNEL(ingot_cpu_identity);
+INGOT_CPU_KERNEL(ingot_cpu_cast);
+INGOT_CPU_KERNEL(ingot_cpu_slice);
+INGOT_CPU_KERNEL(ingot_cpu_gather);
+INGOT_CPU_KERNEL(ingot_cpu_select);
+INGOT_CPU_KERNEL(ingot_cpu_batch_normalization);
+INGOT_CPU_KERNEL(ingot_cpu_layer_normalization);
+INGOT_CPU_KERNEL(ingot_cpu_resize);
+INGOT_CPU_KERNEL(ingot_cpu_padding);
+INGOT_CPU_KERNEL(ingot_cpu_topk);
+/* Scratch for top-k (implemented in topk.c). */
+uint64_t ingot_cpu_topk_workspace(const ingot_kernel_args *args);
+
+#endif

@@ -1,0 +1,89 @@
+/* The graph: the form of a network that the builder optimizes, the plan stores and the
+ * engine runs. Tensors and nodes live in arrays and refer to each other by index; nodes
+ * are kept in execution (topological) order. */
+#ifndef INGOT_OPS_GRAPH_H
+#define INGOT_OPS_GRAPH_H
+
+#include <stdbool.h>
+#include "ops/ops.h"
+
+#define INGOT_MAX_OUTPUTS 2
+
+typedef enum ingot_tensor_kind {
+  INGOT_TENSOR_KIND_ACTIVATION = 0, /* produced by a node, lives in the arena */
+  INGOT_TENSOR_KIND_INPUT = 1,      /* network input: caller's memory */
+  INGOT_TENSOR_KIND_CONSTANT = 2    /* weights: data held by the graph */
+} ingot_tensor_kind;
+
+typedef struct ingot_graph_tensor {
+  char *name;
+  ingot_dtype dtype;
+  ingot_dims dims;  /* declared dims (inputs, constants); for activations the dims inferred
+                       at the opt shapes, -1 where they vary across profiles */
+  int32_t kind;     /* ingot_tensor_kind */
+  int32_t is_output;
+  int32_t producer; /* node index, -1 for inputs and constants */
+  void *data;       /* constants: owned, 64-byte aligned */
+  uint64_t data_size;
+} ingot_graph_tensor;
+
+struct ingot_tactic;
+
+typedef struct ingot_node {
+  char *name;
+  ingot_op op;
+  ingot_op_params params;
+  int32_t nb_inputs;
+  int32_t *inputs; /* tensor indices; -1 for an absent optional input */
+  int32_t nb_outputs;
+  int32_t outputs[INGOT_MAX_OUTPUTS];
+  char *fused_name; /* e.g. "convolution+batch_normalization+relu", or NULL */
+  /* chosen by the builder: */
+  const struct ingot_tactic *tactic;
+  void *prepared; /* the tactic's build-time data (packed weights), owned */
+  uint64_t prepared_size;
+} ingot_node;
+
+typedef struct ingot_profile_dims {
+  ingot_dims min, opt, max;
+} ingot_profile_dims;
+
+typedef struct ingot_graph {
+  int32_t nb_tensors, tensors_cap;
+  ingot_graph_tensor *tensors;
+  int32_t nb_nodes, nodes_cap;
+  ingot_node *nodes;
+  int32_t nb_inputs;
+  int32_t *inputs; /* tensor indices, in the network's input order */
+  int32_t nb_outputs;
+  int32_t *outputs; /* tensor indices, in the network's output order */
+  /* profiles[p * nb_inputs + i]: bounds of input i in profile p */
+  int32_t nb_profiles;
+  ingot_profile_dims *profiles;
+} ingot_graph;
+
+ingot_status ingot_graph_create(ingot_graph **graph_out);
+void ingot_graph_destroy(ingot_graph *graph);
+/* Appends a tensor (name copied); its index goes to index_out. */
+ingot_status ingot_graph_add_tensor(ingot_graph *graph, const char *name, ingot_dtype dtype, const ingot_dims *dims,
+                                    ingot_tensor_kind kind, int32_t *index_out);
+/* Appends a node (name and inputs copied); outputs are set by the caller. */
+ingot_status ingot_graph_add_node(ingot_graph *graph, const char *name, ingot_op op, const ingot_op_params *params,
+                                  const int32_t *inputs, int32_t nb_inputs, int32_t *index_out);
+/* Gives a constant tensor its data (copied into an aligned block). */
+ingot_status ingot_graph_set_constant(ingot_graph *graph, int32_t tensor, const void *data, uint64_t size);
+void ingot_node_clear(ingot_node *node);
+int32_t ingot_graph_find_tensor(const ingot_graph *graph, const char *name); /* -1 if none */
+int32_t ingot_graph_find_input(const ingot_graph *graph, const char *name); /* position in inputs, -1 */
+
+/* Structure checks: indices in range, each activation produced once before use, names
+ * present, params valid. Run on every graph the builder makes and every plan read. */
+ingot_status ingot_graph_validate(const ingot_graph *graph);
+
+/* Shape inference over the whole graph for concrete input dims (one per graph input, in
+ * order): fills dims_out/dtype_out for every tensor (arrays of nb_tensors). Errors name
+ * the node. Constants keep their dims. */
+ingot_status ingot_graph_infer_shapes(const ingot_graph *graph, const ingot_dims *input_dims,
+                                      ingot_dims *dims_out, ingot_dtype *dtypes_out);
+
+#endif

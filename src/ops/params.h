@@ -1,0 +1,193 @@
+/* Parameters of every op kind: plain structs without pointers, so that a node's params
+ * can be copied and written into a plan as they are. Weights are not here: they are the
+ * node's constant input tensors (see graph.h for each op's input order). */
+#ifndef INGOT_OPS_PARAMS_H
+#define INGOT_OPS_PARAMS_H
+
+#include "ingot/network.h"
+
+/* An activation applied in a producer's epilogue (conv, deconv, matmul, FC):
+ * type = -1 for none. Residual: when has_residual, the op's last input is added to the
+ * result (after bias, before the activation), as ResNet's "conv + bn + add + relu". */
+typedef struct ingot_epilogue {
+  int32_t activation; /* ingot_activation_type or -1 */
+  float alpha, beta;
+  int32_t has_residual;
+} ingot_epilogue;
+
+/* conv/deconv inputs: [x, kernel, bias?, residual?] */
+typedef struct ingot_conv_params {
+  int32_t nb_spatial_dims;
+  int32_t padding_mode; /* ingot_padding_mode */
+  int64_t num_output_maps;
+  int64_t groups;
+  int64_t kernel_size[INGOT_MAX_SPATIAL_DIMS];
+  int64_t stride[INGOT_MAX_SPATIAL_DIMS];
+  int64_t pre_padding[INGOT_MAX_SPATIAL_DIMS];
+  int64_t post_padding[INGOT_MAX_SPATIAL_DIMS];
+  int64_t dilation[INGOT_MAX_SPATIAL_DIMS];
+  int64_t output_padding[INGOT_MAX_SPATIAL_DIMS];
+  int32_t has_bias;
+  ingot_epilogue epilogue;
+} ingot_conv_params;
+
+/* inputs: [x] */
+typedef struct ingot_pooling_params {
+  int32_t type; /* ingot_pooling_type */
+  int32_t nb_spatial_dims;
+  int64_t window_size[INGOT_MAX_SPATIAL_DIMS];
+  int64_t stride[INGOT_MAX_SPATIAL_DIMS];
+  int64_t pre_padding[INGOT_MAX_SPATIAL_DIMS];
+  int64_t post_padding[INGOT_MAX_SPATIAL_DIMS];
+  int64_t dilation[INGOT_MAX_SPATIAL_DIMS];
+  int32_t padding_mode;
+  int32_t average_count_excludes_padding;
+  int32_t ceil_mode;
+  int32_t global;
+} ingot_pooling_params;
+
+/* inputs: [x] */
+typedef struct ingot_activation_params {
+  int32_t type; /* ingot_activation_type */
+  float alpha, beta;
+} ingot_activation_params;
+
+/* inputs: [a, b, bias?, residual?]; bias broadcasts against the result's last dim. */
+typedef struct ingot_matmul_params {
+  int32_t op_a, op_b; /* ingot_matrix_op */
+  int32_t has_bias;
+  ingot_epilogue epilogue;
+} ingot_matmul_params;
+
+/* inputs: [x, kernel [num_outputs, K], bias?, residual?] */
+typedef struct ingot_fc_params {
+  int64_t num_outputs;
+  int32_t has_bias;
+  ingot_epilogue epilogue;
+} ingot_fc_params;
+
+/* inputs: [x] */
+typedef struct ingot_softmax_params {
+  int32_t axis; /* may be negative */
+  int32_t log;
+} ingot_softmax_params;
+
+/* inputs: [a, b] */
+typedef struct ingot_elementwise_params {
+  int32_t op; /* ingot_elementwise_op */
+} ingot_elementwise_params;
+
+/* inputs: [x] */
+typedef struct ingot_unary_params {
+  int32_t op; /* ingot_unary_op */
+} ingot_unary_params;
+
+/* inputs: [x, shift?, scale?, power?]: an absent one is index -1 in node->inputs. */
+typedef struct ingot_scale_params {
+  int32_t mode; /* ingot_scale_mode */
+  int32_t channel_axis;
+} ingot_scale_params;
+
+/* inputs: [x0, x1, ...] */
+typedef struct ingot_concat_params {
+  int32_t axis;
+} ingot_concat_params;
+
+/* inputs: [x] */
+typedef struct ingot_shuffle_params {
+  int32_t has_first_transpose;
+  int32_t first_transpose[INGOT_MAX_DIMS];
+  int32_t has_reshape;
+  int32_t zero_is_literal;
+  ingot_dims reshape_dims;
+  int32_t has_second_transpose;
+  int32_t second_transpose[INGOT_MAX_DIMS];
+} ingot_shuffle_params;
+
+/* inputs: [x] */
+typedef struct ingot_reduce_params {
+  int32_t op; /* ingot_reduce_op */
+  uint32_t axes_mask;
+  int32_t keep_dims;
+} ingot_reduce_params;
+
+/* inputs: [x] */
+typedef struct ingot_cast_params {
+  int32_t to; /* ingot_dtype */
+} ingot_cast_params;
+
+/* inputs: [x] */
+typedef struct ingot_slice_params {
+  ingot_dims start, size, stride;
+} ingot_slice_params;
+
+/* inputs: [data, indices] */
+typedef struct ingot_gather_params {
+  int32_t axis;
+} ingot_gather_params;
+
+/* inputs: [x, scale, bias, mean, variance] (constants, one value per channel) */
+typedef struct ingot_batchnorm_params {
+  float epsilon;
+} ingot_batchnorm_params;
+
+/* inputs: [x, scale, bias?] */
+typedef struct ingot_layernorm_params {
+  uint32_t axes_mask;
+  float epsilon;
+} ingot_layernorm_params;
+
+/* inputs: [x] */
+typedef struct ingot_resize_params {
+  int32_t mode;                 /* ingot_resize_mode */
+  int32_t coordinate_transform; /* ingot_resize_coordinate_transform */
+  int32_t nearest_rounding;     /* ingot_resize_round_mode */
+  int32_t use_scales;
+  ingot_dims output_dims;
+  int32_t nb_scales;
+  float scales[INGOT_MAX_DIMS];
+} ingot_resize_params;
+
+/* inputs: [x] */
+typedef struct ingot_padding_params {
+  int32_t nb_dims;
+  int32_t mode; /* ingot_pad_mode */
+  int64_t pre_padding[INGOT_MAX_DIMS];
+  int64_t post_padding[INGOT_MAX_DIMS];
+  float value;
+} ingot_padding_params;
+
+/* inputs: [x]; outputs: [values, indices (int64)] */
+typedef struct ingot_topk_params {
+  int32_t op; /* ingot_topk_op */
+  int32_t axis;
+  int64_t k;
+} ingot_topk_params;
+
+/* Every op's params in one union; a node's `op` says which member is live. Zeroed before
+ * use, so unused bytes are zero in plans. Ops without params use `none`. */
+typedef union ingot_op_params {
+  ingot_conv_params conv;           /* CONVOLUTION, DECONVOLUTION */
+  ingot_pooling_params pooling;
+  ingot_activation_params activation;
+  ingot_matmul_params matmul;
+  ingot_fc_params fc;
+  ingot_softmax_params softmax;
+  ingot_elementwise_params elementwise;
+  ingot_unary_params unary;
+  ingot_scale_params scale;
+  ingot_concat_params concat;
+  ingot_shuffle_params shuffle;
+  ingot_reduce_params reduce;
+  ingot_cast_params cast;
+  ingot_slice_params slice;
+  ingot_gather_params gather;
+  ingot_batchnorm_params batchnorm;
+  ingot_layernorm_params layernorm;
+  ingot_resize_params resize;
+  ingot_padding_params padding;
+  ingot_topk_params topk;
+  char none;
+} ingot_op_params;
+
+#endif

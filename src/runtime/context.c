@@ -1,0 +1,305 @@
+/* Execution contexts: the state of one inference in flight. Setting shapes re-infers the
+ * graph and re-plans the arena (and may allocate); execute only reads that plan and runs
+ * each node's tactic on views into the arena, the weights and the caller's buffers. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "builder/memory_plan.h"
+#include "core/alloc.h"
+#include "core/dims.h"
+#include "core/error.h"
+#include "core/logger.h"
+#include "runtime/runtime_internal.h"
+
+void ingot_execution_context_destroy(ingot_execution_context *c) {
+  if (!c) return;
+  ingot_thread_pool_destroy(c->pool);
+  free(c->input_dims);
+  free(c->dims);
+  free(c->dtypes);
+  free(c->sizes);
+  free(c->offsets);
+  ingot_aligned_free(c->arena);
+  ingot_aligned_free(c->workspace);
+  free(c->workspace_sizes);
+  free(c->io_addresses);
+  free(c->in_views);
+  free(c->out_views);
+  free(c);
+}
+
+static ingot_status update_shapes(ingot_execution_context *c);
+
+/* Inputs whose declared dims are concrete need no set_input_shape. */
+static void reset_input_dims(ingot_execution_context *c) {
+  const ingot_graph *g = c->engine->graph;
+  for (int32_t i = 0; i < g->nb_inputs; i++) {
+    const ingot_dims *declared = &g->tensors[g->inputs[i]].dims;
+    c->input_dims[i] = *declared;
+    if (!ingot_dims_is_concrete(declared)) c->input_dims[i].nb_dims = -1;
+  }
+  c->shapes_ready = false;
+}
+
+static bool all_inputs_set(const ingot_execution_context *c, int32_t *missing) {
+  for (int32_t i = 0; i < c->engine->graph->nb_inputs; i++)
+    if (c->input_dims[i].nb_dims < 0) {
+      if (missing) *missing = i;
+      return false;
+    }
+  return true;
+}
+
+ingot_status ingot_engine_create_execution_context(const ingot_engine *engine, ingot_execution_context **context_out) {
+  INGOT_CHECK_NULL(engine, "ingot_engine_create_execution_context");
+  INGOT_CHECK_NULL(context_out, "ingot_engine_create_execution_context");
+  *context_out = NULL;
+  const ingot_graph *g = engine->graph;
+  ingot_execution_context *c = ingot_calloc(1, sizeof *c);
+  if (!c) return INGOT_OUT_OF_MEMORY;
+  c->engine = engine;
+  size_t nt = (size_t)g->nb_tensors + 1;
+  c->input_dims = ingot_calloc((size_t)g->nb_inputs + 1, sizeof(ingot_dims));
+  c->dims = ingot_calloc(nt, sizeof(ingot_dims));
+  c->dtypes = ingot_calloc(nt, sizeof(ingot_dtype));
+  c->sizes = ingot_calloc(nt, sizeof(uint64_t));
+  c->offsets = ingot_calloc(nt, sizeof(uint64_t));
+  c->workspace_sizes = ingot_calloc((size_t)g->nb_nodes + 1, sizeof(uint64_t));
+  c->io_addresses = ingot_calloc((size_t)engine->nb_io + 1, sizeof(void *));
+  c->in_views = ingot_calloc((size_t)engine->max_node_inputs + 1, sizeof(ingot_tensor_view));
+  c->out_views = ingot_calloc(INGOT_MAX_OUTPUTS, sizeof(ingot_tensor_view));
+  ingot_status st = (c->input_dims && c->dims && c->dtypes && c->sizes && c->offsets && c->workspace_sizes &&
+                     c->io_addresses && c->in_views && c->out_views)
+                        ? INGOT_SUCCESS
+                        : INGOT_OUT_OF_MEMORY;
+  c->num_threads = engine->contents->num_threads;
+  if (st == INGOT_SUCCESS) st = ingot_thread_pool_create(c->num_threads, &c->pool);
+  if (st == INGOT_SUCCESS) {
+    reset_input_dims(c);
+    if (all_inputs_set(c, NULL)) st = update_shapes(c);
+  }
+  if (st != INGOT_SUCCESS) {
+    ingot_execution_context_destroy(c);
+    return ingot_log_failure(engine->logger, st);
+  }
+  *context_out = c;
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_execution_context_set_optimization_profile(ingot_execution_context *c, int32_t profile_index) {
+  INGOT_CHECK_NULL(c, "ingot_execution_context_set_optimization_profile");
+  const ingot_graph *g = c->engine->graph;
+  if (profile_index < 0 || profile_index >= g->nb_profiles)
+    return ingot_fail(INGOT_INVALID_ARGUMENT,
+                      "ingot_execution_context_set_optimization_profile: profile %d out of range [0, %d)",
+                      profile_index, g->nb_profiles);
+  c->profile = profile_index;
+  reset_input_dims(c);
+  if (all_inputs_set(c, NULL)) INGOT_TRY(update_shapes(c));
+  return INGOT_SUCCESS;
+}
+
+/* Infers every tensor's dims for the input dims set, plans the arena and sizes the
+ * workspace; grows the arena and workspace if they are too small. */
+static ingot_status update_shapes(ingot_execution_context *c) {
+  const ingot_engine *e = c->engine;
+  const ingot_graph *g = e->graph;
+  c->shapes_ready = false;
+  INGOT_TRY(ingot_graph_infer_shapes(g, c->input_dims, c->dims, c->dtypes));
+  for (int32_t t = 0; t < g->nb_tensors; t++) {
+    int64_t v = ingot_dims_volume(&c->dims[t]);
+    c->sizes[t] = v < 0 ? 0 : (uint64_t)v * ingot_dtype_size(c->dtypes[t]);
+  }
+  uint64_t arena_size = 0;
+  INGOT_TRY(ingot_memory_plan(g, c->sizes, c->offsets, &arena_size));
+  if (arena_size > c->arena_capacity) {
+    void *arena = ingot_aligned_alloc((size_t)arena_size);
+    if (!arena) return INGOT_OUT_OF_MEMORY;
+    ingot_aligned_free(c->arena);
+    c->arena = arena;
+    c->arena_capacity = arena_size;
+  }
+  uint64_t ws_max = 0;
+  for (int32_t i = 0; i < g->nb_nodes; i++) {
+    const ingot_node *n = &g->nodes[i];
+    c->workspace_sizes[i] = 0;
+    if (!n->tactic->workspace_size) continue;
+    for (int32_t k = 0; k < n->nb_inputs; k++) {
+      int32_t t = n->inputs[k];
+      memset(&c->in_views[k], 0, sizeof c->in_views[k]);
+      if (t < 0) {
+        c->in_views[k].dims.nb_dims = -1;
+        continue;
+      }
+      c->in_views[k].dtype = c->dtypes[t];
+      c->in_views[k].dims = c->dims[t];
+    }
+    for (int32_t k = 0; k < n->nb_outputs; k++) {
+      c->out_views[k].dtype = c->dtypes[n->outputs[k]];
+      c->out_views[k].dims = c->dims[n->outputs[k]];
+      c->out_views[k].data = NULL;
+    }
+    ingot_kernel_args args = {.node = n, .params = &n->params, .nb_inputs = n->nb_inputs, .inputs = c->in_views,
+                              .nb_outputs = n->nb_outputs, .outputs = c->out_views,
+                              .prepared = n->prepared, .prepared_size = n->prepared_size};
+    c->workspace_sizes[i] = n->tactic->workspace_size(&args);
+    if (c->workspace_sizes[i] > ws_max) ws_max = c->workspace_sizes[i];
+  }
+  if (ws_max > c->workspace_capacity) {
+    void *ws = ingot_aligned_alloc((size_t)ws_max);
+    if (!ws) return INGOT_OUT_OF_MEMORY;
+    ingot_aligned_free(c->workspace);
+    c->workspace = ws;
+    c->workspace_capacity = ws_max;
+  }
+  c->shapes_ready = true;
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_execution_context_set_input_shape(ingot_execution_context *c, const char *name,
+                                                     const ingot_dims *dims) {
+  INGOT_CHECK_NULL(c, "ingot_execution_context_set_input_shape");
+  INGOT_CHECK_NULL(dims, "ingot_execution_context_set_input_shape");
+  const ingot_engine *e = c->engine;
+  const ingot_graph *g = e->graph;
+  int32_t i = ingot_engine_find_io(e, name, "ingot_execution_context_set_input_shape");
+  if (i < 0) return ingot_log_failure(e->logger, name ? INGOT_NOT_FOUND : INGOT_INVALID_ARGUMENT);
+  char a[INGOT_DIMS_STR_SIZE], b[INGOT_DIMS_STR_SIZE], m[INGOT_DIMS_STR_SIZE];
+  if (i >= g->nb_inputs)
+    return ingot_log_failure(e->logger, ingot_fail(INGOT_INVALID_ARGUMENT,
+                                                   "ingot_execution_context_set_input_shape: '%s' is an output", name));
+  const ingot_profile_dims *pd = &g->profiles[c->profile * g->nb_inputs + i];
+  bool ok = ingot_dims_is_concrete(dims) && dims->nb_dims == pd->min.nb_dims;
+  for (int32_t k = 0; ok && k < dims->nb_dims; k++) ok = dims->d[k] >= pd->min.d[k] && dims->d[k] <= pd->max.d[k];
+  if (!ok)
+    return ingot_log_failure(
+        e->logger, ingot_fail(INGOT_INVALID_ARGUMENT,
+                              "input '%s': dims %s are outside optimization profile %d (min %s, max %s)", name,
+                              ingot_dims_format(dims, a, sizeof a), c->profile,
+                              ingot_dims_format(&pd->min, m, sizeof m), ingot_dims_format(&pd->max, b, sizeof b)));
+  c->input_dims[i] = *dims;
+  c->shapes_ready = false;
+  if (all_inputs_set(c, NULL)) return ingot_log_failure(e->logger, update_shapes(c));
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_execution_context_get_tensor_shape(ingot_execution_context *c, const char *name,
+                                                      ingot_dims *dims_out) {
+  INGOT_CHECK_NULL(c, "ingot_execution_context_get_tensor_shape");
+  INGOT_CHECK_NULL(dims_out, "ingot_execution_context_get_tensor_shape");
+  const ingot_engine *e = c->engine;
+  int32_t i = ingot_engine_find_io(e, name, "ingot_execution_context_get_tensor_shape");
+  if (i < 0) return name ? INGOT_NOT_FOUND : INGOT_INVALID_ARGUMENT;
+  if (i < e->graph->nb_inputs) {
+    *dims_out = c->input_dims[i].nb_dims >= 0 ? c->input_dims[i] : e->io_dims[i];
+    return INGOT_SUCCESS;
+  }
+  int32_t missing = 0;
+  if (!c->shapes_ready) {
+    if (!all_inputs_set(c, &missing))
+      return ingot_fail(INGOT_INVALID_STATE, "shape of output '%s' is known once every input shape is set; input '%s' is not",
+                        name, e->graph->tensors[e->graph->inputs[missing]].name);
+    INGOT_TRY(update_shapes(c));
+  }
+  *dims_out = c->dims[e->io_tensors[i]];
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_execution_context_set_tensor_address(ingot_execution_context *c, const char *name, void *address) {
+  INGOT_CHECK_NULL(c, "ingot_execution_context_set_tensor_address");
+  int32_t i = ingot_engine_find_io(c->engine, name, "ingot_execution_context_set_tensor_address");
+  if (i < 0) return ingot_log_failure(c->engine->logger, name ? INGOT_NOT_FOUND : INGOT_INVALID_ARGUMENT);
+  if (!address)
+    return ingot_fail(INGOT_INVALID_ARGUMENT, "ingot_execution_context_set_tensor_address: address for '%s' is NULL",
+                      name);
+  c->io_addresses[i] = address;
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_execution_context_set_num_threads(ingot_execution_context *c, int32_t threads) {
+  INGOT_CHECK_NULL(c, "ingot_execution_context_set_num_threads");
+  if (threads < 0 || threads > 1024)
+    return ingot_fail(INGOT_INVALID_ARGUMENT, "ingot_execution_context_set_num_threads: %d out of range [0, 1024]",
+                      threads);
+  if (threads == 0) threads = c->engine->contents->num_threads;
+  ingot_thread_pool *pool;
+  INGOT_TRY(ingot_thread_pool_create(threads, &pool));
+  ingot_thread_pool_destroy(c->pool);
+  c->pool = pool;
+  c->num_threads = threads;
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_execution_context_set_profiler(ingot_execution_context *c, ingot_profiler *profiler) {
+  INGOT_CHECK_NULL(c, "ingot_execution_context_set_profiler");
+  c->profiler = profiler;
+  return INGOT_SUCCESS;
+}
+
+static void *tensor_data(const ingot_execution_context *c, int32_t t) {
+  const ingot_engine *e = c->engine;
+  const ingot_graph_tensor *gt = &e->graph->tensors[t];
+  if (gt->kind == INGOT_TENSOR_KIND_CONSTANT) return gt->data;
+  if (e->tensor_io[t] >= 0) return c->io_addresses[e->tensor_io[t]];
+  return c->arena + c->offsets[t];
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+ingot_status ingot_execution_context_execute(ingot_execution_context *c) {
+  INGOT_CHECK_NULL(c, "ingot_execution_context_execute");
+  const ingot_engine *e = c->engine;
+  const ingot_graph *g = e->graph;
+  int32_t missing = 0;
+  if (!c->shapes_ready) {
+    if (!all_inputs_set(c, &missing))
+      return ingot_log_failure(e->logger, ingot_fail(INGOT_INVALID_STATE,
+                                                     "execute: the shape of input '%s' is not set "
+                                                     "(ingot_execution_context_set_input_shape)",
+                                                     g->tensors[g->inputs[missing]].name));
+    return ingot_log_failure(e->logger, ingot_fail(INGOT_INVALID_STATE, "execute: shapes could not be inferred"));
+  }
+  for (int32_t i = 0; i < e->nb_io; i++)
+    if (!c->io_addresses[i])
+      return ingot_log_failure(e->logger, ingot_fail(INGOT_INVALID_STATE,
+                                                     "execute: the address of %s '%s' is not set "
+                                                     "(ingot_execution_context_set_tensor_address)",
+                                                     i < g->nb_inputs ? "input" : "output",
+                                                     g->tensors[e->io_tensors[i]].name));
+  for (int32_t i = 0; i < g->nb_nodes; i++) {
+    const ingot_node *n = &g->nodes[i];
+    for (int32_t k = 0; k < n->nb_inputs; k++) {
+      int32_t t = n->inputs[k];
+      ingot_tensor_view *v = &c->in_views[k];
+      if (t < 0) {
+        v->dtype = INGOT_FLOAT32;
+        v->dims.nb_dims = -1;
+        v->data = NULL;
+        continue;
+      }
+      v->dtype = c->dtypes[t];
+      v->dims = c->dims[t];
+      v->data = tensor_data(c, t);
+    }
+    for (int32_t k = 0; k < n->nb_outputs; k++) {
+      int32_t t = n->outputs[k];
+      c->out_views[k].dtype = c->dtypes[t];
+      c->out_views[k].dims = c->dims[t];
+      c->out_views[k].data = tensor_data(c, t);
+    }
+    ingot_kernel_args args = {.node = n, .params = &n->params, .nb_inputs = n->nb_inputs, .inputs = c->in_views,
+                              .nb_outputs = n->nb_outputs, .outputs = c->out_views, .workspace = c->workspace,
+                              .workspace_size = c->workspace_sizes[i], .prepared = n->prepared,
+                              .prepared_size = n->prepared_size, .pool = c->pool};
+    double start = c->profiler ? now_ms() : 0.0;
+    ingot_status st = n->tactic->run(&args);
+    if (st != INGOT_SUCCESS) return ingot_log_failure(e->logger, st);
+    if (c->profiler) c->profiler->callback(c->profiler->user_data, n->name, (float)(now_ms() - start));
+  }
+  return INGOT_SUCCESS;
+}

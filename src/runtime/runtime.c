@@ -1,0 +1,208 @@
+/* The runtime: plan bytes -> engine. The plan reader checks everything; here the engine's
+ * lookup tables are built and each node's tactic is found by name and version. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/dims.h"
+#include "core/error.h"
+#include "core/logger.h"
+#include "runtime/runtime_internal.h"
+
+ingot_status ingot_runtime_create(ingot_logger *logger, ingot_runtime **runtime_out) {
+  INGOT_CHECK_NULL(runtime_out, "ingot_runtime_create");
+  ingot_runtime *r = ingot_calloc(1, sizeof *r);
+  if (!r) return INGOT_OUT_OF_MEMORY;
+  r->logger = logger;
+  *runtime_out = r;
+  return INGOT_SUCCESS;
+}
+
+void ingot_runtime_destroy(ingot_runtime *runtime) { free(runtime); }
+
+void ingot_engine_destroy(ingot_engine *engine) {
+  if (!engine) return;
+  if (engine->layer_inputs)
+    for (int32_t i = 0; i < engine->graph->nb_nodes; i++) free((void *)engine->layer_inputs[i]);
+  if (engine->layer_outputs)
+    for (int32_t i = 0; i < engine->graph->nb_nodes; i++) free((void *)engine->layer_outputs[i]);
+  free(engine->layer_inputs);
+  free(engine->layer_outputs);
+  free(engine->layer_types);
+  free(engine->io_tensors);
+  free(engine->tensor_io);
+  free(engine->io_dims);
+  ingot_plan_contents_destroy(engine->contents);
+  free(engine);
+}
+
+/* I/O dims: the declared dims for inputs; for outputs, the dims at every profile bound,
+ * with -1 where they differ. */
+static ingot_status compute_io_dims(ingot_engine *e) {
+  const ingot_graph *g = e->graph;
+  for (int32_t i = 0; i < g->nb_inputs; i++) e->io_dims[i] = g->tensors[g->inputs[i]].dims;
+  if (g->nb_outputs == 0) return INGOT_SUCCESS;
+  ingot_dims *dims = ingot_calloc((size_t)g->nb_tensors + 1, sizeof *dims);
+  ingot_dtype *dtypes = ingot_calloc((size_t)g->nb_tensors + 1, sizeof *dtypes);
+  ingot_dims *in = ingot_calloc((size_t)g->nb_inputs + 1, sizeof *in);
+  if (!dims || !dtypes || !in) {
+    free(dims), free(dtypes), free(in);
+    return INGOT_OUT_OF_MEMORY;
+  }
+  ingot_status st = INGOT_SUCCESS;
+  for (int32_t p = 0; p < g->nb_profiles && st == INGOT_SUCCESS; p++)
+    for (int s = 0; s < 3 && st == INGOT_SUCCESS; s++) {
+      for (int32_t i = 0; i < g->nb_inputs; i++) {
+        const ingot_profile_dims *pd = &g->profiles[p * g->nb_inputs + i];
+        in[i] = s == 0 ? pd->min : s == 1 ? pd->opt : pd->max;
+      }
+      st = ingot_graph_infer_shapes(g, in, dims, dtypes);
+      for (int32_t o = 0; o < g->nb_outputs && st == INGOT_SUCCESS; o++) {
+        ingot_dims *io = &e->io_dims[g->nb_inputs + o];
+        const ingot_dims *d = &dims[g->outputs[o]];
+        if (p == 0 && s == 0) {
+          *io = *d;
+          continue;
+        }
+        for (int32_t k = 0; k < io->nb_dims && k < d->nb_dims; k++)
+          if (io->d[k] != d->d[k]) io->d[k] = -1;
+      }
+    }
+  free(dims), free(dtypes), free(in);
+  if (st != INGOT_SUCCESS) ingot_error_prefix("plan's shapes do not infer");
+  return st == INGOT_SUCCESS ? st : INGOT_INVALID_PLAN;
+}
+
+static ingot_status engine_from_contents(ingot_runtime *runtime, ingot_plan_contents *contents,
+                                         ingot_engine **engine_out) {
+  ingot_engine *e = ingot_calloc(1, sizeof *e);
+  if (!e) {
+    ingot_plan_contents_destroy(contents);
+    return INGOT_OUT_OF_MEMORY;
+  }
+  e->logger = runtime->logger;
+  e->contents = contents;
+  e->graph = contents->graph;
+  const ingot_graph *g = e->graph;
+  e->backend = ingot_backend_for_target(contents->target);
+  ingot_status st = INGOT_SUCCESS;
+  if (!e->backend)
+    st = ingot_fail(INGOT_UNSUPPORTED, "plan is for target %s, which this ingot was built without",
+                    ingot_target_name((ingot_target)contents->target));
+  e->nb_io = g->nb_inputs + g->nb_outputs;
+  e->io_tensors = ingot_calloc((size_t)e->nb_io + 1, sizeof(int32_t));
+  e->io_dims = ingot_calloc((size_t)e->nb_io + 1, sizeof(ingot_dims));
+  e->tensor_io = ingot_calloc((size_t)g->nb_tensors + 1, sizeof(int32_t));
+  e->layer_types = ingot_calloc((size_t)g->nb_nodes + 1, sizeof(char *));
+  e->layer_inputs = ingot_calloc((size_t)g->nb_nodes + 1, sizeof(char **));
+  e->layer_outputs = ingot_calloc((size_t)g->nb_nodes + 1, sizeof(char **));
+  if (st == INGOT_SUCCESS && (!e->io_tensors || !e->io_dims || !e->tensor_io || !e->layer_types || !e->layer_inputs ||
+                              !e->layer_outputs))
+    st = INGOT_OUT_OF_MEMORY;
+  if (st == INGOT_SUCCESS && g->nb_profiles < 1) st = ingot_fail(INGOT_INVALID_PLAN, "plan has no optimization profile");
+  for (int32_t t = 0; t < g->nb_tensors && st == INGOT_SUCCESS; t++) e->tensor_io[t] = -1;
+  for (int32_t i = 0; i < g->nb_inputs && st == INGOT_SUCCESS; i++) {
+    e->io_tensors[i] = g->inputs[i];
+    e->tensor_io[g->inputs[i]] = i;
+  }
+  for (int32_t i = 0; i < g->nb_outputs && st == INGOT_SUCCESS; i++) {
+    int32_t t = g->outputs[i];
+    e->io_tensors[g->nb_inputs + i] = t;
+    if (e->tensor_io[t] >= 0)
+      st = ingot_fail(INGOT_INVALID_PLAN, "plan lists tensor '%s' twice among inputs and outputs", g->tensors[t].name);
+    e->tensor_io[t] = g->nb_inputs + i;
+    if (g->tensors[t].kind != INGOT_TENSOR_KIND_ACTIVATION || !g->tensors[t].is_output)
+      st = ingot_fail(INGOT_INVALID_PLAN, "plan output '%s' is not written by a layer", g->tensors[t].name);
+  }
+  for (int32_t i = 0; i < g->nb_nodes && st == INGOT_SUCCESS; i++) {
+    ingot_node *n = &g->nodes[i];
+    const ingot_tactic *t =
+        ingot_backend_find_tactic(e->backend, contents->tactic_names[i], contents->tactic_versions[i]);
+    if (!t || t->op != n->op) {
+      st = ingot_fail(INGOT_VERSION_MISMATCH,
+                      "layer '%s': plan names tactic %s version %d, which this ingot (%s) does not have", n->name,
+                      contents->tactic_names[i], contents->tactic_versions[i], ingot_version_string());
+      break;
+    }
+    n->tactic = t;
+    e->layer_types[i] = n->fused_name ? n->fused_name : ingot_op_name(n->op);
+    const char **ins = ingot_calloc((size_t)n->nb_inputs + 1, sizeof(char *));
+    const char **outs = ingot_calloc((size_t)n->nb_outputs + 1, sizeof(char *));
+    e->layer_inputs[i] = ins;
+    e->layer_outputs[i] = outs;
+    if (!ins || !outs) {
+      st = INGOT_OUT_OF_MEMORY;
+      break;
+    }
+    for (int32_t k = 0; k < n->nb_inputs; k++) ins[k] = n->inputs[k] >= 0 ? g->tensors[n->inputs[k]].name : "";
+    for (int32_t k = 0; k < n->nb_outputs; k++) outs[k] = g->tensors[n->outputs[k]].name;
+    if (n->nb_inputs > e->max_node_inputs) e->max_node_inputs = n->nb_inputs;
+  }
+  for (int32_t t = 0; t < g->nb_tensors && st == INGOT_SUCCESS; t++)
+    if (g->tensors[t].kind == INGOT_TENSOR_KIND_CONSTANT) e->weights_bytes += g->tensors[t].data_size;
+  if (st == INGOT_SUCCESS) st = compute_io_dims(e);
+  if (st != INGOT_SUCCESS) {
+    ingot_engine_destroy(e);
+    return st;
+  }
+  *engine_out = e;
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_runtime_deserialize_engine(ingot_runtime *runtime, const void *data, size_t size,
+                                              ingot_engine **engine_out) {
+  INGOT_CHECK_NULL(runtime, "ingot_runtime_deserialize_engine");
+  INGOT_CHECK_NULL(data, "ingot_runtime_deserialize_engine");
+  INGOT_CHECK_NULL(engine_out, "ingot_runtime_deserialize_engine");
+  *engine_out = NULL;
+  /* The plan says its target; the runtime runs it on that backend if built in. */
+  int32_t target = INGOT_TARGET_CPU;
+  if (size >= INGOT_PLAN_HEADER_SIZE && memcmp(data, INGOT_PLAN_MAGIC, 8) == 0) {
+    const unsigned char *h = data;
+    target = (int32_t)(h[16] | h[17] << 8 | h[18] << 16 | (uint32_t)h[19] << 24);
+  }
+  const ingot_backend *backend = ingot_backend_for_target(target);
+  if (!backend) backend = ingot_cpu_backend(); /* the reader names both targets */
+  ingot_plan_contents *contents = NULL;
+  ingot_status st = ingot_plan_read(data, size, backend->target, backend->arch(), &contents);
+  if (st == INGOT_SUCCESS) st = engine_from_contents(runtime, contents, engine_out);
+  if (st == INGOT_SUCCESS)
+    ingot_log(runtime->logger, INGOT_SEVERITY_INFO, "engine: %d layers, %d I/O tensors, %.3f MiB of weights",
+              (*engine_out)->graph->nb_nodes, (*engine_out)->nb_io,
+              (double)(*engine_out)->weights_bytes / (1024.0 * 1024.0));
+  return ingot_log_failure(runtime->logger, st);
+}
+
+ingot_status ingot_runtime_load_engine(ingot_runtime *runtime, const char *plan_path, ingot_engine **engine_out) {
+  INGOT_CHECK_NULL(runtime, "ingot_runtime_load_engine");
+  INGOT_CHECK_NULL(plan_path, "ingot_runtime_load_engine");
+  INGOT_CHECK_NULL(engine_out, "ingot_runtime_load_engine");
+  *engine_out = NULL;
+  FILE *f = fopen(plan_path, "rb");
+  if (!f)
+    return ingot_log_failure(runtime->logger,
+                             ingot_fail(INGOT_IO_ERROR, "cannot open plan '%s': %s", plan_path, strerror(errno)));
+  ingot_status st = INGOT_SUCCESS;
+  long size = -1;
+  if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+  if (size < 0 || fseek(f, 0, SEEK_SET) != 0)
+    st = ingot_fail(INGOT_IO_ERROR, "cannot read plan '%s': not a regular file", plan_path);
+  void *data = NULL;
+  if (st == INGOT_SUCCESS) {
+    data = malloc((size_t)size + 1);
+    if (!data) st = ingot_fail(INGOT_OUT_OF_MEMORY, "plan '%s' of %ld bytes does not fit in memory", plan_path, size);
+  }
+  if (st == INGOT_SUCCESS && fread(data, 1, (size_t)size, f) != (size_t)size)
+    st = ingot_fail(INGOT_IO_ERROR, "cannot read plan '%s': %s", plan_path, strerror(errno));
+  fclose(f);
+  if (st == INGOT_SUCCESS) {
+    st = ingot_runtime_deserialize_engine(runtime, data, (size_t)size, engine_out);
+    if (st != INGOT_SUCCESS) ingot_error_prefix("plan '%s'", plan_path);
+    free(data);
+    return st;
+  }
+  free(data);
+  return ingot_log_failure(runtime->logger, st);
+}

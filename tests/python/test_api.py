@@ -1,0 +1,535 @@
+"""End-to-end tests of the Python package: bindings against the headers, a small network
+against NumPy, dynamic shapes and profiles, error paths, inspection, plans."""
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ingot
+from ingot import _lib
+
+HEADERS = ["core.h", "network.h", "builder.h", "runtime.h", "wts.h"]
+
+
+def _header_text(source_dir):
+    text = ""
+    for h in HEADERS:
+        with open(os.path.join(source_dir, "include", "ingot", h)) as f:
+            text += f.read() + "\n"
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return text
+
+
+# ---- bindings match the headers --------------------------------------------------------------
+def test_every_function_declared(source_dir):
+    text = _header_text(source_dir)
+    names = set(re.findall(r"INGOT_API\s+[^;(]*?\b(ingot_\w+)\s*\(", text))
+    assert len(names) > 100
+    assert names == set(_lib.FUNCTIONS), (names - set(_lib.FUNCTIONS), set(_lib.FUNCTIONS) - names)
+    for name in names:
+        params = re.search(r"\b" + name + r"\s*\((.*?)\)\s*;", text, flags=re.S).group(1).strip()
+        nparams = 0 if params in ("", "void") else params.count(",") + 1
+        assert len(_lib.FUNCTIONS[name][1]) == nparams, name
+    assert _lib.missing == [], f"library {_lib.path} lacks {_lib.missing}"
+
+
+ENUMS = {
+    "ingot_status": (ingot.Status, "INGOT_"),
+    "ingot_dtype": (ingot.DataType, "INGOT_"),
+    "ingot_severity": (ingot.Severity, "INGOT_SEVERITY_"),
+    "ingot_layer_type": (ingot.LayerType, "INGOT_LAYER_"),
+    "ingot_padding_mode": (ingot.PaddingMode, "INGOT_PADDING_"),
+    "ingot_pooling_type": (ingot.PoolingType, "INGOT_POOLING_"),
+    "ingot_activation_type": (ingot.ActivationType, "INGOT_ACTIVATION_"),
+    "ingot_matrix_op": (ingot.MatrixOperation, "INGOT_MATRIX_OP_"),
+    "ingot_elementwise_op": (ingot.ElementWiseOperation, "INGOT_ELEMENTWISE_"),
+    "ingot_unary_op": (ingot.UnaryOperation, "INGOT_UNARY_"),
+    "ingot_scale_mode": (ingot.ScaleMode, "INGOT_SCALE_"),
+    "ingot_reduce_op": (ingot.ReduceOperation, "INGOT_REDUCE_"),
+    "ingot_resize_mode": (ingot.ResizeMode, "INGOT_RESIZE_"),
+    "ingot_resize_coordinate_transform": (ingot.ResizeCoordinateTransformation, "INGOT_RESIZE_"),
+    "ingot_resize_round_mode": (ingot.ResizeRoundMode, "INGOT_RESIZE_(ROUND_)?"),
+    "ingot_pad_mode": (ingot.PadMode, "INGOT_PAD_"),
+    "ingot_topk_op": (ingot.TopKOperation, "INGOT_TOPK_"),
+    "ingot_target": (ingot.Target, "INGOT_TARGET_"),
+    "ingot_builder_flag": (ingot.BuilderFlag, "INGOT_BUILDER_FLAG_"),
+    "ingot_profile_selector": (ingot.ProfileSelector, "INGOT_PROFILE_"),
+    "ingot_tensor_io_mode": (ingot.TensorIOMode, "INGOT_TENSOR_"),
+}
+DTYPE_NAMES = {"FLOAT32": "FLOAT", "FLOAT16": "HALF", "BFLOAT16": "BF16"}
+
+
+def test_enums_match_headers(source_dir):
+    text = _header_text(source_dir)
+    found = set()
+    for cname, body in re.findall(r"typedef enum (\w+)\s*\{(.*?)\}\s*\w+\s*;", text, flags=re.S):
+        assert cname in ENUMS, f"enum {cname} has no Python mirror"
+        cls, prefix = ENUMS[cname]
+        found.add(cname)
+        value = -1
+        expected = {}
+        for item in [s.strip() for s in body.split(",") if s.strip()]:
+            m = re.match(r"(\w+)\s*(?:=\s*(-?\d+))?$", item)
+            assert m, item
+            value = int(m.group(2)) if m.group(2) is not None else value + 1
+            if m.group(1).endswith("_COUNT"):
+                continue
+            short = re.sub("^" + prefix, "", m.group(1))
+            expected[DTYPE_NAMES.get(short, short) if cls is ingot.DataType else short] = value
+        actual = {m.name: int(m) for m in cls}  # canonical members only
+        assert actual == expected, cname
+    assert found == set(ENUMS)
+
+
+def test_struct_layouts_match_c(source_dir, tmp_path):
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if cc is None:
+        pytest.skip("no C compiler to check struct layouts")
+    structs = [_lib.ingot_dims, _lib.ingot_weights, _lib.ingot_convolution_desc, _lib.ingot_pooling_desc,
+               _lib.ingot_shuffle_desc, _lib.ingot_resize_desc, _lib.ingot_padding_desc, _lib.ingot_layer_info]
+    lines = ['#include <stdio.h>', '#include <stddef.h>', '#include "ingot/ingot.h"', "int main(void) {"]
+    expected = []
+    for s in structs:
+        lines.append(f'printf("%zu\\n", sizeof({s.__name__}));')
+        expected.append(_ctypes_sizeof(s))
+        for fname, _ in s._fields_:
+            cfield = "global" if fname == "global_" else fname
+            lines.append(f'printf("%zu\\n", offsetof({s.__name__}, {cfield}));')
+            expected.append(getattr(s, fname).offset)
+    lines.append("return 0; }")
+    src = tmp_path / "layout.c"
+    src.write_text("\n".join(lines))
+    exe = tmp_path / "layout"
+    subprocess.check_call([cc, "-std=c11", "-I", os.path.join(source_dir, "include"), str(src), "-o", str(exe)])
+    got = [int(x) for x in subprocess.check_output([str(exe)]).split()]
+    assert got == expected
+
+
+def _ctypes_sizeof(s):
+    import ctypes
+    return ctypes.sizeof(s)
+
+
+def test_version_and_names():
+    assert ingot.version() == 100  # 0.1.0
+    assert ingot.__version__.startswith("0.1")
+    assert ingot.dtype_size(ingot.float16) == 2
+    assert ingot.dtype_size(np.int64) == 8
+    assert ingot.DataType.INT64.itemsize == 8
+    assert ingot.dtype_name(ingot.float32) == "float32"
+    assert ingot.status_name(ingot.Status.NOT_FOUND) == "INGOT_NOT_FOUND"
+    assert ingot.to_dtype(np.float32) is ingot.DataType.FLOAT
+    assert ingot.to_dtype("bool") is ingot.DataType.BOOL
+    assert ingot.nptype(ingot.bfloat16) == np.uint16
+    assert ingot.float32 is ingot.DataType.FLOAT and ingot.bool is ingot.DataType.BOOL
+
+
+def test_bf16_helpers():
+    x = np.array([1.0, -2.5, 3.14159, 1e-3, np.inf], np.float32)
+    back = ingot.bf16_to_float(ingot.float_to_bf16(x))
+    np.testing.assert_allclose(back, x, rtol=1 / 128)
+    assert ingot.float_to_bf16(np.array([1.0], np.float32))[0] == 0x3F80
+
+
+def test_library_not_found_names_the_places_searched(tmp_path):
+    env = dict(os.environ, INGOT_LIBRARY=str(tmp_path / "nowhere" / "libingot.so"),
+               PYTHONPATH=os.path.dirname(os.path.dirname(ingot.__file__)))
+    r = subprocess.run([sys.executable, "-c", "import ingot"], env=env, capture_output=True, text=True,
+                       cwd=str(tmp_path))
+    assert r.returncode != 0
+    assert "ImportError" in r.stderr and "nowhere" in r.stderr
+
+
+# ---- the network API ---------------------------------------------------------------------------
+def test_network_objects(network):
+    x = network.add_input("x", ingot.float32, (2, 3))
+    assert x.name == "x" and x.dtype == ingot.float32 and x.shape == (2, 3)
+    assert x.is_network_input and not x.is_network_output
+    relu = network.add_activation(x, ingot.ActivationType.RELU)
+    assert relu.type == ingot.LayerType.ACTIVATION
+    assert relu.num_inputs == 1 and relu.num_outputs == 1
+    assert relu.get_input(0) == x
+    relu.name = "my_relu"
+    assert relu.name == "my_relu"
+    y = relu.get_output(0)
+    y.name = "y"
+    network.mark_output(y)
+    assert y.is_network_output
+    assert network.num_inputs == 1 and network.num_outputs == 1 and network.num_layers == 1
+    assert network.get_input(0) == x and network.get_output(0) == y
+    assert network.get_layer(0) == relu and network.layers == [relu]
+    assert network.find_tensor("y") == y and network.find_tensor("nope") is None
+    network.unmark_output(y)
+    assert network.num_outputs == 0 and not y.is_network_output
+    with pytest.raises(IndexError):
+        network.get_layer(5)
+    other = ingot.Network()
+    with pytest.raises(ingot.IngotError):
+        other.add_activation(x, ingot.ActivationType.RELU)  # x belongs to `network`
+
+
+def test_duplicate_input_name_fails(network):
+    network.add_input("x", ingot.float32, (2,))
+    with pytest.raises(ingot.IngotError) as e:
+        network.add_input("x", ingot.float32, (2,))
+    assert _names(e.value.message, "x")
+
+
+def _small_network(logger, shape=(2, 3, 4), dynamic=False):
+    """x -> relu -> + c -> softmax(-1), with c of shape (1, shape[1], shape[2])."""
+    net = ingot.Network(logger)
+    c = np.linspace(-1.0, 1.0, shape[1] * shape[2]).reshape(1, shape[1], shape[2])  # float64 on purpose
+    x = net.add_input("x", ingot.float32, ((-1,) + tuple(shape[1:])) if dynamic else shape)
+    relu = net.add_activation(x, ingot.ActivationType.RELU)
+    relu.name = "relu"
+    const = net.add_constant(c.shape, c)
+    const.name = "bias_const"
+    add = net.add_elementwise(relu.get_output(0), const.get_output(0), ingot.ElementWiseOperation.SUM)
+    add.name = "add"
+    sm = net.add_softmax(add.get_output(0), axis=-1)
+    sm.name = "softmax"
+    y = sm.get_output(0)
+    y.name = "y"
+    net.mark_output(y)
+    return net, c.astype(np.float32)
+
+
+def _names(message, name):
+    """Whether `message` names `name` as a word (not as part of another one)."""
+    return re.search(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", message) is not None
+
+
+def _reference(x, c):
+    z = np.maximum(x, 0) + c
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def test_small_network_against_numpy(logger, rng):
+    net, c = _small_network(logger)
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    out = ingot.run_network(net, {"x": x})
+    assert set(out) == {"y"}
+    assert out["y"].dtype == np.float32 and out["y"].shape == (2, 3, 4)
+    np.testing.assert_allclose(out["y"], _reference(x, c), rtol=1e-5, atol=1e-6)
+    # float64 input is converted to the engine's float32
+    out2 = ingot.run_network(net, {"x": x.astype(np.float64)})
+    np.testing.assert_allclose(out2["y"], out["y"], rtol=1e-6)
+    assert not logger.errors()
+
+
+def test_full_path_builder_runtime_context(logger, rng):
+    net, c = _small_network(logger)
+    builder = ingot.Builder(logger)
+    config = builder.create_builder_config()
+    config.workspace_limit = 1 << 26
+    assert config.workspace_limit == 1 << 26
+    config.timing_iterations = 1
+    plan = builder.build_serialized_network(net, config)
+    assert isinstance(plan, bytes) and len(plan) > 0
+    runtime = ingot.Runtime(logger)
+    engine = runtime.deserialize_cuda_engine(plan)
+    context = engine.create_execution_context()
+    for _ in range(3):  # a context runs many times
+        x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+        y = context.execute({"x": x})["y"]
+        np.testing.assert_allclose(y, _reference(x, c), rtol=1e-5, atol=1e-6)
+    # list form, in input order
+    y2 = context.execute([x])["y"]
+    np.testing.assert_allclose(y2, y)
+
+
+def test_dynamic_batch_profile(logger, rng):
+    net, c = _small_network(logger, dynamic=True)
+    assert net.get_input(0).shape == (-1, 3, 4)
+    maxb = 5
+    for batch in (1, 3, maxb):
+        x = rng.standard_normal((batch, 3, 4)).astype(np.float32)
+        out = ingot.run_network(net, {"x": x}, profiles=[{"x": ((1, 3, 4), (3, 3, 4), (maxb, 3, 4))}])
+        np.testing.assert_allclose(out["y"], _reference(x, c), rtol=1e-5, atol=1e-6)
+    # one engine, one context, several shapes
+    builder = ingot.Builder(logger)
+    config = builder.create_builder_config()
+    profile = builder.create_optimization_profile()
+    profile.set_shape("x", (1, 3, 4), (3, 3, 4), (maxb, 3, 4))
+    assert profile.get_shape("x") == [(1, 3, 4), (3, 3, 4), (maxb, 3, 4)]
+    assert config.add_optimization_profile(profile) == 0
+    assert config.num_optimization_profiles == 1
+    engine = ingot.Runtime(logger).deserialize_engine(builder.build_serialized_network(net, config))
+    assert engine.get_tensor_shape("x") == (-1, 3, 4)
+    assert engine.get_tensor_shape("y") == (-1, 3, 4)
+    assert engine.num_optimization_profiles == 1
+    assert engine.get_tensor_profile_shape("x", 0) == ((1, 3, 4), (3, 3, 4), (maxb, 3, 4))
+    ctx = engine.create_execution_context()
+    for batch in (maxb, 1, 3):
+        x = rng.standard_normal((batch, 3, 4)).astype(np.float32)
+        ctx.set_input_shape("x", x.shape)
+        assert ctx.get_tensor_shape("y") == (batch, 3, 4)
+        np.testing.assert_allclose(ctx.execute({"x": x})["y"], _reference(x, c), rtol=1e-5, atol=1e-6)
+    # outside the profile: the message names the tensor
+    with pytest.raises(ingot.IngotError) as e:
+        ctx.set_input_shape("x", (maxb + 1, 3, 4))
+    assert _names(e.value.message, "x")
+    with pytest.raises(ingot.IngotError) as e:
+        ctx.execute({"x": np.zeros((maxb + 1, 3, 4), np.float32)})
+    assert _names(e.value.message, "x")
+
+
+def test_two_profiles(logger, rng):
+    net, c = _small_network(logger, dynamic=True)
+    profiles = [{"x": ((1, 3, 4), (2, 3, 4), (2, 3, 4))}, {"x": ((3, 3, 4), (6, 3, 4), (8, 3, 4))}]
+    for batch in (2, 7):
+        x = rng.standard_normal((batch, 3, 4)).astype(np.float32)
+        out = ingot.run_network(net, {"x": x}, profiles=profiles)
+        np.testing.assert_allclose(out["y"], _reference(x, c), rtol=1e-5, atol=1e-6)
+
+
+def test_auto_profile_from_inputs(logger, rng):
+    net, c = _small_network(logger, dynamic=True)
+    x = rng.standard_normal((4, 3, 4)).astype(np.float32)
+    out = ingot.run_network(net, {"x": x})  # no profiles: min = opt = max = x.shape
+    np.testing.assert_allclose(out["y"], _reference(x, c), rtol=1e-5, atol=1e-6)
+
+
+# ---- error paths ----------------------------------------------------------------------------------
+def _engine(logger, net, config=None):
+    builder = ingot.Builder(logger)
+    return ingot.Runtime(logger).deserialize_engine(builder.build_serialized_network(net, config))
+
+
+def test_unknown_tensor_name(logger):
+    net, _ = _small_network(logger)
+    engine = _engine(logger, net)
+    ctx = engine.create_execution_context()
+    with pytest.raises(ingot.IngotError) as e:
+        ctx.set_input_shape("no_such_tensor", (2, 3, 4))
+    assert e.value.status == ingot.Status.NOT_FOUND
+    assert "no_such_tensor" in e.value.message
+    with pytest.raises(ingot.IngotError) as e:
+        engine.get_tensor_dtype("no_such_tensor")
+    assert "no_such_tensor" in e.value.message
+    with pytest.raises(ingot.IngotError) as e:
+        ctx.execute({"x": np.zeros((2, 3, 4), np.float32), "no_such_tensor": np.zeros(1, np.float32)})
+    assert "no_such_tensor" in e.value.message
+    with pytest.raises(ingot.IngotError) as e:
+        ctx.execute({})
+    assert _names(e.value.message, "x")
+    assert str(e.value).startswith("INVALID_ARGUMENT")
+
+
+def test_static_shape_mismatch(logger):
+    net, _ = _small_network(logger)
+    ctx = _engine(logger, net).create_execution_context()
+    with pytest.raises(ingot.IngotError) as e:
+        ctx.execute({"x": np.zeros((2, 3, 5), np.float32)})
+    assert _names(e.value.message, "x")
+
+
+def test_build_unmarked_network_fails(logger):
+    net = ingot.Network(logger)
+    x = net.add_input("x", ingot.float32, (2, 2))
+    net.add_activation(x, ingot.ActivationType.RELU)
+    with pytest.raises(ingot.IngotError) as e:
+        ingot.Builder(logger).build_serialized_network(net)
+    assert e.value.message
+    assert e.value.status in (ingot.Status.INVALID_GRAPH, ingot.Status.INVALID_ARGUMENT)
+    # the error also reached the logger
+    assert any(e.value.message in m or m in e.value.message for m in logger.errors())
+
+
+def test_dynamic_input_without_profile_fails(logger):
+    net, _ = _small_network(logger, dynamic=True)
+    with pytest.raises(ingot.IngotError) as e:
+        ingot.Builder(logger).build_serialized_network(net)
+    assert _names(e.value.message, "x")
+
+
+def test_corrupted_plan_refused(logger):
+    net, _ = _small_network(logger)
+    plan = ingot.Builder(logger).build_serialized_network(net)
+    runtime = ingot.Runtime(logger)
+    with pytest.raises(ingot.IngotError) as e:
+        runtime.deserialize_engine(plan[: len(plan) // 2])
+    assert e.value.status in (ingot.Status.INVALID_PLAN, ingot.Status.VERSION_MISMATCH)
+    bad = bytearray(plan)
+    bad[len(bad) // 2] ^= 0xFF
+    with pytest.raises(ingot.IngotError):
+        runtime.deserialize_engine(bytes(bad))
+    with pytest.raises(ingot.IngotError):
+        runtime.deserialize_engine(b"")
+
+
+# ---- inspection and plans ----------------------------------------------------------------------------
+def test_engine_inspection(logger):
+    net, c = _small_network(logger)
+    engine = _engine(logger, net)
+    assert engine.target == ingot.Target.CPU
+    assert engine.num_io_tensors == 2
+    assert [engine.get_tensor_name(i) for i in range(2)] == ["x", "y"]
+    assert engine.io_tensor_names == ["x", "y"]
+    assert engine.get_tensor_mode("x") == ingot.TensorIOMode.INPUT
+    assert engine.get_tensor_mode("y") == ingot.TensorIOMode.OUTPUT
+    assert engine.get_tensor_dtype("y") == ingot.float32
+    assert engine.get_tensor_shape("x") == (2, 3, 4)
+    with pytest.raises(IndexError):
+        engine.get_tensor_name(2)
+    assert engine.num_layers >= 1
+    infos = engine.layers
+    assert len(infos) == engine.num_layers
+    for info in infos:
+        assert set(info) == {"name", "type", "tactic", "precision", "inputs", "outputs"}
+        assert info["type"] and info["tactic"]
+        assert isinstance(info["precision"], ingot.DataType)
+    produced = [o for info in infos for o in info["outputs"]]
+    assert "y" in produced
+    assert any("x" in info["inputs"] for info in infos)
+    assert engine.weights_memory >= c.nbytes
+    assert engine.get_activation_memory(0) >= 0
+    assert engine.activation_memory >= engine.get_activation_memory(0)
+    with pytest.raises(ingot.IngotError):
+        engine.get_layer_info(engine.num_layers)
+
+
+def test_plan_round_trip(logger, rng, tmp_path):
+    net, c = _small_network(logger)
+    builder = ingot.Builder(logger)
+    path = tmp_path / "small.plan"
+    plan = builder.build_serialized_network(net, path=str(path))
+    assert path.read_bytes() == plan
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    runtime = ingot.Runtime(logger)
+    ys = []
+    for engine in (runtime.deserialize_engine(plan), runtime.deserialize_engine(bytearray(plan)),
+                   runtime.deserialize_engine(np.frombuffer(plan, np.uint8)), runtime.load_engine(path)):
+        ys.append(engine.create_execution_context().execute({"x": x})["y"])
+        engine.close()
+    for y in ys:
+        np.testing.assert_array_equal(y, ys[0])
+    np.testing.assert_allclose(ys[0], _reference(x, c), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ingot.IngotError):
+        runtime.load_engine(tmp_path / "missing.plan")
+
+
+# ---- lifetimes, low level API, profiler, streams ----------------------------------------------------------
+def test_lifetimes_parents_kept_alive(rng):
+    logger = ingot.Logger(ingot.Logger.ERROR)
+    net, c = _small_network(logger)
+    ctx = _engine(logger, net).create_execution_context()  # engine and runtime only referenced by ctx
+    t = net.get_output(0)
+    del net, logger
+    gc.collect()
+    assert t.name == "y"  # the network lives while its tensor does
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    np.testing.assert_allclose(ctx.execute({"x": x})["y"], _reference(x, c), rtol=1e-5, atol=1e-6)
+    # closing explicitly closes the children first
+    engine = ctx.engine
+    engine.runtime.close()
+    with pytest.raises(ingot.IngotError):
+        ctx.execute({"x": x})
+    with ingot.Network() as n2:
+        n2.add_input("a", ingot.int32, (1,))
+    assert n2.handle is None
+
+
+def test_low_level_execute_v2_and_profiler(logger, rng):
+    net, c = _small_network(logger)
+    engine = _engine(logger, net)
+    ctx = engine.create_execution_context()
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    y = np.empty((2, 3, 4), np.float32)
+    ctx.set_tensor_address("x", x.ctypes.data)
+    ctx.set_tensor_address("y", y.ctypes.data)
+    prof = ingot.Profiler()
+    ctx.profiler = prof
+    assert ctx.execute_v2()
+    np.testing.assert_allclose(y, _reference(x, c), rtol=1e-5, atol=1e-6)
+    assert prof.records, "the profiler got no layer timing"
+    layer_names = {info["name"] for info in engine.layers}
+    assert {n for n, _ in prof.records} <= layer_names
+    assert all(ms >= 0 for _, ms in prof.records)
+    seen = []
+    ctx.profiler = lambda name, ms: seen.append(name)
+    y2 = np.empty_like(y)
+    assert ctx.execute_v2([x, y2])  # bindings in I/O order
+    np.testing.assert_array_equal(y2, y)
+    assert seen
+    ctx.profiler = None
+
+
+def test_stream_enqueue(logger, rng):
+    net, c = _small_network(logger)
+    engine = _engine(logger, net)
+    contexts = [engine.create_execution_context() for _ in range(2)]
+    xs = [rng.standard_normal((2, 3, 4)).astype(np.float32) for _ in contexts]
+    ys = [np.empty((2, 3, 4), np.float32) for _ in contexts]
+    with ingot.Stream() as stream:
+        for ctx, x, y in zip(contexts, xs, ys):
+            ctx.set_tensor_address("x", x)
+            ctx.set_tensor_address("y", y)
+            ctx.execute_async(stream)
+        stream.synchronize()
+    for x, y in zip(xs, ys):
+        np.testing.assert_allclose(y, _reference(x, c), rtol=1e-5, atol=1e-6)
+
+
+def test_logger_callable_and_severity():
+    got = []
+    logger = ingot.Logger(ingot.Logger.INFO, lambda sev, msg: got.append((sev, msg)))
+    assert logger.min_severity == ingot.Logger.INFO
+    net = ingot.Network(logger)
+    net.add_input("x", ingot.float32, (1,))
+    with pytest.raises(ingot.IngotError):
+        net.add_input("x", ingot.float32, (1,))
+    assert any(sev == ingot.Severity.ERROR and _names(msg, "x") for sev, msg in got)
+    logger.min_severity = ingot.Logger.INTERNAL_ERROR
+    got.clear()
+    with pytest.raises(ingot.IngotError):
+        net.add_input("x", ingot.float32, (1,))
+    assert not [m for s, m in got if s == ingot.Severity.ERROR]
+
+
+# ---- dtypes and weights --------------------------------------------------------------------------------
+def test_int_and_bool_io(logger):
+    net = ingot.Network(logger)
+    a = net.add_input("a", ingot.int32, (4,))
+    b = net.add_input("b", np.int32, (4,))
+    gt = net.add_elementwise(a, b, ingot.ElementWiseOperation.GREATER)
+    s = net.add_elementwise(a, b, ingot.ElementWiseOperation.SUM)
+    gt.get_output(0).name = "gt"
+    s.get_output(0).name = "sum"
+    net.mark_output(gt.get_output(0))
+    net.mark_output(s.get_output(0))
+    av = np.array([1, 5, -3, 7])  # int64: converted to the engine's int32
+    bv = np.array([2, 4, -3, 0], np.int32)
+    out = ingot.run_network(net, {"a": av, "b": bv})
+    assert out["gt"].dtype == np.bool_ and out["sum"].dtype == np.int32
+    np.testing.assert_array_equal(out["gt"], av > bv)
+    np.testing.assert_array_equal(out["sum"], av + bv)
+
+
+def test_fully_connected_float64_weights(logger, rng):
+    net = ingot.Network(logger)
+    x = net.add_input("x", ingot.float32, (2, 6))
+    w = rng.standard_normal((3, 6))  # float64: converted to float32
+    b = rng.standard_normal(3)
+    fc = net.add_fully_connected(x, 3, w, b)
+    net.mark_output(fc.get_output(0))
+    xv = rng.standard_normal((2, 6)).astype(np.float32)
+    out = ingot.run_network(net, {"x": xv})
+    (y,) = out.values()
+    np.testing.assert_allclose(y, xv @ w.T.astype(np.float32) + b.astype(np.float32), rtol=1e-4, atol=1e-5)
+
+
+def test_wts_parse():
+    text = "2\nconv.weight 2 3f800000 40000000\nconv.bias 1 bf800000\n"
+    w = ingot.parse_wts(text)
+    assert list(w) == ["conv.weight", "conv.bias"]
+    np.testing.assert_array_equal(w["conv.weight"], np.array([1.0, 2.0], np.float32))
+    np.testing.assert_array_equal(w["conv.bias"], np.array([-1.0], np.float32))
+    with pytest.raises(ingot.IngotError):
+        ingot.parse_wts("2\nonly_one 1 3f800000\n")
