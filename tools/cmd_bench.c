@@ -26,7 +26,8 @@ void cmd_bench_usage(FILE *f) {
           "  --threads N       threads per context (default: the engine's)\n"
           "  --streams N       contexts run at once, each on its own stream (default 1); one\n"
           "                    iteration then is one inference per stream\n"
-          "  --dump-profile    per-layer mean time and share, slowest first (stream 0)\n"
+          "  --dump-profile    per-layer mean time and share, slowest first, from as many extra\n"
+          "                    runs on stream 0 after the timed ones\n"
           "  --json FILE       also write every number as JSON to FILE\n"
           "  --verbose         let the library log info and verbose messages\n");
 }
@@ -328,7 +329,7 @@ static int setup_contexts(bench_state *s) {
       if (dynamic && ingot_execution_context_set_input_shape(ctx, t->name, &t->dims) != INGOT_SUCCESS) {
         char buf[256];
         tool_dims_format(&t->dims, buf, sizeof buf);
-        return tool_error("bench", "input '%s': shape %s refused: %s", t->name, buf, ingot_last_error());
+        return tool_error("bench", "input shape %s refused: %s", buf, ingot_last_error());
       }
       if (c == 0 && tensor_bytes(t) != 0) return 1;
       void *p = malloc(t->bytes ? t->bytes : 1);
@@ -391,12 +392,6 @@ static double one_iteration(bench_state *s) {
 static int run_timed(bench_state *s) {
   for (long long w = 0; w < s->warmup; w++)
     if (one_iteration(s) < 0) return 1;
-  if (s->dump_profile) {
-    if (ingot_profiler_create(on_layer, &s->prof, &s->profiler) != INGOT_SUCCESS)
-      return tool_error("bench", "cannot create a profiler: %s", ingot_last_error());
-    if (ingot_execution_context_set_profiler(s->contexts[0], s->profiler) != INGOT_SUCCESS)
-      return tool_error("bench", "cannot set the profiler: %s", ingot_last_error());
-  }
   long long cap = s->iterations_set ? s->iterations : 1024;
   s->latencies = malloc((size_t)cap * sizeof *s->latencies);
   if (!s->latencies) return tool_error("bench", "out of memory for %lld latencies", cap);
@@ -415,7 +410,17 @@ static int run_timed(bench_state *s) {
     s->latencies[s->nb_latencies++] = t * 1000.0;
   }
   s->total_s = tool_now() - start;
-  if (s->profiler) ingot_execution_context_set_profiler(s->contexts[0], NULL);
+  /* Per-layer times come from as many extra runs, so that profiling costs do not show in
+   * the latencies above. */
+  if (s->dump_profile) {
+    if (ingot_profiler_create(on_layer, &s->prof, &s->profiler) != INGOT_SUCCESS)
+      return tool_error("bench", "cannot create a profiler: %s", ingot_last_error());
+    if (ingot_execution_context_set_profiler(s->contexts[0], s->profiler) != INGOT_SUCCESS)
+      return tool_error("bench", "cannot set the profiler: %s", ingot_last_error());
+    for (long long i = 0; i < s->nb_latencies; i++)
+      if (one_iteration(s) < 0) return 1;
+    ingot_execution_context_set_profiler(s->contexts[0], NULL);
+  }
   return 0;
 }
 
@@ -459,7 +464,7 @@ static void print_report(bench_state *s, const bench_stats *r) {
     printf("%-12s %s %s %s\n", s->tensors[i].mode == INGOT_TENSOR_INPUT ? "input:" : "output:", s->tensors[i].name,
            buf, ingot_dtype_name(s->tensors[i].dtype));
   }
-  printf("runs:        %lld warmup, %lld timed x %lld stream(s) in %.3f s\n", s->warmup, s->nb_latencies, s->streams,
+  printf("runs:        %lld warmup, %lld timed x %lld stream(s) in %.4g s\n", s->warmup, s->nb_latencies, s->streams,
          s->total_s);
   printf("throughput:  %.2f inferences/s", r->inferences_per_s);
   if (s->batch > 0) printf(", %.2f samples/s (batch %lld)", r->samples_per_s, (long long)s->batch);
@@ -469,7 +474,7 @@ static void print_report(bench_state *s, const bench_stats *r) {
   if (s->dump_profile) {
     double total = 0;
     for (int32_t i = 0; i < s->prof.count; i++) total += s->prof.layers[i].total_ms;
-    printf("per-layer profile (mean over %lld runs, stream 0, slowest first):\n", s->nb_latencies);
+    printf("per-layer profile (mean over %lld extra runs, stream 0, slowest first):\n", s->nb_latencies);
     printf("  %-32s %12s %8s\n", "layer", "mean ms", "share");
     for (int32_t i = 0; i < s->prof.count; i++) {
       const layer_time *l = &s->prof.layers[i];
@@ -536,7 +541,7 @@ static int bench(bench_state *s) {
     return tool_error("bench", "--profile %lld: the engine has %d profile(s)", s->profile, nprof);
   if (choose_shapes(s) != 0 || setup_contexts(s) != 0 || run_timed(s) != 0) return 1;
   bench_stats r = compute_stats(s);
-  qsort(s->prof.layers, (size_t)s->prof.count, sizeof *s->prof.layers, by_total_desc);
+  if (s->prof.count > 1) qsort(s->prof.layers, (size_t)s->prof.count, sizeof *s->prof.layers, by_total_desc);
   print_report(s, &r);
   if (s->json_path && write_json(s, &r) != 0) return 1;
   return 0;

@@ -166,7 +166,7 @@ static int bind_inputs(run_state *s) {
     if (!match)
       return tool_error("run", "input '%s': %s has shape %s, the engine expects %s", in->name, in->file, a, b);
     if (dynamic && ingot_execution_context_set_input_shape(s->context, in->name, &in->npy.dims) != INGOT_SUCCESS)
-      return tool_error("run", "input '%s': shape %s from %s refused: %s", in->name, a, in->file, ingot_last_error());
+      return tool_error("run", "%s: shape %s refused: %s", in->file, a, ingot_last_error());
     if (ingot_execution_context_set_tensor_address(s->context, in->name, in->npy.data) != INGOT_SUCCESS)
       return tool_error("run", "input '%s': %s", in->name, ingot_last_error());
   }

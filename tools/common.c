@@ -98,7 +98,10 @@ int tool_load_engine(const char *cmd, const char *path, ingot_logger *logger, in
   ingot_engine *engine = NULL;
   st_ = ingot_runtime_load_engine(runtime, path, &engine);
   if (st_ != INGOT_SUCCESS) {
-    int rc = tool_error(cmd, "%s: cannot load plan (%s): %s", path, ingot_status_name(st_), ingot_last_error());
+    /* The library's message names the plan already; add the path only when it does not. */
+    const char *msg = ingot_last_error();
+    int rc = strstr(msg, path) ? tool_error(cmd, "cannot load plan (%s): %s", ingot_status_name(st_), msg)
+                               : tool_error(cmd, "%s: cannot load plan (%s): %s", path, ingot_status_name(st_), msg);
     ingot_runtime_destroy(runtime);
     return rc;
   }

@@ -629,13 +629,10 @@ ingot_dtype ingot_tensor_get_dtype(const ingot_tensor *tensor) {
 static ingot_status infer_dims(const ingot_network *network, int32_t index, ingot_dims *dims_out) {
   static const char fn[] = "ingot_tensor_get_dims";
   const ingot_graph *graph = network->graph;
-  for (int32_t i = 0; i < graph->nb_inputs; i++) {
-    const ingot_graph_tensor *in = &graph->tensors[graph->inputs[i]];
-    if (!ingot_dims_is_concrete(&in->dims))
-      return ingot_net_fail(network, INGOT_INVALID_STATE,
-                            "%s: dims of '%s' are known after building: input '%s' has dynamic dims", fn,
-                            graph->tensors[index].name, in->name);
-  }
+  /* With a dynamic input the dims are known only per profile, at build: nb_dims stays -1
+   * and the call succeeds, as network.h documents (Python's Tensor.shape is then None). */
+  for (int32_t i = 0; i < graph->nb_inputs; i++)
+    if (!ingot_dims_is_concrete(&graph->tensors[graph->inputs[i]].dims)) return INGOT_SUCCESS;
   ingot_dims *input_dims = ingot_calloc((size_t)graph->nb_inputs, sizeof *input_dims);
   ingot_dims *dims = ingot_calloc((size_t)graph->nb_tensors, sizeof *dims);
   ingot_dtype *dtypes = ingot_calloc((size_t)graph->nb_tensors, sizeof *dtypes);

@@ -3,7 +3,8 @@
  * "probs:0" = softmax(logits, axis 1) (a name that is not file-safe on purpose).
  *   make_test_plan DIR                 writes DIR/test.plan, DIR/x.npy (batch 3) and the
  *                                      expected outputs DIR/expected_y.npy, expected_probs.npy,
- *                                      plus bad inputs x_int32.npy and x_badshape.npy
+ *                                      plus bad inputs x_int32.npy, x_badshape.npy and
+ *                                      x_batch9.npy (outside the profile)
  *   make_test_plan --compare A B TOL   exit 0 when A and B have one dtype and shape and
  *                                      float32 values within TOL (absolute) */
 #include <math.h>
@@ -141,12 +142,13 @@ int main(int argc, char **argv) {
 
   ingot_dims xd = {2, {BATCH, IN}}, od = {2, {BATCH, OUT}}, bad = {2, {BATCH, IN + 1}};
   int32_t xi[BATCH * IN];
-  float xbad[BATCH * (IN + 1)];
+  float xbad[BATCH * (IN + 1)], x9[9 * IN] = {0};
+  ingot_dims d9 = {2, {9, IN}};
   for (int i = 0; i < BATCH * IN; i++) xi[i] = i;
   for (int i = 0; i < BATCH * (IN + 1); i++) xbad[i] = (float)i;
   if (save(dir, "x.npy", INGOT_FLOAT32, xd, x) || save(dir, "expected_y.npy", INGOT_FLOAT32, od, y) ||
       save(dir, "expected_probs.npy", INGOT_FLOAT32, od, probs) || save(dir, "x_int32.npy", INGOT_INT32, xd, xi) ||
-      save(dir, "x_badshape.npy", INGOT_FLOAT32, bad, xbad))
+      save(dir, "x_badshape.npy", INGOT_FLOAT32, bad, xbad) || save(dir, "x_batch9.npy", INGOT_FLOAT32, d9, x9))
     rc = 1;
 
 done:

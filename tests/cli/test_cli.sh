@@ -14,8 +14,10 @@ fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 # expect_ok NAME CMD...: the command succeeds; its stdout goes to $WORK/NAME.out.
 expect_ok() {
   name=$1; shift
-  if ! "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"; then
-    fail "$name: exit $? ($*)"; cat "$WORK/$name.err" >&2
+  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+  rc=$?
+  if [ $rc -ne 0 ]; then
+    fail "$name: exit $rc ($*)"; cat "$WORK/$name.err" >&2
   elif [ -s "$WORK/$name.err" ] && grep -q "ERROR: \(Address\|Leak\)Sanitizer\|runtime error" "$WORK/$name.err"; then
     fail "$name: sanitizer report"; cat "$WORK/$name.err" >&2
   fi
@@ -90,6 +92,7 @@ expect_fail run_twice "given twice" "$INGOT" run "$PLAN" --input x="$WORK/x.npy"
 expect_fail run_bad_input_arg "expected NAME=FILE.npy" "$INGOT" run "$PLAN" --input x
 expect_fail run_dtype "holds int32 (<i4), the engine expects float32 (<f4)" "$INGOT" run "$PLAN" --input x="$WORK/x_int32.npy"
 expect_fail run_shape "has shape 3x5, the engine expects -1x4" "$INGOT" run "$PLAN" --input x="$WORK/x_badshape.npy"
+expect_fail run_out_of_profile "shape 9x4 refused: .*outside" "$INGOT" run "$PLAN" --input x="$WORK/x_batch9.npy"
 expect_fail run_profile "--profile 3: the engine has 1 profile" "$INGOT" run "$PLAN" --input x="$WORK/x.npy" --profile 3
 expect_fail run_threads "--threads 'two'" "$INGOT" run "$PLAN" --input x="$WORK/x.npy" --threads two
 expect_fail run_outdir_file "not a directory" "$INGOT" run "$PLAN" --input x="$WORK/x.npy" --output-dir "$WORK/x.npy"
@@ -99,7 +102,7 @@ expect_fail bench_bad_shapes "--shapes: shape 'x:4by4'" "$INGOT" bench "$PLAN" -
 expect_fail bench_bad_shapes2 "no ':'" "$INGOT" bench "$PLAN" --shapes x
 expect_fail bench_unknown_shape "unknown input 'q'" "$INGOT" bench "$PLAN" --shapes q:1x4 --iterations 1
 expect_fail bench_rank "given 4, the engine expects -1x4" "$INGOT" bench "$PLAN" --shapes x:4 --iterations 1
-expect_fail bench_out_of_profile "x" "$INGOT" bench "$PLAN" --shapes x:9x4 --iterations 1
+expect_fail bench_out_of_profile "shape 9x4 refused: .*outside" "$INGOT" bench "$PLAN" --shapes x:9x4 --iterations 1
 expect_fail bench_both "not both" "$INGOT" bench "$PLAN" --iterations 3 --duration 1
 expect_fail bench_iterations "--iterations '0'" "$INGOT" bench "$PLAN" --iterations 0
 expect_fail bench_duration "--duration 'abc'" "$INGOT" bench "$PLAN" --duration abc

@@ -281,7 +281,7 @@ static void test_shuffle_random(void) {
     int32_t t2[4];
     int has_t2;
   } cases[] = {
-      {{3, 5, 7, 2}, 4, {2, 0, 3, 1}, 1, {0}, 0, {0}, 0, {0}, 0},
+      {{3, 5, 7, 2}, 4, {2, 0, 3, 1}, 1, {0}, 0, {0}, 0},
       {{3, 5, 7, 2}, 4, {0}, 0, {15, -1}, 2, {1, 0}, 1},
       {{3, 5, 7, 2}, 4, {1, 0, 2, 3}, 1, {0}, 0, {3, 2, 0, 1}, 1},
       {{3, 5, 7, 2}, 4, {2, 0, 1, 3}, 1, {0, 15, 2}, 3, {2, 0, 1}, 1},
@@ -473,9 +473,9 @@ static void test_slice(void) {
   CHECK(out.dims.d[0] == 0 && out.dims.d[1] == 3);
   free_outs(&out, 1);
   /* errors: reading past the end, before the start, wrong rank */
-  n = slice_node(DIMS(0, 2), DIMS(5, 3), DIMS(1, 2));
+  n = slice_node(DIMS(0, 2), DIMS(5, 4), DIMS(1, 2));
   CHECK_FAILS(run_node(&n, ingot_cpu_slice, &in, &out, 0, NULL), INGOT_INVALID_ARGUMENT,
-              "dim 1: start 2, size 3, stride 2 reads outside [0, 7)");
+              "dim 1: start 2, size 4, stride 2 reads outside [0, 7)");
   n = slice_node(DIMS(0, 1), DIMS(5, 3), DIMS(1, -1));
   CHECK_FAILS(run_node(&n, ingot_cpu_slice, &in, &out, 0, NULL), INGOT_INVALID_ARGUMENT, "stride -1 reads outside");
   n = slice_node(DIMS(5, 0), DIMS(1, 3), DIMS(1, 1));
@@ -845,7 +845,10 @@ static void test_cast(void) {
       double v[16];
       int nv = source_values(from, v);
       unsigned char src[16 * 8];
-      for (int i = 0; i < nv; i++) encode(src, from, i, v[i]);
+      for (int i = 0; i < nv; i++) {
+        encode(src, from, i, v[i]);
+        if (ingot_dtype_is_float(from)) v[i] = decode(src, from, i); /* bfloat16 rounds some */
+      }
       ingot_tensor_view in = view(from, DIMS(nv), src), out;
       ingot_node n = make_node(INGOT_OP_CAST, 1, 1);
       n.params.cast.to = to;
@@ -932,7 +935,7 @@ static void test_cast(void) {
   if (out.data) CHECK(memcmp(out.data, (const int32_t[]){1, -2}, 8) == 0);
   free_outs(&out, 1);
 
-  /* large random float32 -> float16 and back through the pool, against the scalar path */
+  /* large random float32 -> int32 through the pool */
   int64_t count = 300001;
   float *big_f = random_buffer(INGOT_FLOAT32, count);
   in = view(INGOT_FLOAT32, DIMS(count), big_f);
@@ -992,7 +995,7 @@ static void test_topk(void) {
   CHECK(outs[0].dims.d[1] == 3 && outs[1].dtype == INGOT_INT64 && outs[0].dtype == INGOT_FLOAT32);
   if (outs[0].data) {
     check_topk_row(outs, 0, 3, (const float[]){7, 1.5f, 1.5f}, (const int64_t[]){3, 0, 2});
-    check_topk_row(outs, 1, 3, (const float[]){NAN, NAN, 4}, (const int64_t[]){6 - 6, 3, 1});
+    check_topk_row(outs, 1, 3, (const float[]){NAN, NAN, 4}, (const int64_t[]){0, 3, 1});
   }
   free_outs(outs, 2);
   n = topk_node(INGOT_TOPK_MIN, 3, 1);

@@ -44,7 +44,7 @@ bool ingot_broadcast_init(ingot_broadcast *bc, const ingot_dims *out, int32_t nb
     if (dim == 1) continue;
     bool merge = m > 0;
     for (int32_t k = 0; k < nb_inputs && merge; k++) {
-      if (bc->strides[k][m - 1] != full[k][d]) merge = false;
+      if (bc->strides[k][m - 1] != full[k][d] * dim) merge = false;
     }
     if (merge) {
       bc->dims[m - 1] *= dim;
