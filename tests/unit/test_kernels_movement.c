@@ -7,7 +7,6 @@
 #include <stdint.h>
 
 #include "backend/cpu/cpu_kernels.h"
-#include "backend/cpu/topk.h"
 #include "core/dims.h"
 #include "core/thread_pool.h"
 #include "test_util.h"

@@ -26,7 +26,7 @@ INGOT_CPU_KERNEL(ingot_cpu_concatenation) {
     if (in_row > 0 && outer > 0)
       ingot_cpu_strided_copy((char *)out->data + column * (int64_t)es, dst_strides, in->data, src_strides, dims, 2,
                              es, args->pool);
-    column += in_row + 0 * inner;  if (k == 1) column += 0;
+    column += in_row;
   }
   return INGOT_SUCCESS;
 }
