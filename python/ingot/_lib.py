@@ -477,9 +477,14 @@ def array_dtype(arr):
     return to_dtype(arr.dtype)
 
 
+def contiguous(a, dtype=None):
+    """A C-contiguous array (0-d stays 0-d, unlike np.ascontiguousarray)."""
+    return np.asarray(a, dtype=dtype, order="C")
+
+
 def float_to_bf16(a):
     """float array -> bfloat16 bit patterns (uint16), rounding to nearest even."""
-    a = np.ascontiguousarray(a, dtype=np.float32)
+    a = contiguous(a, dtype=np.float32)
     bits = a.view(np.uint32).astype(np.uint64)
     rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
     out = rounded.astype(np.uint16)
@@ -491,7 +496,7 @@ def float_to_bf16(a):
 
 def bf16_to_float(a):
     """bfloat16 bit patterns (uint16) -> float32 array."""
-    a = np.ascontiguousarray(a)
+    a = contiguous(a)
     if a.dtype.name == "bfloat16":
         return a.astype(np.float32)
     return (a.astype(np.uint32) << 16).view(np.float32)
@@ -505,19 +510,19 @@ def as_array(values, dtype=None):
         dt = to_dtype(dtype)
         if dt == DataType.BF16:
             if arr.dtype == np.uint16 or arr.dtype.name == "bfloat16":
-                arr = np.ascontiguousarray(arr).view(np.uint16) if arr.dtype.name == "bfloat16" \
-                    else np.ascontiguousarray(arr)
+                arr = contiguous(arr).view(np.uint16) if arr.dtype.name == "bfloat16" \
+                    else contiguous(arr)
             else:
                 arr = float_to_bf16(arr)
         else:
-            arr = np.ascontiguousarray(arr, dtype=_NP_OF_DTYPE[dt])
+            arr = contiguous(arr, dtype=_NP_OF_DTYPE[dt])
         return arr, dt
     if arr.dtype == np.float64:
         arr = arr.astype(np.float32)
     elif arr.dtype.name == "bfloat16":
-        return np.ascontiguousarray(arr).view(np.uint16), DataType.BF16
+        return contiguous(arr).view(np.uint16), DataType.BF16
     dt = array_dtype(arr)
-    return np.ascontiguousarray(arr), dt
+    return contiguous(arr), dt
 
 
 def make_weights(values, dtype=None):

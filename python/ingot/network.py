@@ -493,7 +493,7 @@ class Network:
         shape = tuple(int(s) for s in ((shape,) if isinstance(shape, (int, np.integer)) else shape))
         volume = int(np.prod(shape, dtype=np.int64)) if shape else 1
         if arr.size == 1 and volume != 1:
-            arr = np.ascontiguousarray(np.broadcast_to(arr.reshape(()), shape))
+            arr = _lib.contiguous(np.broadcast_to(arr.reshape(()), shape))
         w, keep = make_weights(arr, dt)
         d = make_dims(shape)
         return self._out_layer(_lib.ingot_network_add_constant, ctypes.byref(d), w)

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _lib
 from ._enums import DataType, ProfileSelector, Status, Target, TensorIOMode
-from ._lib import IngotError, check, make_dims, to_bytes, to_str
+from ._lib import IngotError, check, contiguous, make_dims, to_bytes, to_str
 from .logger import _handle
 
 
@@ -176,7 +176,7 @@ class Stream:
 # ---- runtime and engine --------------------------------------------------------------------
 def _plan_buffer(plan):
     if isinstance(plan, np.ndarray):
-        return np.ascontiguousarray(plan).view(np.uint8).reshape(-1)
+        return contiguous(plan).view(np.uint8).reshape(-1)
     return np.frombuffer(memoryview(plan).cast("B"), dtype=np.uint8)
 
 
@@ -403,11 +403,11 @@ def _engine_array(arr, dtype):
     if dtype == DataType.BF16:
         a = np.asarray(arr)
         if a.dtype.name == "bfloat16":
-            return np.ascontiguousarray(a).view(np.uint16)
+            return contiguous(a).view(np.uint16)
         if a.dtype == np.uint16:
-            return np.ascontiguousarray(a)
+            return contiguous(a)
         return _lib.float_to_bf16(a)
-    return np.ascontiguousarray(arr, dtype=_lib.nptype(dtype))
+    return contiguous(arr, dtype=_lib.nptype(dtype))
 
 
 class ExecutionContext:

@@ -1,6 +1,5 @@
 /* Shape inference of matrix multiply (numpy.matmul semantics plus TensorRT's transpose and
  * vector operand flags) and fully connected. */
-#include <stdio.h>
 
 #include "core/dims.h"
 #include "core/error.h"

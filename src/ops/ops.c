@@ -119,7 +119,8 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
       const ingot_pooling_params *c = &p->pooling;
       if (!in_range(c->type, 0, 2))
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "pooling type %d out of range", c->type);
-      if (c->nb_spatial_dims < 1 || c->nb_spatial_dims > INGOT_MAX_SPATIAL_DIMS)
+      /* global pooling may leave the spatial rank to the input (0 = every dim after C) */
+      if (c->nb_spatial_dims < (c->global ? 0 : 1) || c->nb_spatial_dims > INGOT_MAX_SPATIAL_DIMS)
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "nb_spatial_dims %d out of range [1, %d]",
                                c->nb_spatial_dims, INGOT_MAX_SPATIAL_DIMS);
       if (!in_range(c->padding_mode, 0, 4))

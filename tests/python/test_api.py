@@ -533,3 +533,52 @@ def test_wts_parse():
     np.testing.assert_array_equal(w["conv.bias"], np.array([-1.0], np.float32))
     with pytest.raises(ingot.IngotError):
         ingot.parse_wts("2\nonly_one 1 3f800000\n")
+
+
+def test_scalar_input_and_constant(logger):
+    """0-d arrays stay 0-d (np.ascontiguousarray would make them 1-d)."""
+    net = ingot.Network(logger)
+    a = net.add_input("a", ingot.float32, (2, 3))
+    s = net.add_input("s", ingot.float32, ())
+    assert s.shape == ()
+    k = net.add_constant(None, np.float32(0.5))
+    assert k.get_output(0).shape == ()
+    t = net.add_elementwise(a, s, ingot.ElementWiseOperation.PROD)
+    u = net.add_elementwise(t.get_output(0), k.get_output(0), ingot.ElementWiseOperation.SUM)
+    u.get_output(0).name = "y"
+    net.mark_output(u.get_output(0))
+    av = np.arange(6, dtype=np.float32).reshape(2, 3)
+    out = ingot.run_network(net, {"a": av, "s": np.float32(3.0)})
+    np.testing.assert_allclose(out["y"], av * 3 + 0.5)
+    out = ingot.run_network(net, {"a": av, "s": 2.0})  # a Python float
+    np.testing.assert_allclose(out["y"], av * 2 + 0.5)
+
+
+def test_non_contiguous_input(logger, rng):
+    net, c = _small_network(logger)
+    x = np.ascontiguousarray(rng.standard_normal((4, 3, 2)).astype(np.float32)).transpose(2, 1, 0)
+    assert not x.flags.c_contiguous
+    out = ingot.run_network(net, {"x": x})
+    np.testing.assert_allclose(out["y"], _reference(x, c), rtol=1e-5, atol=1e-6)
+
+
+def test_bfloat16_io(logger, rng):
+    net = ingot.Network(logger)
+    x = net.add_input("x", ingot.bfloat16, (2, 4))
+    relu = net.add_activation(x, ingot.ActivationType.RELU)
+    cast = net.add_cast(relu.get_output(0), ingot.float32)
+    relu.get_output(0).name = "y16"
+    cast.get_output(0).name = "y32"
+    net.mark_output(relu.get_output(0))
+    net.mark_output(cast.get_output(0))
+    xv = rng.standard_normal((2, 4)).astype(np.float32)
+    try:
+        out = ingot.run_network(net, {"x": xv})  # float32 values rounded to bfloat16
+    except ingot.IngotError as e:
+        if e.status == ingot.Status.UNSUPPORTED:
+            pytest.skip(f"bfloat16 not supported by this build: {e.message}")
+        raise
+    want = np.maximum(ingot.bf16_to_float(ingot.float_to_bf16(xv)), 0)
+    assert out["y16"].dtype == np.uint16
+    np.testing.assert_array_equal(ingot.bf16_to_float(out["y16"]), want)
+    np.testing.assert_array_equal(out["y32"], want)

@@ -30,11 +30,13 @@ def matmul_ref(a, op_a, b, op_b):
     b = b.astype(np.float64)
     A = a[..., None, :] if op_a == M.VECTOR else (np.swapaxes(a, -1, -2) if op_a == M.TRANSPOSE else a)
     B = b[..., :, None] if op_b == M.VECTOR else (np.swapaxes(b, -1, -2) if op_b == M.TRANSPOSE else b)
-    y = A @ B
+    y = A @ B  # [..., M, N]
     if op_b == M.VECTOR:
-        y = y[..., 0]
-    if op_a == M.VECTOR:
-        y = y[..., 0]
+        y = y[..., 0]  # drop N: M is now last
+        if op_a == M.VECTOR:
+            y = y[..., 0]
+    elif op_a == M.VECTOR:
+        y = y[..., 0, :]  # drop M
     return y
 
 

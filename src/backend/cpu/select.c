@@ -1,6 +1,5 @@
 /* Select: condition ? then : else with numpy broadcasting of all three. Any dtype: the
  * chosen element is copied by its size, so no value is ever converted. */
-#include <string.h>
 
 #include "backend/cpu/broadcast.h"
 #include "backend/cpu/cpu_kernels.h"
