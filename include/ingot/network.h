@@ -41,6 +41,18 @@ typedef enum ingot_layer_type {
   INGOT_LAYER_RESIZE,
   INGOT_LAYER_PADDING,
   INGOT_LAYER_TOPK,
+  INGOT_LAYER_SHAPE,
+  INGOT_LAYER_FILL,
+  INGOT_LAYER_RANGE,
+  INGOT_LAYER_GATHER_ELEMENTS,
+  INGOT_LAYER_GATHER_ND,
+  INGOT_LAYER_SCATTER,
+  INGOT_LAYER_CUMULATIVE,
+  INGOT_LAYER_EXPAND,
+  INGOT_LAYER_TILE,
+  INGOT_LAYER_QUANTIZE,
+  INGOT_LAYER_DEQUANTIZE,
+  INGOT_LAYER_EINSUM,
   INGOT_LAYER_TYPE_COUNT
 } ingot_layer_type;
 
@@ -391,6 +403,77 @@ typedef enum ingot_topk_op { INGOT_TOPK_MAX = 0, INGOT_TOPK_MIN } ingot_topk_op;
  * their indices as int64. */
 INGOT_API ingot_status ingot_network_add_topk(ingot_network *network, ingot_tensor *input, ingot_topk_op op,
                                               int64_t k, int32_t axis, ingot_layer **layer_out);
+
+/* ---- shape arithmetic and the layers ONNX import needs ---------------------------------
+ * Several layers take dims as an int64 1-D tensor: set with ingot_layer_set_input, it
+ * overrides the static parameter (TensorRT's habit). Such a tensor may be computed from
+ * input shapes (shape -> gather -> concat): its value is worked out whenever input shapes
+ * are known, at build time for each profile bound and at run time when shapes are set.
+ *   shuffle  input 1: reshape dims          slice    inputs 1, 2, 3: start, size, stride
+ *   resize   input 1: output dims           padding  input 1: [pre..., post...] */
+
+/* The dims of `input` as an int64 1-D tensor of length rank. */
+INGOT_API ingot_status ingot_network_add_shape(ingot_network *network, ingot_tensor *input, ingot_layer **layer_out);
+
+/* A tensor of dtype `dtype` filled with `value`, its dims given by `shape`, an int64 1-D
+ * tensor (ONNX ConstantOfShape). */
+INGOT_API ingot_status ingot_network_add_fill(ingot_network *network, ingot_tensor *shape, ingot_dtype dtype,
+                                              double value, ingot_layer **layer_out);
+
+/* ONNX Range: start, limit, delta scalars (rank 0) of one dtype (float32, int32, int64);
+ * output 1-D of max(ceil((limit - start) / delta), 0) elements. Its length must be known
+ * when input shapes are set (the scalars are constants or computed from shapes). */
+INGOT_API ingot_status ingot_network_add_range(ingot_network *network, ingot_tensor *start, ingot_tensor *limit,
+                                               ingot_tensor *delta, ingot_layer **layer_out);
+
+/* ONNX GatherElements: output[i][j][k] = data[index[i][j][k]][j][k] for axis 0, etc. */
+INGOT_API ingot_status ingot_network_add_gather_elements(ingot_network *network, ingot_tensor *data,
+                                                         ingot_tensor *indices, int32_t axis, ingot_layer **layer_out);
+/* ONNX GatherND with batch_dims. */
+INGOT_API ingot_status ingot_network_add_gather_nd(ingot_network *network, ingot_tensor *data, ingot_tensor *indices,
+                                                   int32_t batch_dims, ingot_layer **layer_out);
+
+typedef enum ingot_scatter_mode { INGOT_SCATTER_ND = 0, INGOT_SCATTER_ELEMENTS } ingot_scatter_mode;
+typedef enum ingot_scatter_reduction {
+  INGOT_SCATTER_REDUCE_NONE = 0,
+  INGOT_SCATTER_REDUCE_ADD,
+  INGOT_SCATTER_REDUCE_MUL,
+  INGOT_SCATTER_REDUCE_MAX,
+  INGOT_SCATTER_REDUCE_MIN
+} ingot_scatter_reduction;
+
+/* ONNX ScatterND (axis ignored) or ScatterElements: a copy of data with updates written at
+ * indices, combined by `reduction`. */
+INGOT_API ingot_status ingot_network_add_scatter(ingot_network *network, ingot_tensor *data, ingot_tensor *indices,
+                                                 ingot_tensor *updates, ingot_scatter_mode mode, int32_t axis,
+                                                 ingot_scatter_reduction reduction, ingot_layer **layer_out);
+
+/* Cumulative sum along axis (ONNX CumSum): exclusive leaves out the current element,
+ * reverse runs from the end. */
+INGOT_API ingot_status ingot_network_add_cumulative(ingot_network *network, ingot_tensor *input, int32_t axis,
+                                                    int32_t exclusive, int32_t reverse, ingot_layer **layer_out);
+
+/* ONNX Expand: input broadcast (numpy rules, both ways) against `shape`, an int64 1-D tensor. */
+INGOT_API ingot_status ingot_network_add_expand(ingot_network *network, ingot_tensor *input, ingot_tensor *shape,
+                                                ingot_layer **layer_out);
+/* ONNX Tile: input repeated repeats[i] times along dim i (repeats: int64 1-D). */
+INGOT_API ingot_status ingot_network_add_tile(ingot_network *network, ingot_tensor *input, ingot_tensor *repeats,
+                                              ingot_layer **layer_out);
+
+/* ONNX QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) into int8 or
+ * uint8 (output_dtype); scale (float32) and zero_point (output_dtype, may be NULL) are
+ * scalars or 1-D along `axis` (per channel). */
+INGOT_API ingot_status ingot_network_add_quantize(ingot_network *network, ingot_tensor *input, ingot_tensor *scale,
+                                                  ingot_tensor *zero_point, int32_t axis, ingot_dtype output_dtype,
+                                                  ingot_layer **layer_out);
+/* ONNX DequantizeLinear: (x - zero_point) * scale as float32. */
+INGOT_API ingot_status ingot_network_add_dequantize(ingot_network *network, ingot_tensor *input, ingot_tensor *scale,
+                                                    ingot_tensor *zero_point, int32_t axis, ingot_layer **layer_out);
+
+/* Einstein summation (ONNX Einsum) over 1 or 2 inputs, e.g. "bij,bjk->bik"; the equation
+ * is at most 63 characters, letters a-z and A-Z, with "..." for broadcast dims. */
+INGOT_API ingot_status ingot_network_add_einsum(ingot_network *network, ingot_tensor *const *inputs, int32_t nb_inputs,
+                                                const char *equation, ingot_layer **layer_out);
 
 #ifdef __cplusplus
 }

@@ -59,6 +59,13 @@ typedef struct ingot_backend {
   const ingot_tactic *tactics;
 } ingot_backend;
 
+/* Runs a node on host values with the CPU reference kernels (an ingot_value_eval_fn). */
+ingot_status ingot_cpu_eval_node(const ingot_node *node, const ingot_value_info *inputs,
+                                 const ingot_value_info *outputs, void *const *out_data);
+/* ingot_graph_infer with its own value store evaluated by ingot_cpu_eval_node. */
+ingot_status ingot_graph_infer_shapes(const ingot_graph *graph, const ingot_dims *input_dims, ingot_dims *dims_out,
+                                      ingot_dtype *dtypes_out);
+
 /* The CPU backend (always built). */
 const ingot_backend *ingot_cpu_backend(void);
 /* The backend of a target, or NULL if not built in. */

@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "core/dims.h"
 #include "core/logger.h"
+#include "backend/backend.h"
 #include "network/network_internal.h"
 
 /* ---- names -------------------------------------------------------------------------------- */

@@ -121,11 +121,17 @@ int32_t ingot_graph_find_input(const ingot_graph *graph, const char *name) {
   return -1;
 }
 
-/* Inputs that may be absent (-1): scale's coefficients and layer norm's bias. */
+/* Inputs that may be absent (-1): scale's coefficients, layer norm's bias, slice's
+ * start/size/stride tensors, a quantize's zero point. */
 static bool input_is_optional(const ingot_node *node, int32_t slot) {
-  if (node->op == INGOT_OP_SCALE) return slot >= 1;
-  if (node->op == INGOT_OP_LAYER_NORMALIZATION) return slot == 2;
-  return false;
+  switch (node->op) {
+    case INGOT_OP_SCALE:
+    case INGOT_OP_SLICE: return slot >= 1;
+    case INGOT_OP_LAYER_NORMALIZATION:
+    case INGOT_OP_QUANTIZE:
+    case INGOT_OP_DEQUANTIZE: return slot == 2;
+    default: return false;
+  }
 }
 
 ingot_status ingot_graph_validate(const ingot_graph *graph) {
@@ -192,9 +198,98 @@ ingot_status ingot_graph_validate(const ingot_graph *graph) {
   return INGOT_SUCCESS;
 }
 
-ingot_status ingot_graph_infer_shapes(const ingot_graph *graph, const ingot_dims *input_dims, ingot_dims *dims_out,
-                                      ingot_dtype *dtypes_out) {
+ingot_status ingot_value_store_init(ingot_value_store *store, const ingot_graph *graph, ingot_value_eval_fn eval) {
+  memset(store, 0, sizeof *store);
+  store->eval = eval;
+  store->data = ingot_calloc((size_t)graph->nb_tensors + 1, sizeof(void *));
+  return store->data ? INGOT_SUCCESS : INGOT_OUT_OF_MEMORY;
+}
+
+struct ingot_value_block {
+  ingot_value_block *next;
+  uint64_t size, used;
+  _Alignas(16) uint8_t data[];
+};
+
+void ingot_value_store_free(ingot_value_store *store) {
+  free(store->data);
+  for (ingot_value_block *b = store->blocks, *next; b; b = next) {
+    next = b->next;
+    free(b);
+  }
+  memset(store, 0, sizeof *store);
+}
+
+/* Room for a value: blocks are chained, never moved, so values stay where they are while
+ * inference reads them; NULL (value left unknown) if memory runs out. */
+static void *value_alloc(ingot_value_store *store, uint64_t bytes) {
+  bytes = (bytes + 15) & ~(uint64_t)15;
+  for (ingot_value_block *b = store->current; b; b = b->next) {
+    store->current = b;
+    if (b->used + bytes <= b->size) {
+      void *p = b->data + b->used;
+      b->used += bytes;
+      return p;
+    }
+  }
+  uint64_t size = bytes > (UINT64_C(64) << 10) ? bytes : (UINT64_C(64) << 10);
+  ingot_value_block *nb = malloc(sizeof *nb + (size_t)size);
+  if (!nb) return NULL;
+  nb->next = NULL;
+  nb->size = size;
+  nb->used = bytes;
+  if (store->current)
+    store->current->next = nb;
+  else
+    store->blocks = nb;
+  store->current = nb;
+  return nb->data;
+}
+
+static uint64_t value_bytes(const ingot_dims *dims, ingot_dtype dtype) {
+  int64_t v = ingot_dims_volume(dims);
+  if (v < 0 || v > INGOT_VALUE_MAX_ELEMENTS) return UINT64_MAX;
+  return (uint64_t)v * ingot_dtype_size(dtype);
+}
+
+/* Computes what it can of a node's output values: a shape layer's from its input dims,
+ * anything else by evaluation when every input value is known. */
+static ingot_status infer_values(const ingot_graph *graph, const ingot_node *n, const ingot_value_info *in,
+                                 const ingot_value_info *out, ingot_value_store *values) {
+  if (n->op == INGOT_OP_SHAPE) {
+    int64_t *v = value_alloc(values, (uint64_t)in[0].dims.nb_dims * 8 + 8);
+    if (!v) return INGOT_SUCCESS;
+    for (int32_t k = 0; k < in[0].dims.nb_dims; k++) v[k] = in[0].dims.d[k];
+    values->data[n->outputs[0]] = v;
+    return INGOT_SUCCESS;
+  }
+  if (!values->eval) return INGOT_SUCCESS;
+  for (int32_t k = 0; k < n->nb_inputs; k++) {
+    if (n->inputs[k] < 0) continue;
+    if (!in[k].data || value_bytes(&in[k].dims, in[k].dtype) == UINT64_MAX) return INGOT_SUCCESS;
+  }
+  void *out_data[INGOT_MAX_OUTPUTS] = {0};
+  for (int32_t k = 0; k < n->nb_outputs; k++) {
+    uint64_t bytes = value_bytes(&out[k].dims, out[k].dtype);
+    if (bytes == UINT64_MAX || !(out_data[k] = value_alloc(values, bytes))) return INGOT_SUCCESS;
+  }
+  (void)graph;
+  ingot_status st = values->eval(n, in, out, out_data);
+  if (st == INGOT_RUNTIME_ERROR || st == INGOT_UNSUPPORTED) return INGOT_SUCCESS; /* left to run time */
+  if (st != INGOT_SUCCESS) return st;
+  for (int32_t k = 0; k < n->nb_outputs; k++) values->data[n->outputs[k]] = out_data[k];
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_graph_infer(const ingot_graph *graph, const ingot_dims *input_dims, ingot_dims *dims_out,
+                               ingot_dtype *dtypes_out, ingot_value_store *values) {
   char a[INGOT_DIMS_STR_SIZE], b[INGOT_DIMS_STR_SIZE];
+  if (values) {
+    for (ingot_value_block *b = values->blocks; b; b = b->next) b->used = 0;
+    values->current = values->blocks;
+    for (int32_t t = 0; t < graph->nb_tensors; t++)
+      values->data[t] = graph->tensors[t].kind == INGOT_TENSOR_KIND_CONSTANT ? graph->tensors[t].data : NULL;
+  }
   for (int32_t t = 0; t < graph->nb_tensors; t++) {
     dims_out[t] = graph->tensors[t].dims;
     dtypes_out[t] = graph->tensors[t].dtype;
@@ -230,7 +325,10 @@ ingot_status ingot_graph_infer_shapes(const ingot_graph *graph, const ingot_dims
       }
       in[k].dtype = dtypes_out[t];
       in[k].dims = dims_out[t];
-      in[k].data = graph->tensors[t].kind == INGOT_TENSOR_KIND_CONSTANT ? graph->tensors[t].data : NULL;
+      if (values)
+        in[k].data = values->data[t];
+      else
+        in[k].data = graph->tensors[t].kind == INGOT_TENSOR_KIND_CONSTANT ? graph->tensors[t].data : NULL;
     }
     ingot_value_info out[INGOT_MAX_OUTPUTS];
     memset(out, 0, sizeof out);
@@ -240,12 +338,14 @@ ingot_status ingot_graph_infer_shapes(const ingot_graph *graph, const ingot_dims
     }
     ingot_infer_fn infer = ingot_op_infer(n->op);
     ingot_status st = infer ? infer(n, in, out) : ingot_node_fail(n, INGOT_INTERNAL_ERROR, "no shape inference");
+    for (int32_t k = 0; k < n->nb_outputs && st == INGOT_SUCCESS; k++)
+      if (!ingot_dims_is_concrete(&out[k].dims) || ingot_dims_volume(&out[k].dims) < 0)
+        st = ingot_node_fail(n, INGOT_INVALID_GRAPH, "output %d has invalid dims %s", k,
+                             ingot_dims_format(&out[k].dims, a, sizeof a));
+    if (st == INGOT_SUCCESS && values) st = infer_values(graph, n, in, out, values);
     if (in != stack_in) free(in);
     if (st != INGOT_SUCCESS) return st;
     for (int32_t k = 0; k < n->nb_outputs; k++) {
-      if (!ingot_dims_is_concrete(&out[k].dims) || ingot_dims_volume(&out[k].dims) < 0)
-        return ingot_node_fail(n, INGOT_INVALID_GRAPH, "output %d has invalid dims %s", k,
-                               ingot_dims_format(&out[k].dims, a, sizeof a));
       dims_out[n->outputs[k]] = out[k].dims;
       dtypes_out[n->outputs[k]] = out[k].dtype;
     }

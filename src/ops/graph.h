@@ -80,10 +80,36 @@ int32_t ingot_graph_find_input(const ingot_graph *graph, const char *name); /* p
  * present, params valid. Run on every graph the builder makes and every plan read. */
 ingot_status ingot_graph_validate(const ingot_graph *graph);
 
+/* Small tensors whose values shape inference computes: the outputs of shape layers and of
+ * any layer whose inputs all have known values (constants or computed ones), up to
+ * INGOT_VALUE_MAX_ELEMENTS elements. They let a reshape, slice or fill read dims that are
+ * computed from input shapes (ONNX's Shape -> Gather -> Concat -> Reshape), at build time
+ * for each profile bound and at run time whenever input shapes are set. */
+#define INGOT_VALUE_MAX_ELEMENTS 4096
+
+/* Runs one node on host values (the CPU reference kernels): outputs' dtype and dims are
+ * set, out_data[k] points to room for them. */
+typedef ingot_status (*ingot_value_eval_fn)(const ingot_node *node, const ingot_value_info *inputs,
+                                            const ingot_value_info *outputs, void *const *out_data);
+
+typedef struct ingot_value_block ingot_value_block;
+
+typedef struct ingot_value_store {
+  ingot_value_eval_fn eval;  /* NULL: only shape layers' values are computed */
+  const void **data;         /* per tensor: its value, or NULL if unknown */
+  ingot_value_block *blocks; /* storage of computed values, reused by each inference */
+  ingot_value_block *current;
+} ingot_value_store;
+
+ingot_status ingot_value_store_init(ingot_value_store *store, const ingot_graph *graph, ingot_value_eval_fn eval);
+void ingot_value_store_free(ingot_value_store *store);
+
 /* Shape inference over the whole graph for concrete input dims (one per graph input, in
- * order): fills dims_out/dtype_out for every tensor (arrays of nb_tensors). Errors name
- * the node. Constants keep their dims. */
-ingot_status ingot_graph_infer_shapes(const ingot_graph *graph, const ingot_dims *input_dims,
-                                      ingot_dims *dims_out, ingot_dtype *dtypes_out);
+ * order): fills dims_out/dtype_out for every tensor (arrays of nb_tensors) and, when
+ * `values` is not NULL, the values it can compute. Errors name the node. */
+ingot_status ingot_graph_infer(const ingot_graph *graph, const ingot_dims *input_dims, ingot_dims *dims_out,
+                               ingot_dtype *dtypes_out, ingot_value_store *values);
+/* ingot_graph_infer_shapes (backend/backend.h) is ingot_graph_infer with a value store of
+ * its own that computes values with the CPU reference kernels. */
 
 #endif

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "ops/graph.h"
@@ -181,7 +182,7 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
         if (!in_range(s->first_transpose[i], 0, INGOT_MAX_DIMS) || !in_range(s->second_transpose[i], 0, INGOT_MAX_DIMS))
           return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "permutation entry %d out of range [0, 8)", i);
       INGOT_TRY(check_dims_field(node, &s->reshape_dims, "reshape dims"));
-      return check_input_count(node, 1, 1);
+      return check_input_count(node, 1, 2);
     }
     case INGOT_OP_REDUCE:
       if (!in_range(p->reduce.op, 0, INGOT_REDUCE_OP_COUNT))
@@ -200,7 +201,7 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
       INGOT_TRY(check_dims_field(node, &p->slice.start, "slice start"));
       INGOT_TRY(check_dims_field(node, &p->slice.size, "slice size"));
       INGOT_TRY(check_dims_field(node, &p->slice.stride, "slice stride"));
-      return check_input_count(node, 1, 1);
+      return check_input_count(node, 1, 4);
     case INGOT_OP_GATHER: return check_input_count(node, 2, 2);
     case INGOT_OP_SELECT: return check_input_count(node, 3, 3);
     case INGOT_OP_BATCH_NORMALIZATION:
@@ -223,18 +224,46 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
       if (p->resize.nb_scales < 0 || p->resize.nb_scales > INGOT_MAX_DIMS)
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "%d scales, at most 8", p->resize.nb_scales);
       INGOT_TRY(check_dims_field(node, &p->resize.output_dims, "resize output dims"));
-      return check_input_count(node, 1, 1);
+      return check_input_count(node, 1, 2);
     case INGOT_OP_PADDING:
       if (!in_range(p->padding.mode, 0, 4))
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "pad mode %d out of range", p->padding.mode);
       if (p->padding.nb_dims < 0 || p->padding.nb_dims > INGOT_MAX_DIMS)
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "padding rank %d out of range", p->padding.nb_dims);
-      return check_input_count(node, 1, 1);
+      return check_input_count(node, 1, 2);
     case INGOT_OP_TOPK:
       if (!in_range(p->topk.op, 0, 2))
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "top-k operation %d out of range", p->topk.op);
       if (p->topk.k < 0) return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "k = %lld is negative", (long long)p->topk.k);
       return check_input_count(node, 1, 1);
+    case INGOT_OP_SHAPE: return check_input_count(node, 1, 1);
+    case INGOT_OP_FILL:
+      if (!in_range(p->fill.dtype, 0, INGOT_DTYPE_COUNT))
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "fill dtype %d out of range", p->fill.dtype);
+      return check_input_count(node, 1, 1);
+    case INGOT_OP_RANGE: return check_input_count(node, 3, 3);
+    case INGOT_OP_GATHER_ELEMENTS:
+    case INGOT_OP_GATHER_ND: return check_input_count(node, 2, 2);
+    case INGOT_OP_SCATTER:
+      if (!in_range(p->scatter.mode, 0, 2) || !in_range(p->scatter.reduction, 0, 5))
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "scatter mode %d or reduction %d out of range",
+                               p->scatter.mode, p->scatter.reduction);
+      return check_input_count(node, 3, 3);
+    case INGOT_OP_CUMULATIVE:
+      if ((p->cumulative.exclusive & ~1) || (p->cumulative.reverse & ~1))
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "exclusive and reverse must be 0 or 1");
+      return check_input_count(node, 1, 1);
+    case INGOT_OP_EXPAND:
+    case INGOT_OP_TILE: return check_input_count(node, 2, 2);
+    case INGOT_OP_QUANTIZE:
+      if (p->quantize.output_dtype != INGOT_INT8 && p->quantize.output_dtype != INGOT_UINT8)
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "quantize output dtype must be int8 or uint8");
+      return check_input_count(node, 3, 3);
+    case INGOT_OP_DEQUANTIZE: return check_input_count(node, 3, 3);
+    case INGOT_OP_EINSUM:
+      if (memchr(p->einsum.equation, '\0', sizeof p->einsum.equation) == NULL)
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "einsum equation is not NUL-terminated");
+      return check_input_count(node, 1, 2);
     case INGOT_OP_COUNT: break;
   }
   return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "unknown op kind");

@@ -93,7 +93,7 @@ typedef struct ingot_concat_params {
   int32_t axis;
 } ingot_concat_params;
 
-/* inputs: [x] */
+/* inputs: [x, reshape dims?] (int64 1-D; overrides reshape_dims when present) */
 typedef struct ingot_shuffle_params {
   int32_t has_first_transpose;
   int32_t first_transpose[INGOT_MAX_DIMS];
@@ -116,7 +116,7 @@ typedef struct ingot_cast_params {
   int32_t to; /* ingot_dtype */
 } ingot_cast_params;
 
-/* inputs: [x] */
+/* inputs: [x, start?, size?, stride?] (int64 1-D; each overrides its field when present) */
 typedef struct ingot_slice_params {
   ingot_dims start, size, stride;
 } ingot_slice_params;
@@ -137,7 +137,7 @@ typedef struct ingot_layernorm_params {
   float epsilon;
 } ingot_layernorm_params;
 
-/* inputs: [x] */
+/* inputs: [x, output dims?] (int64 1-D; overrides output_dims/scales when present) */
 typedef struct ingot_resize_params {
   int32_t mode;                 /* ingot_resize_mode */
   int32_t coordinate_transform; /* ingot_resize_coordinate_transform */
@@ -148,7 +148,7 @@ typedef struct ingot_resize_params {
   float scales[INGOT_MAX_DIMS];
 } ingot_resize_params;
 
-/* inputs: [x] */
+/* inputs: [x, pads?] (int64 1-D [pre..., post...]; overrides the fields when present) */
 typedef struct ingot_padding_params {
   int32_t nb_dims;
   int32_t mode; /* ingot_pad_mode */
@@ -163,6 +163,45 @@ typedef struct ingot_topk_params {
   int32_t axis;
   int64_t k;
 } ingot_topk_params;
+
+/* inputs: [shape (int64 1-D)] */
+typedef struct ingot_fill_params {
+  int32_t dtype; /* ingot_dtype */
+  double value;
+} ingot_fill_params;
+
+/* GATHER_ELEMENTS, GATHER_ND: inputs [data, indices]; axis or batch_dims */
+typedef struct ingot_gather_ex_params {
+  int32_t axis;
+  int32_t batch_dims;
+} ingot_gather_ex_params;
+
+/* inputs: [data, indices, updates] */
+typedef struct ingot_scatter_params {
+  int32_t mode;      /* ingot_scatter_mode */
+  int32_t axis;
+  int32_t reduction; /* ingot_scatter_reduction */
+} ingot_scatter_params;
+
+/* inputs: [x] */
+typedef struct ingot_cumulative_params {
+  int32_t axis;
+  int32_t exclusive;
+  int32_t reverse;
+} ingot_cumulative_params;
+
+/* QUANTIZE: inputs [x, scale, zero_point?]; DEQUANTIZE likewise */
+typedef struct ingot_quantize_params {
+  int32_t axis;
+  int32_t output_dtype; /* QUANTIZE: int8 or uint8 */
+} ingot_quantize_params;
+
+/* inputs: [x0, x1?] */
+typedef struct ingot_einsum_params {
+  char equation[64]; /* NUL-terminated */
+} ingot_einsum_params;
+
+/* SHAPE [x], RANGE [start, limit, delta], EXPAND [x, shape], TILE [x, repeats]: no params. */
 
 /* Every op's params in one union; a node's `op` says which member is live. Zeroed before
  * use, so unused bytes are zero in plans. Ops without params use `none`. */
@@ -187,6 +226,12 @@ typedef union ingot_op_params {
   ingot_resize_params resize;
   ingot_padding_params padding;
   ingot_topk_params topk;
+  ingot_fill_params fill;
+  ingot_gather_ex_params gather_ex; /* GATHER_ELEMENTS, GATHER_ND */
+  ingot_scatter_params scatter;
+  ingot_cumulative_params cumulative;
+  ingot_quantize_params quantize;   /* QUANTIZE, DEQUANTIZE */
+  ingot_einsum_params einsum;
   char none;
 } ingot_op_params;
 

@@ -49,6 +49,7 @@ static const ingot_tactic cpu_tactics[] = {
     ROW(RESIZE, "resize_reference", resize_supports, ingot_cpu_resize),
     ROW(PADDING, "padding_reference", NULL, ingot_cpu_padding),
     {INGOT_OP_TOPK, "topk_reference", 1, no_half_inputs, ingot_cpu_topk_workspace, NULL, ingot_cpu_topk},
+    ROW(SHAPE, "shape_reference", NULL, ingot_cpu_shape),
 };
 #undef ROW
 

@@ -33,6 +33,7 @@ INGOT_CPU_KERNEL(ingot_cpu_layer_normalization);
 INGOT_CPU_KERNEL(ingot_cpu_resize);
 INGOT_CPU_KERNEL(ingot_cpu_padding);
 INGOT_CPU_KERNEL(ingot_cpu_topk);
+INGOT_CPU_KERNEL(ingot_cpu_shape);
 /* Scratch for top-k (implemented in topk.c). */
 uint64_t ingot_cpu_topk_workspace(const ingot_kernel_args *args);
 
