@@ -9,5 +9,6 @@
 #include "ingot/builder.h"
 #include "ingot/runtime.h"
 #include "ingot/wts.h"
+#include "ingot/onnx_parser.h"
 
 #endif
