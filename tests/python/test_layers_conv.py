@@ -76,7 +76,7 @@ def ref_conv(x, w, b, stride, pre, post, dilation, groups):
         sl = tuple(slice(t * d, t * d + s * (o - 1) + 1, s) for t, d, s, o in zip(tap, dilation, stride, out))
         patch = xp[(slice(None), slice(None)) + sl]  # [N, C, *out]
         for g in range(groups):
-            wg = w[g * kpg:(g + 1) * kpg, :, *tap]  # [kpg, cpg]
+            wg = w[(slice(g * kpg, (g + 1) * kpg), slice(None)) + tap]  # [kpg, cpg]
             y[:, g * kpg:(g + 1) * kpg] += np.einsum("nc...,kc->nk...", patch[:, g * cpg:(g + 1) * cpg], wg)
     if b is not None:
         y += b.reshape((1, K) + (1,) * ns)
@@ -195,7 +195,7 @@ def ref_deconv(x, w, b, stride, pre, post, dilation, groups, output_padding):
     for tap in np.ndindex(*ks):
         sl = tuple(slice(t * d, t * d + s * (n - 1) + 1, s) for t, d, s, n in zip(tap, dilation, stride, x.shape[2:]))
         for g in range(groups):
-            contrib = np.einsum("nc...,ck->nk...", x[:, g * cpg:(g + 1) * cpg], w[g * cpg:(g + 1) * cpg, :, *tap])
+            contrib = np.einsum("nc...,ck->nk...", x[:, g * cpg:(g + 1) * cpg], w[(slice(g * cpg, (g + 1) * cpg), slice(None)) + tap])
             y[(slice(None), slice(g * kpg, (g + 1) * kpg)) + sl] += contrib
     y = y[(slice(None), slice(None)) + tuple(slice(p, f - q) for p, q, f in zip(pre, post, full))]
     if b is not None:
