@@ -369,8 +369,11 @@ ROUND_NAMES = {RR.HALF_DOWN: "round_prefer_floor", RR.HALF_UP: "round_prefer_cei
 
 
 def ref_resize_numpy(x, mode, transform, rounding, sizes, scales):
-    """Separable resize in float64, one axis at a time, from the ONNX spec's formulas."""
+    """Separable resize in float64, one axis at a time, from the ONNX spec's formulas.
+    Scales are float32 in ONNX (and in ingot), so they are rounded to float32 first."""
     y = x.astype(np.float64)
+    if scales is not None:
+        scales = [float(np.float32(s)) for s in scales]
     for ax in range(x.ndim):
         n = x.shape[ax]
         out = sizes[ax] if sizes is not None else int(math.floor(n * scales[ax]))
