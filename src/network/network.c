@@ -762,6 +762,19 @@ static int32_t *bias_flag(ingot_node *node) {
   }
 }
 
+/* How many inputs set_input(index) may extend the node to: the optional value inputs of
+ * network.h (shuffle 1: reshape dims; slice 1..3: start, size, stride; resize 1: output
+ * dims; padding 1: pads), or 0 when `index` names no optional input of this op. */
+static int32_t optional_input_limit(const ingot_node *node, int32_t index) {
+  switch (node->op) {
+    case INGOT_OP_SHUFFLE:
+    case INGOT_OP_RESIZE:
+    case INGOT_OP_PADDING: return index == 1 ? 2 : 0;
+    case INGOT_OP_SLICE: return index >= 1 && index <= 3 ? 4 : 0;
+    default: return 0;
+  }
+}
+
 ingot_status ingot_layer_set_input(ingot_layer *layer, int32_t index, ingot_tensor *tensor) {
   static const char fn[] = "ingot_layer_set_input";
   ingot_node *node = node_of(layer, fn);
@@ -770,17 +783,21 @@ ingot_status ingot_layer_set_input(ingot_layer *layer, int32_t index, ingot_tens
   INGOT_TRY(ingot_net_check_tensor(network, tensor, fn, "tensor"));
   int32_t *has_bias = bias_flag(node);
   bool adds_bias = has_bias && !*has_bias && index == 2 && node->nb_inputs == 2;
-  if ((index < 0 || index >= node->nb_inputs) && !adds_bias)
+  /* An optional value input past the current end: the inputs between stay absent (-1). */
+  bool appends = !adds_bias && index >= node->nb_inputs && optional_input_limit(node, index) > index;
+  if ((index < 0 || index >= node->nb_inputs) && !adds_bias && !appends)
     return ingot_net_log(network, ingot_node_fail(node, INGOT_INVALID_ARGUMENT,
                                                   "%s: input index %d out of range: the layer has %d inputs", fn,
                                                   index, node->nb_inputs));
-  if (adds_bias) {
-    int32_t *inputs = ingot_realloc_array(node->inputs, 3, sizeof *inputs);
+  const int32_t old_count = node->nb_inputs;
+  if (adds_bias || appends) {
+    int32_t count = index + 1;
+    int32_t *inputs = ingot_realloc_array(node->inputs, (size_t)count, sizeof *inputs);
     if (!inputs) return ingot_net_log(network, INGOT_OUT_OF_MEMORY);
     node->inputs = inputs;
-    node->inputs[2] = -1;
-    node->nb_inputs = 3;
-    *has_bias = 1;
+    for (int32_t k = old_count; k < count; k++) node->inputs[k] = -1;
+    node->nb_inputs = count;
+    if (adds_bias) *has_bias = 1;
   }
   int32_t old = node->inputs[index];
   node->inputs[index] = tensor->index;
@@ -791,10 +808,8 @@ ingot_status ingot_layer_set_input(ingot_layer *layer, int32_t index, ingot_tens
     ingot_status st = ingot_net_reorder(network, fn);
     if (st != INGOT_SUCCESS) { /* nothing moved: undo the change */
       node->inputs[index] = old;
-      if (adds_bias) {
-        node->nb_inputs = 2;
-        *has_bias = 0;
-      }
+      node->nb_inputs = old_count;
+      if (adds_bias) *has_bias = 0;
       return st;
     }
   }

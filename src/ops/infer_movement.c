@@ -7,6 +7,7 @@
 
 #include "core/dims.h"
 #include "core/error.h"
+#include "ops/dims_inputs.h"
 #include "ops/graph.h"
 
 /* ---- shared checks ------------------------------------------------------------------ */
@@ -54,13 +55,27 @@ static ingot_status check_permutation(const ingot_node *node, const char *what, 
   return INGOT_SUCCESS;
 }
 
+/* Layers whose trailing inputs are optional value inputs (dims_inputs.h): between 1 and
+ * max_inputs inputs. */
+static ingot_status check_arity_optional(const ingot_node *node, int32_t max_inputs, int32_t nb_outputs) {
+  if (node->nb_inputs < 1 || node->nb_inputs > max_inputs)
+    return ingot_node_fail(node, INGOT_INVALID_GRAPH, "expected 1 to %d inputs, found %d", max_inputs,
+                           node->nb_inputs);
+  if (node->nb_outputs != nb_outputs)
+    return ingot_node_fail(node, INGOT_INVALID_GRAPH, "expected %d output(s), found %d", nb_outputs,
+                           node->nb_outputs);
+  return INGOT_SUCCESS;
+}
+
 /* ---- shuffle: transpose, reshape, transpose ----------------------------------------- */
 
 ingot_status ingot_infer_shuffle(const ingot_node *node, const ingot_value_info *inputs, ingot_value_info *outputs) {
-  const ingot_shuffle_params *p = &node->params.shuffle;
+  ingot_shuffle_params eff;
+  const ingot_shuffle_params *p = &eff;
   char a[INGOT_DIMS_STR_SIZE], b[INGOT_DIMS_STR_SIZE];
-  INGOT_TRY(check_arity(node, 1, 1));
+  INGOT_TRY(check_arity_optional(node, 2, 1));
   INGOT_TRY(check_input(node, inputs, 0));
+  INGOT_TRY(ingot_shuffle_effective(node, inputs, &eff));
   const ingot_dims *in = &inputs[0].dims;
 
   ingot_dims t = *in; /* after the first transpose */
@@ -173,10 +188,12 @@ ingot_status ingot_infer_concatenation(const ingot_node *node, const ingot_value
 /* ---- slice --------------------------------------------------------------------------- */
 
 ingot_status ingot_infer_slice(const ingot_node *node, const ingot_value_info *inputs, ingot_value_info *outputs) {
-  const ingot_slice_params *p = &node->params.slice;
+  ingot_slice_params eff;
+  const ingot_slice_params *p = &eff;
   char a[INGOT_DIMS_STR_SIZE];
-  INGOT_TRY(check_arity(node, 1, 1));
+  INGOT_TRY(check_arity_optional(node, 4, 1));
   INGOT_TRY(check_input(node, inputs, 0));
+  INGOT_TRY(ingot_slice_effective(node, inputs, &eff));
   const ingot_dims *in = &inputs[0].dims;
   const char *names[3] = {"start", "size", "stride"};
   const ingot_dims *given[3] = {&p->start, &p->size, &p->stride};
@@ -254,10 +271,12 @@ ingot_status ingot_infer_gather(const ingot_node *node, const ingot_value_info *
 
 ingot_status ingot_infer_padding(const ingot_node *node, const ingot_value_info *inputs, ingot_value_info *outputs) {
   static const char *const mode_names[] = {"constant", "reflect", "edge", "wrap"};
-  const ingot_padding_params *p = &node->params.padding;
+  ingot_padding_params eff;
+  const ingot_padding_params *p = &eff;
   char a[INGOT_DIMS_STR_SIZE];
-  INGOT_TRY(check_arity(node, 1, 1));
+  INGOT_TRY(check_arity_optional(node, 2, 1));
   INGOT_TRY(check_input(node, inputs, 0));
+  INGOT_TRY(ingot_padding_effective(node, inputs, &eff));
   const ingot_dims *in = &inputs[0].dims;
   if (p->mode < INGOT_PAD_CONSTANT || p->mode > INGOT_PAD_WRAP)
     return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "pad mode %d is unknown; expected 0..3", p->mode);

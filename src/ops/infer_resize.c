@@ -1,4 +1,5 @@
-/* Shape inference of resize: output dims given, or floor(input dim * scale) as ONNX. */
+/* Shape inference of resize: output dims given (as a parameter, or as the value of an
+ * int64 1-D input 1 that overrides the parameters), or floor(input dim * scale) as ONNX. */
 #include <math.h>
 
 #include "core/dims.h"
@@ -8,8 +9,9 @@
 ingot_status ingot_infer_resize(const ingot_node *node, const ingot_value_info *inputs, ingot_value_info *outputs) {
   const ingot_resize_params *p = &node->params.resize;
   char buf[INGOT_DIMS_STR_SIZE], buf2[INGOT_DIMS_STR_SIZE];
-  if (node->nb_inputs != 1)
-    return ingot_node_fail(node, INGOT_INVALID_GRAPH, "has %d inputs, expected 1", (int)node->nb_inputs);
+  if (node->nb_inputs < 1 || node->nb_inputs > 2)
+    return ingot_node_fail(node, INGOT_INVALID_GRAPH, "has %d inputs, expected 1 or 2 (data, output dims)",
+                           (int)node->nb_inputs);
   if (node->nb_outputs != 1)
     return ingot_node_fail(node, INGOT_INVALID_GRAPH, "has %d outputs, expected 1", (int)node->nb_outputs);
   const ingot_value_info *x = &inputs[0];
@@ -37,7 +39,27 @@ ingot_status ingot_infer_resize(const ingot_node *node, const ingot_value_info *
   int32_t rank = x->dims.nb_dims;
   if (rank < 1) return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "input is a scalar, expected rank >= 1");
   ingot_dims out = x->dims;
-  if (p->use_scales) {
+  const ingot_value_info *sizes = node->nb_inputs == 2 && inputs[1].dims.nb_dims >= 0 ? &inputs[1] : NULL;
+  ingot_dims given = p->output_dims;
+  if (sizes) {
+    if (sizes->dtype != INGOT_INT64 && sizes->dtype != INGOT_INT32)
+      return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "output dims (input 1) have dtype %s, expected int64",
+                             ingot_dtype_name(sizes->dtype));
+    if (sizes->dims.nb_dims != 1 || sizes->dims.d[0] != rank)
+      return ingot_node_fail(node, INGOT_INVALID_ARGUMENT,
+                             "output dims (input 1) have dims %s, expected [%d] (one per dim of the input %s)",
+                             ingot_dims_format(&sizes->dims, buf, sizeof buf), (int)rank,
+                             ingot_dims_format(&x->dims, buf2, sizeof buf2));
+    if (sizes->data == NULL)
+      return ingot_node_fail(node, INGOT_INVALID_GRAPH,
+                             "the value of the output dims (input 1) is unknown when shapes are inferred: it must be "
+                             "a constant or computed from input shapes");
+    given.nb_dims = rank;
+    for (int32_t i = 0; i < rank; i++)
+      given.d[i] = sizes->dtype == INGOT_INT64 ? ((const int64_t *)sizes->data)[i]
+                                               : (int64_t)((const int32_t *)sizes->data)[i];
+  }
+  if (p->use_scales && !sizes) {
     if (p->nb_scales != rank)
       return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "has %d scales, expected one per input dim (%d, dims %s)",
                              (int)p->nb_scales, (int)rank, ingot_dims_format(&x->dims, buf, sizeof buf));
@@ -53,12 +75,12 @@ ingot_status ingot_infer_resize(const ingot_node *node, const ingot_value_info *
                                (int)i, (double)s, (long long)x->dims.d[i], (long long)out.d[i]);
     }
   } else {
-    if (p->output_dims.nb_dims != rank)
+    if (given.nb_dims != rank)
       return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "output dims %s have rank %d, expected the input's rank %d (%s)",
-                             ingot_dims_format(&p->output_dims, buf, sizeof buf), (int)p->output_dims.nb_dims,
-                             (int)rank, ingot_dims_format(&x->dims, buf2, sizeof buf2));
+                             ingot_dims_format(&given, buf, sizeof buf), (int)given.nb_dims, (int)rank,
+                             ingot_dims_format(&x->dims, buf2, sizeof buf2));
     for (int32_t i = 0; i < rank; i++) {
-      int64_t o = p->output_dims.d[i];
+      int64_t o = given.d[i];
       if (o < 0 || (o == 0 && x->dims.d[i] != 0))
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "output dim %d is %lld, expected >= 1", (int)i,
                                (long long)o);

@@ -215,3 +215,16 @@ def test_reduce_axis_out_of_range(logger, rng):
     x = rand(rng, 2, 3)
     with pytest.raises(ingot.IngotError):
         run_layer(logger, {"x": x}, lambda n, t: n.add_reduce(t["x"], R.SUM, 0b100, False))
+
+
+def test_float16_softmax_and_layer_norm(logger, rng):
+    """float16 tensors: the builder casts around the float32 kernels; output stays float16."""
+    x = rng.uniform(-3, 3, size=(4, 5, 16)).astype(np.float16)
+    y = run_layer(logger, {"x": x}, lambda n, t: n.add_softmax(t["x"], 1))
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.astype(np.float64), ref_softmax(x, 1, False), rtol=2e-3, atol=1e-3)
+    s = rand(rng, 16).astype(np.float16)
+    y = run_layer(logger, {"x": x, "s": s}, lambda n, t: n.add_normalization(t["x"], t["s"], None, (2,)))
+    assert y.dtype == np.float16
+    np.testing.assert_allclose(y.astype(np.float64), ref_layer_norm(x, (2,), s.astype(np.float64), None, 1e-5),
+                               rtol=4e-3, atol=4e-3)

@@ -85,7 +85,7 @@ static ingot_status run_op(const ingot_node *node, infer_fn infer, run_fn run, c
   for (int32_t i = 0; i < node->nb_inputs; i++) {
     vi[i].dtype = inputs[i].dtype;
     vi[i].dims = inputs[i].dims;
-    vi[i].data = NULL;
+    vi[i].data = inputs[i].data; /* as if every input were a known constant */
     views[i].dtype = inputs[i].dtype;
     views[i].dims = inputs[i].dims;
     views[i].data = inputs[i].data;
@@ -1046,8 +1046,27 @@ static void test_resize(void) {
   ni.params.resize.mode = INGOT_RESIZE_LINEAR;
   CHECK_FAILS(run_op(&ni, ingot_infer_resize, ingot_cpu_resize, &xi, &out), INGOT_INVALID_ARGUMENT,
               "linear resize of dtype int64");
-  ni.params.resize.output_dims = ingot_dims_make(3, (const int64_t[]){2, 4, 1});
+  /* Output dims as input 1 override the parameters (scales here): sampling uses out / in. */
+  int64_t sizes_v[2] = {2, 4};
+  tensor with_sizes[2] = {xi, {INGOT_INT64, ingot_dims_make(1, (const int64_t[]){2}), sizes_v}};
   ni.params.resize.mode = INGOT_RESIZE_NEAREST;
+  ni.params.resize.use_scales = 1;
+  ni.params.resize.nb_scales = 2;
+  ni.params.resize.scales[0] = ni.params.resize.scales[1] = 3.0f;
+  ni.nb_inputs = 2;
+  CHECK_OK(run_op(&ni, ingot_infer_resize, ingot_cpu_resize, with_sizes, &out));
+  check_dims("resize sizes input", &out, DIMS(2, 4));
+  if (out.data) {
+    const int64_t *o = out.data, want[8] = {10, 10, -20, -20, 30, 30, INT64_C(1) << 40, INT64_C(1) << 40};
+    for (int i = 0; i < 8; i++) CHECK(o[i] == want[i]);
+  }
+  t_free(&out);
+  with_sizes[1].dims.d[0] = 3;
+  CHECK_FAILS(run_op(&ni, ingot_infer_resize, ingot_cpu_resize, with_sizes, &out), INGOT_INVALID_ARGUMENT,
+              "output dims (input 1) have dims 3, expected [2]");
+  ni.nb_inputs = 1;
+  ni.params.resize.use_scales = 0;
+  ni.params.resize.output_dims = ingot_dims_make(3, (const int64_t[]){2, 4, 1});
   CHECK_FAILS(run_op(&ni, ingot_infer_resize, ingot_cpu_resize, &xi, &out), INGOT_INVALID_ARGUMENT,
               "expected the input's rank 2");
   ni.params.resize.use_scales = 1;

@@ -3,11 +3,11 @@
  * coordinate o - pre, mapped into the input by the mode when it falls outside; this is
  * numpy.pad with the positive pads followed by cropping the negative ones. Each output row
  * (the last dim) is one contiguous memcpy for its interior plus mapped elements at its ends. */
-#include <string.h>
-
 #include "backend/cpu/cpu_kernels.h"
 #include "backend/cpu/movement.h"
+#include "backend/cpu/value_views.h"
 #include "core/dims.h"
+#include "ops/dims_inputs.h"
 
 /* Input coordinate for padded coordinate i of a dim of n, or -1 for "the constant". */
 static int64_t map_index(int64_t i, int64_t n, int32_t mode) {
@@ -81,7 +81,12 @@ static void pad_rows(void *ctx, int64_t begin, int64_t end) {
 }
 
 INGOT_CPU_KERNEL(ingot_cpu_padding) {
-  const ingot_padding_params *p = &args->params->padding;
+  /* The pads may come from value input 1 (dims_inputs.h), resolved as inference did. */
+  ingot_value_info values[2];
+  ingot_cpu_value_infos(args, values, 2);
+  ingot_padding_params eff;
+  INGOT_TRY(ingot_padding_effective(args->node, values, &eff));
+  const ingot_padding_params *p = &eff;
   const ingot_tensor_view *in = &args->inputs[0], *out = &args->outputs[0];
   const size_t es = ingot_dtype_size(in->dtype);
   const int64_t volume = ingot_dims_volume(&out->dims);

@@ -119,6 +119,8 @@ ingot_status ingot_cpu_resize(const ingot_kernel_args *args) {
                            ingot_dtype_name(xv->dtype), ingot_dtype_name(yv->dtype));
   resize_job j = {.x = xv->data, .y = yv->data, .esz = ingot_dtype_size(xv->dtype), .rank = xv->dims.nb_dims,
                   .mode = p->mode, .transform = p->coordinate_transform, .rounding = p->nearest_rounding};
+  /* Output dims fed as input 1 override the scales: the sampling uses out / in then. */
+  bool use_scales = p->use_scales && !(args->nb_inputs > 1 && args->inputs[1].data != NULL);
   int64_t stride = 1, total = 1;
   for (int32_t d = j.rank - 1; d >= 0; d--) {
     j.in[d] = xv->dims.d[d];
@@ -128,8 +130,8 @@ ingot_status ingot_cpu_resize(const ingot_kernel_args *args) {
     total *= j.out[d];
     /* ONNX: with sizes, scale = out / in; with scales, the given scale (so the output
      * length used by align_corners may be fractional). */
-    j.scale[d] = p->use_scales ? (double)p->scales[d] : (double)j.out[d] / (double)j.in[d];
-    j.length[d] = p->use_scales ? (double)j.in[d] * j.scale[d] : (double)j.out[d];
+    j.scale[d] = use_scales ? (double)p->scales[d] : (double)j.out[d] / (double)j.in[d];
+    j.length[d] = use_scales ? (double)j.in[d] * j.scale[d] : (double)j.out[d];
     j.identity[d] = j.in[d] == j.out[d] && j.scale[d] == 1.0;
   }
   if (total == 0) return INGOT_SUCCESS;

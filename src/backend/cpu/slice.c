@@ -1,12 +1,20 @@
 /* Slice on the CPU: output[i] = input[start + i * stride] per dim, strides of any sign.
  * A slice is one strided copy from the start element with the input strides multiplied
- * by the slice strides; infer has checked that every index read is inside the input. */
+ * by the slice strides; infer has checked that every index read is inside the input.
+ * start, size and stride may come from value inputs 1..3 (dims_inputs.h), resolved as
+ * inference resolved them. */
 #include "backend/cpu/cpu_kernels.h"
 #include "backend/cpu/movement.h"
+#include "backend/cpu/value_views.h"
 #include "core/dims.h"
+#include "ops/dims_inputs.h"
 
 INGOT_CPU_KERNEL(ingot_cpu_slice) {
-  const ingot_slice_params *p = &args->params->slice;
+  ingot_value_info values[4];
+  ingot_cpu_value_infos(args, values, 4);
+  ingot_slice_params eff;
+  INGOT_TRY(ingot_slice_effective(args->node, values, &eff));
+  const ingot_slice_params *p = &eff;
   const ingot_tensor_view *in = &args->inputs[0], *out = &args->outputs[0];
   const size_t es = ingot_dtype_size(in->dtype);
   const int32_t rank = out->dims.nb_dims;
