@@ -23,6 +23,8 @@ from .builder import Builder, BuilderConfig, OptimizationProfile
 from .logger import Logger
 from .network import Layer, Network, Tensor
 from .runtime import Engine, ExecutionContext, Profiler, Runtime, Stream, run_network
+from .onnx_parser import (OnnxParser, ParserError, build_onnx, onnx_operators, parse_onnx, run_onnx,
+                          supports_operator)
 
 # DataType aliases (TensorRT style: trt.float32 ...)
 float32 = DataType.FLOAT
@@ -108,6 +110,14 @@ def parse_wts(text):
     return _weights_map_to_dict(mp.value)
 
 
+def __getattr__(name):
+    # ingot.onnx_backend and ingot.compare need the onnx package: imported on first use.
+    if name in ("onnx_backend", "compare"):
+        import importlib
+        return importlib.import_module("." + name, __name__)
+    raise AttributeError(f"module 'ingot' has no attribute {name!r}")
+
+
 __all__ = [
     "ActivationType", "BuilderFlag", "DataType", "ElementWiseOperation", "LayerType", "MatrixOperation",
     "PaddingMode", "PadMode", "PoolingType", "ProfileSelector", "ReduceOperation",
@@ -118,4 +128,5 @@ __all__ = [
     "float32", "float16", "bfloat16", "int8", "int32", "int64", "bool", "uint8",
     "nptype", "to_dtype", "float_to_bf16", "bf16_to_float", "dtype_size", "dtype_name", "status_name",
     "version", "load_wts", "parse_wts", "library_path",
+    "OnnxParser", "ParserError", "build_onnx", "run_onnx", "parse_onnx", "onnx_operators", "supports_operator",
 ]

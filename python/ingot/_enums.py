@@ -10,7 +10,7 @@ __all__ = [
     "Status", "DataType", "Severity", "LayerType", "PaddingMode", "PoolingType",
     "ActivationType", "MatrixOperation", "ElementWiseOperation", "UnaryOperation",
     "ScaleMode", "ReduceOperation", "ResizeMode", "ResizeCoordinateTransformation",
-    "ResizeRoundMode", "PadMode", "TopKOperation", "Target", "BuilderFlag",
+    "ResizeRoundMode", "PadMode", "TopKOperation", "ScatterMode", "ScatterReduction", "Target", "BuilderFlag",
     "ProfileSelector", "TensorIOMode",
 ]
 
@@ -91,6 +91,18 @@ class LayerType(IntEnum):
     RESIZE = 22
     PADDING = 23
     TOPK = 24
+    SHAPE = 25
+    FILL = 26
+    RANGE = 27
+    GATHER_ELEMENTS = 28
+    GATHER_ND = 29
+    SCATTER = 30
+    CUMULATIVE = 31
+    EXPAND = 32
+    TILE = 33
+    QUANTIZE = 34
+    DEQUANTIZE = 35
+    EINSUM = 36
 
 
 class PaddingMode(IntEnum):
@@ -236,6 +248,21 @@ class TopKOperation(IntEnum):
     """ingot_topk_op (INGOT_TOPK_*)."""
     MAX = 0
     MIN = 1
+
+
+class ScatterMode(IntEnum):
+    """ingot_scatter_mode (INGOT_SCATTER_*)."""
+    ND = 0
+    ELEMENTS = 1
+
+
+class ScatterReduction(IntEnum):
+    """ingot_scatter_reduction (INGOT_SCATTER_REDUCE_*)."""
+    NONE = 0
+    ADD = 1
+    MUL = 2
+    MAX = 3
+    MIN = 4
 
 
 class Target(IntEnum):

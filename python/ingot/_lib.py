@@ -10,7 +10,7 @@ so a partial library still imports.
 import ctypes
 import glob
 import os
-from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_float, c_int, c_int32,
+from ctypes import (CFUNCTYPE, POINTER, Structure, c_char_p, c_double, c_float, c_int, c_int32,
                     c_int64, c_size_t, c_uint32, c_uint64, c_void_p)
 
 MAX_DIMS = 8          # INGOT_MAX_DIMS
@@ -112,6 +112,17 @@ class ingot_layer_info(Structure):
     ]
 
 
+class ingot_onnx_parser_error(Structure):
+    _fields_ = [
+        ("status", c_enum),
+        ("node_name", c_char_p),
+        ("op_type", c_char_p),
+        ("opset", c_int64),
+        ("node_index", c_int32),
+        ("message", c_char_p),
+    ]
+
+
 # ---- callbacks ---------------------------------------------------------------------------
 # void (*)(void *user_data, ingot_severity severity, const char *message)
 ingot_log_callback = CFUNCTYPE(None, c_void_p, c_enum, c_char_p)
@@ -192,6 +203,18 @@ FUNCTIONS = {
     "ingot_network_add_resize": (c_status, [P, P, POINTER(ingot_resize_desc), PP]),
     "ingot_network_add_padding": (c_status, [P, P, POINTER(ingot_padding_desc), PP]),
     "ingot_network_add_topk": (c_status, [P, P, c_enum, c_int64, c_int32, PP]),
+    "ingot_network_add_shape": (c_status, [P, P, PP]),
+    "ingot_network_add_fill": (c_status, [P, P, c_enum, c_double, PP]),
+    "ingot_network_add_range": (c_status, [P, P, P, P, PP]),
+    "ingot_network_add_gather_elements": (c_status, [P, P, P, c_int32, PP]),
+    "ingot_network_add_gather_nd": (c_status, [P, P, P, c_int32, PP]),
+    "ingot_network_add_scatter": (c_status, [P, P, P, P, c_enum, c_int32, c_enum, PP]),
+    "ingot_network_add_cumulative": (c_status, [P, P, c_int32, c_int32, c_int32, PP]),
+    "ingot_network_add_expand": (c_status, [P, P, P, PP]),
+    "ingot_network_add_tile": (c_status, [P, P, P, PP]),
+    "ingot_network_add_quantize": (c_status, [P, P, P, P, c_int32, c_enum, PP]),
+    "ingot_network_add_dequantize": (c_status, [P, P, P, P, c_int32, PP]),
+    "ingot_network_add_einsum": (c_status, [P, POINTER(c_void_p), c_int32, c_char_p, PP]),
     # builder.h
     "ingot_target_name": (c_char_p, [c_enum]),
     "ingot_builder_create": (c_status, [P, PP]),
@@ -258,6 +281,21 @@ FUNCTIONS = {
     "ingot_weights_map_get": (c_status, [P, c_char_p, POINTER(ingot_weights)]),
 }
 
+# onnx_parser.h (kept apart from FUNCTIONS while tests/python/test_api.py checks only the other
+# headers; the loader below binds both)
+ONNX_FUNCTIONS = {
+    "ingot_onnx_parser_create": (c_status, [P, P, PP]),
+    "ingot_onnx_parser_destroy": (None, [P]),
+    "ingot_onnx_parser_parse": (c_status, [P, c_void_p, c_size_t, c_char_p]),
+    "ingot_onnx_parser_parse_from_file": (c_status, [P, c_char_p]),
+    "ingot_onnx_parser_num_errors": (c_int32, [P]),
+    "ingot_onnx_parser_get_error": (c_status, [P, c_int32, POINTER(ingot_onnx_parser_error)]),
+    "ingot_onnx_parser_clear_errors": (None, [P]),
+    "ingot_onnx_supports_operator": (c_int32, [c_char_p, c_int64]),
+    "ingot_onnx_num_operators": (c_int32, []),
+    "ingot_onnx_operator": (c_char_p, [c_int32, POINTER(c_int64)]),
+}
+
 LIBRARY_NAME = "libingot.so"
 
 
@@ -317,13 +355,14 @@ def _load():
 
 
 lib, path = _load()
-missing = []
+missing = []       # FUNCTIONS the library lacks
+missing_onnx = []  # ONNX_FUNCTIONS the library lacks (a build without the ONNX parser)
 
-for _name, (_restype, _argtypes) in FUNCTIONS.items():
+for _name, (_restype, _argtypes) in list(FUNCTIONS.items()) + list(ONNX_FUNCTIONS.items()):
     try:
         _f = getattr(lib, _name)
     except AttributeError:
-        missing.append(_name)
+        (missing if _name in FUNCTIONS else missing_onnx).append(_name)
         globals()[_name] = _missing_function(_name)
         continue
     _f.restype = _restype

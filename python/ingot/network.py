@@ -11,7 +11,8 @@ import numpy as np
 from . import _lib
 from ._enums import (ActivationType, DataType, ElementWiseOperation, LayerType, MatrixOperation,
                      PaddingMode, PadMode, PoolingType, ReduceOperation, ResizeCoordinateTransformation,
-                     ResizeMode, ResizeRoundMode, ScaleMode, TopKOperation, UnaryOperation)
+                     ResizeMode, ResizeRoundMode, ScaleMode, ScatterMode, ScatterReduction, TopKOperation,
+                     UnaryOperation)
 from ._lib import check, make_dims, make_weights, to_bytes, to_str
 from .logger import _handle
 
@@ -580,6 +581,84 @@ class Network:
     def add_topk(self, input, op, k, axis=-1):
         return self._out_layer(_lib.ingot_network_add_topk, self._own(input, "input"), int(TopKOperation(op)),
                                int(k), int(axis))
+
+    # ---- shape arithmetic and the layers ONNX import needs ----
+    def _dims_tensor(self, values, what):
+        """A Tensor as it is, or a sequence of ints as an int64 1-D constant."""
+        if isinstance(values, Tensor):
+            return self._own(values, what)
+        arr = np.asarray(values, dtype=np.int64).reshape(-1)
+        return self._own(self.add_constant((arr.size,), arr, DataType.INT64).get_output(0), what)
+
+    def add_shape(self, input):
+        """The dims of `input` as an int64 1-D tensor."""
+        return self._out_layer(_lib.ingot_network_add_shape, self._own(input, "input"))
+
+    def add_fill(self, shape, dtype, value=0.0):
+        """A tensor of `dtype` filled with `value`; `shape` is an int64 1-D tensor (or a
+        sequence of ints, made a constant) (ONNX ConstantOfShape)."""
+        return self._out_layer(_lib.ingot_network_add_fill, self._dims_tensor(shape, "shape"),
+                               int(_lib.to_dtype(dtype)), float(value))
+
+    def add_range(self, start, limit, delta):
+        """ONNX Range over three scalar tensors of one dtype (float32, int32 or int64)."""
+        return self._out_layer(_lib.ingot_network_add_range, self._own(start, "start"), self._own(limit, "limit"),
+                               self._own(delta, "delta"))
+
+    def add_gather_elements(self, data, indices, axis=0):
+        return self._out_layer(_lib.ingot_network_add_gather_elements, self._own(data, "data"),
+                               self._own(indices, "indices"), int(axis))
+
+    def add_gather_nd(self, data, indices, batch_dims=0):
+        return self._out_layer(_lib.ingot_network_add_gather_nd, self._own(data, "data"),
+                               self._own(indices, "indices"), int(batch_dims))
+
+    def add_scatter(self, data, indices, updates, mode, axis=0, reduction=ScatterReduction.NONE):
+        """ONNX ScatterND (mode ScatterMode.ND or "nd"; axis ignored) or ScatterElements
+        (ScatterMode.ELEMENTS or "elements"); reduction a ScatterReduction or its name."""
+        if isinstance(mode, str):
+            mode = ScatterMode[mode.upper()]
+        if isinstance(reduction, str):
+            reduction = ScatterReduction[reduction.upper()]
+        return self._out_layer(_lib.ingot_network_add_scatter, self._own(data, "data"),
+                               self._own(indices, "indices"), self._own(updates, "updates"),
+                               int(ScatterMode(mode)), int(axis), int(ScatterReduction(reduction)))
+
+    def add_cumulative(self, input, axis, exclusive=False, reverse=False):
+        """Cumulative sum along `axis` (ONNX CumSum)."""
+        return self._out_layer(_lib.ingot_network_add_cumulative, self._own(input, "input"), int(axis),
+                               int(bool(exclusive)), int(bool(reverse)))
+
+    def add_expand(self, input, shape):
+        """`input` broadcast against `shape` (an int64 1-D tensor, or a sequence of ints)."""
+        return self._out_layer(_lib.ingot_network_add_expand, self._own(input, "input"),
+                               self._dims_tensor(shape, "shape"))
+
+    def add_tile(self, input, repeats):
+        """`input` repeated repeats[i] times along dim i (an int64 1-D tensor, or ints)."""
+        return self._out_layer(_lib.ingot_network_add_tile, self._own(input, "input"),
+                               self._dims_tensor(repeats, "repeats"))
+
+    def add_quantize(self, input, scale, zero_point=None, axis=1, output_dtype=DataType.INT8):
+        """ONNX QuantizeLinear into int8 or uint8; scale (float32) and zero_point (of
+        output_dtype, or None) are tensors: scalars, or 1-D along `axis`."""
+        zp = None if zero_point is None else self._own(zero_point, "zero_point")
+        return self._out_layer(_lib.ingot_network_add_quantize, self._own(input, "input"), self._own(scale, "scale"),
+                               zp, int(axis), int(_lib.to_dtype(output_dtype)))
+
+    def add_dequantize(self, input, scale, zero_point=None, axis=1):
+        """ONNX DequantizeLinear: (input - zero_point) * scale as float32."""
+        zp = None if zero_point is None else self._own(zero_point, "zero_point")
+        return self._out_layer(_lib.ingot_network_add_dequantize, self._own(input, "input"),
+                               self._own(scale, "scale"), zp, int(axis))
+
+    def add_einsum(self, inputs, equation):
+        """Einstein summation over 1 or 2 tensors ("bij,bjk->bik")."""
+        if isinstance(inputs, Tensor):
+            inputs = [inputs]
+        ptrs = [self._own(t, "inputs[%d]" % i) for i, t in enumerate(inputs)]
+        arr = (ctypes.c_void_p * max(len(ptrs), 1))(*ptrs)
+        return self._out_layer(_lib.ingot_network_add_einsum, arr, len(ptrs), to_bytes(equation))
 
     def __repr__(self):
         if not self._ptr:

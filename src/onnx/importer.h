@@ -86,6 +86,7 @@ void ingot_onnx_name_layer(ingot_onnx_node *node, ingot_layer *layer);
 #define INGOT_ONNX_FAMILY(family)                                  \
   extern const ingot_onnx_importer ingot_onnx_##family##_importers[]; \
   extern const int32_t ingot_onnx_##family##_importer_count;
+INGOT_ONNX_FAMILY(basic)       /* Constant, Identity, Dropout (import_basic.c) */
 INGOT_ONNX_FAMILY(conv)        /* Conv, ConvTranspose, pools, BatchNormalization, norms, Resize/Upsample, LRN */
 INGOT_ONNX_FAMILY(math)        /* activations, elementwise, unary, MatMul, Gemm, Softmax, reductions, Where, ... */
 INGOT_ONNX_FAMILY(tensor)      /* Reshape, Transpose, Slice, Gather*, Concat, Split, Pad, shape ops, Cast, ... */

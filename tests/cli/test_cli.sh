@@ -7,6 +7,7 @@ INGOT=$1
 MAKE=$2
 WORK=$3
 [ -n "$INGOT" ] && [ -n "$MAKE" ] && [ -n "$WORK" ] || { echo "usage: test_cli.sh INGOT MAKE_TEST_PLAN WORKDIR" >&2; exit 2; }
+for exe in "$INGOT" "$MAKE"; do [ -x "$exe" ] || { echo "FAIL: $exe is not an executable" >&2; exit 1; }; done
 rm -rf "$WORK" && mkdir -p "$WORK" || exit 2
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }

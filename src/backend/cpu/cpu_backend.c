@@ -23,6 +23,12 @@ static bool resize_supports(const ingot_node *node, const ingot_tensor_view *inp
   return node->params.resize.mode == INGOT_RESIZE_NEAREST || no_half_inputs(node, inputs, outputs);
 }
 
+/* Scatter without a reduction only moves elements (any dtype); its reductions compute in
+ * float32, int32 or int64. */
+static bool scatter_supports(const ingot_node *node, const ingot_tensor_view *inputs, const ingot_tensor_view *outputs) {
+  return node->params.scatter.reduction == INGOT_SCATTER_REDUCE_NONE || no_half_inputs(node, inputs, outputs);
+}
+
 #define ROW(OP, NAME, SUPPORTS, RUN) {INGOT_OP_##OP, NAME, 1, SUPPORTS, NULL, NULL, RUN}
 static const ingot_tactic cpu_tactics[] = {
     ROW(CONVOLUTION, "conv_f32_reference", no_half_inputs, ingot_cpu_convolution),
@@ -50,6 +56,17 @@ static const ingot_tactic cpu_tactics[] = {
     ROW(PADDING, "padding_reference", NULL, ingot_cpu_padding),
     {INGOT_OP_TOPK, "topk_reference", 1, no_half_inputs, ingot_cpu_topk_workspace, NULL, ingot_cpu_topk},
     ROW(SHAPE, "shape_reference", NULL, ingot_cpu_shape),
+    ROW(FILL, "fill_reference", NULL, ingot_cpu_fill_layer),
+    ROW(RANGE, "range_reference", NULL, ingot_cpu_range),
+    ROW(GATHER_ELEMENTS, "gather_elements_reference", NULL, ingot_cpu_gather_elements),
+    ROW(GATHER_ND, "gather_nd_reference", NULL, ingot_cpu_gather_nd),
+    ROW(SCATTER, "scatter_reference", scatter_supports, ingot_cpu_scatter),
+    ROW(CUMULATIVE, "cumsum_reference", no_half_inputs, ingot_cpu_cumulative),
+    ROW(EXPAND, "expand_reference", NULL, ingot_cpu_expand),
+    ROW(TILE, "tile_reference", NULL, ingot_cpu_tile),
+    ROW(QUANTIZE, "quantize_f32_reference", no_half_inputs, ingot_cpu_quantize),
+    ROW(DEQUANTIZE, "dequantize_f32_reference", no_half_inputs, ingot_cpu_dequantize),
+    ROW(EINSUM, "einsum_f32_reference", no_half_inputs, ingot_cpu_einsum),
 };
 #undef ROW
 

@@ -34,6 +34,17 @@ INGOT_CPU_KERNEL(ingot_cpu_resize);
 INGOT_CPU_KERNEL(ingot_cpu_padding);
 INGOT_CPU_KERNEL(ingot_cpu_topk);
 INGOT_CPU_KERNEL(ingot_cpu_shape);
+INGOT_CPU_KERNEL(ingot_cpu_fill_layer);      /* fill.c */
+INGOT_CPU_KERNEL(ingot_cpu_range);           /* fill.c */
+INGOT_CPU_KERNEL(ingot_cpu_gather_elements); /* gather_ex.c */
+INGOT_CPU_KERNEL(ingot_cpu_gather_nd);       /* gather_ex.c */
+INGOT_CPU_KERNEL(ingot_cpu_scatter);
+INGOT_CPU_KERNEL(ingot_cpu_cumulative);
+INGOT_CPU_KERNEL(ingot_cpu_expand);          /* expand.c */
+INGOT_CPU_KERNEL(ingot_cpu_tile);            /* expand.c */
+INGOT_CPU_KERNEL(ingot_cpu_quantize);        /* quantize.c */
+INGOT_CPU_KERNEL(ingot_cpu_dequantize);      /* quantize.c */
+INGOT_CPU_KERNEL(ingot_cpu_einsum);
 /* Scratch for top-k (implemented in topk.c). */
 uint64_t ingot_cpu_topk_workspace(const ingot_kernel_args *args);
 

@@ -7,6 +7,7 @@
 #include "backend/cpu/movement.h"
 #include "backend/cpu/value_views.h"
 #include "core/dims.h"
+#include "core/error.h"
 #include "ops/dims_inputs.h"
 
 /* Input coordinate for padded coordinate i of a dim of n, or -1 for "the constant". */
