@@ -903,7 +903,8 @@ def run_ort(path_or_bytes, feeds):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default="build/models", help="output directory (default build/models)")
+    default_out = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build", "models")
+    ap.add_argument("--out", default=default_out, help="output directory (default: build/models of the source tree)")
     ap.add_argument("--small", action="store_true", help="reduced-size variants (for CI)")
     ap.add_argument("--only", default="", help="comma-separated model names (default: all)")
     ap.add_argument("--check", action="store_true",

@@ -17,7 +17,8 @@ from . import _lib
 from ._enums import (ActivationType, BuilderFlag, DataType, ElementWiseOperation, LayerType,
                      MatrixOperation, PaddingMode, PadMode, PoolingType, ProfileSelector, ReduceOperation,
                      ResizeCoordinateTransformation, ResizeMode, ResizeRoundMode, ScaleMode, Severity,
-                     Status, Target, TensorIOMode, TopKOperation, UnaryOperation)
+                     ScatterMode, ScatterReduction, Status, Target, TensorIOMode, TopKOperation,
+                     UnaryOperation)
 from ._lib import IngotError, bf16_to_float, float_to_bf16, nptype
 from .builder import Builder, BuilderConfig, OptimizationProfile
 from .logger import Logger
@@ -122,7 +123,7 @@ __all__ = [
     "ActivationType", "BuilderFlag", "DataType", "ElementWiseOperation", "LayerType", "MatrixOperation",
     "PaddingMode", "PadMode", "PoolingType", "ProfileSelector", "ReduceOperation",
     "ResizeCoordinateTransformation", "ResizeMode", "ResizeRoundMode", "ScaleMode", "Severity", "Status",
-    "Target", "TensorIOMode", "TopKOperation", "UnaryOperation",
+    "ScatterMode", "ScatterReduction", "Target", "TensorIOMode", "TopKOperation", "UnaryOperation",
     "IngotError", "Logger", "Network", "Tensor", "Layer", "Builder", "BuilderConfig", "OptimizationProfile",
     "Runtime", "Engine", "ExecutionContext", "Stream", "Profiler", "run_network",
     "float32", "float16", "bfloat16", "int8", "int32", "int64", "bool", "uint8",

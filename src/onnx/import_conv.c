@@ -36,7 +36,7 @@ typedef struct window_attrs {
   int64_t kernel[INGOT_MAX_SPATIAL_DIMS], stride[INGOT_MAX_SPATIAL_DIMS], dilation[INGOT_MAX_SPATIAL_DIMS];
   int64_t pre[INGOT_MAX_SPATIAL_DIMS], post[INGOT_MAX_SPATIAL_DIMS];
   ingot_padding_mode mode;
-  bool same_upper, same_lower; /* the auto_pad value, kept for ConvTranspose's own padding */
+  bool same_upper; /* auto_pad SAME_UPPER: ConvTranspose's output_shape pads follow it */
 } window_attrs;
 
 /* Reads an ints attribute of `expected` values (or `fill` everywhere when absent). */
@@ -101,7 +101,6 @@ static ingot_status read_window(ingot_onnx_node *n, int32_t ns, const int64_t *k
     w->same_upper = true;
   } else if (strcmp(auto_pad, "SAME_LOWER") == 0) {
     w->mode = INGOT_PADDING_SAME_LOWER;
-    w->same_lower = true;
   } else if (strcmp(auto_pad, "VALID") == 0) {
     w->mode = INGOT_PADDING_VALID;
   } else {
@@ -192,38 +191,32 @@ static ingot_status conv_common(ingot_onnx_node *n, bool transpose) {
     int64_t out_shape[INGOT_MAX_DIMS + 2];
     int32_t out_count = -1;
     ingot_onnx_attr_ints(n, "output_shape", out_shape, INGOT_MAX_DIMS + 2, &out_count);
-    ingot_dims xd = ingot_onnx_input_dims(n, 0);
-    bool explicit_out = out_count >= 0;
-    bool same = w.same_upper || w.same_lower;
-    if (explicit_out && out_count != ns && out_count != ns + 2)
-      return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute output_shape holds %d values, expected %d", out_count,
-                             ns);
-    bool spatial_known = xd.nb_dims == ns + 2;
-    for (int32_t i = 0; spatial_known && i < ns; i++) spatial_known = xd.d[2 + i] >= 0;
-    if (explicit_out || same) {
-      if (!spatial_known) {
-        if (explicit_out)
+    /* auto_pad SAME_*: ingot's SAME modes are ONNX ConvTranspose's (output = input * stride,
+     * SAME_UPPER puts the odd cell at the end), already in d. output_shape: explicit pads,
+     * distributed as the spec and onnxruntime do (the odd cell at the end for SAME_UPPER,
+     * at the start otherwise). */
+    if (out_count >= 0) {
+      if (out_count != ns && out_count != ns + 2)
+        return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute output_shape holds %d values, expected %d",
+                               out_count, ns);
+      ingot_dims xd = ingot_onnx_input_dims(n, 0);
+      bool spatial_known = xd.nb_dims == ns + 2;
+      for (int32_t i = 0; spatial_known && i < ns; i++) spatial_known = xd.d[2 + i] >= 0;
+      if (!spatial_known)
+        return ingot_onnx_fail(n, INGOT_UNSUPPORTED,
+                               "attribute output_shape needs the input's spatial dims, which are not known");
+      d.padding_mode = INGOT_PADDING_EXPLICIT;
+      for (int32_t i = 0; i < ns; i++) {
+        int64_t in = xd.d[2 + i], want = out_shape[out_count == ns ? i : i + 2];
+        int64_t full = w.stride[i] * (in - 1) + d.output_padding[i] + (w.kernel[i] - 1) * w.dilation[i] + 1;
+        int64_t total = full - want;
+        if (total < 0)
           return ingot_onnx_fail(n, INGOT_UNSUPPORTED,
-                                 "attribute output_shape needs the input's spatial dims, which are not known");
-        /* onnxruntime puts the odd cell of SAME_UPPER at the start: ingot's SAME_LOWER. */
-        d.padding_mode = w.same_upper ? INGOT_PADDING_SAME_LOWER : INGOT_PADDING_SAME_UPPER;
-      } else {
-        /* Pads from the wanted output size, distributed as onnxruntime does: SAME_UPPER puts
-         * the odd cell at the start, NOTSET and SAME_LOWER at the end. */
-        d.padding_mode = INGOT_PADDING_EXPLICIT;
-        for (int32_t i = 0; i < ns; i++) {
-          int64_t in = xd.d[2 + i];
-          int64_t want = explicit_out ? out_shape[out_count == ns ? i : i + 2] : in * w.stride[i];
-          int64_t full = w.stride[i] * (in - 1) + d.output_padding[i] + (w.kernel[i] - 1) * w.dilation[i] + 1;
-          int64_t total = full - want;
-          if (total < 0)
-            return ingot_onnx_fail(n, INGOT_UNSUPPORTED,
-                                   "output size %lld in spatial dim %d is larger than the full transposed "
-                                   "convolution (%lld)",
-                                   (long long)want, i, (long long)full);
-          d.pre_padding[i] = w.same_upper ? total - total / 2 : total / 2;
-          d.post_padding[i] = total - d.pre_padding[i];
-        }
+                                 "attribute output_shape[%d] is %lld, larger than the full transposed convolution "
+                                 "(%lld)",
+                                 i, (long long)want, (long long)full);
+        d.pre_padding[i] = w.same_upper ? total / 2 : total - total / 2;
+        d.post_padding[i] = total - d.pre_padding[i];
       }
     }
   }

@@ -370,7 +370,7 @@ static ingot_status import_matmul(ingot_onnx_node *n) {
  * one fully connected layer (alpha and beta folded into its weights). */
 static bool try_gemm_fc(ingot_onnx_node *n, float alpha, float beta, int64_t trans_b, ingot_status *st) {
   const ingot_onnx_value *a = ingot_onnx_input(n, 0), *b = ingot_onnx_input(n, 1), *c = ingot_onnx_input(n, 2);
-  if (ingot_onnx_attr_int(n, "transA", 0) != 0 || !b || !b->is_constant || !b->data || b->dtype != INGOT_FLOAT32 ||
+  if (ingot_onnx_attr_int(n, "transA", 0) != 0 || !a || !b || !b->is_constant || !b->data || b->dtype != INGOT_FLOAT32 ||
       b->dims.nb_dims != 2 || a->dtype != INGOT_FLOAT32)
     return false;
   int64_t N = trans_b ? b->dims.d[0] : b->dims.d[1], K = trans_b ? b->dims.d[1] : b->dims.d[0];

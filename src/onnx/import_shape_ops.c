@@ -7,12 +7,6 @@
 
 #include "onnx/import_tensor_helpers.h"
 
-static bool known_dims(const ingot_dims *dims) {
-  if (dims->nb_dims < 0) return false;
-  for (int32_t i = 0; i < dims->nb_dims; i++)
-    if (dims->d[i] < 0) return false;
-  return true;
-}
 
 static ingot_dims input_dims(ingot_onnx_node *node, int32_t i) {
   const ingot_onnx_value *v = ingot_onnx_input(node, i);

@@ -56,6 +56,8 @@ ENUMS = {
     "ingot_resize_round_mode": (ingot.ResizeRoundMode, "INGOT_RESIZE_(ROUND_)?"),
     "ingot_pad_mode": (ingot.PadMode, "INGOT_PAD_"),
     "ingot_topk_op": (ingot.TopKOperation, "INGOT_TOPK_"),
+    "ingot_scatter_mode": (ingot.ScatterMode, "INGOT_SCATTER_"),
+    "ingot_scatter_reduction": (ingot.ScatterReduction, "INGOT_SCATTER_REDUCE_"),
     "ingot_target": (ingot.Target, "INGOT_TARGET_"),
     "ingot_builder_flag": (ingot.BuilderFlag, "INGOT_BUILDER_FLAG_"),
     "ingot_profile_selector": (ingot.ProfileSelector, "INGOT_PROFILE_"),

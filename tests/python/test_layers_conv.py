@@ -481,8 +481,6 @@ def test_resize_linear_rejects_int(logger):
     assert "int32" in str(err.value)
 
 
-@pytest.mark.xfail(reason="ingot_layer_set_input does not yet accept input 1 (output dims) on resize layers; "
-                          "drop this mark once src/network/network.c does", strict=False)
 def test_resize_output_dims_from_tensor(logger, rng):
     """Output dims fed as an int64 tensor (input 1) override the scales given to add_resize."""
     x = rand(rng, 1, 2, 4, 5)

@@ -1,0 +1,429 @@
+"""ONNX import of the conv family (src/onnx/import_conv.c): Conv, ConvTranspose, pooling,
+normalizations, LRN, Resize and Upsample, each checked against onnxruntime on single-node
+models built with onnx.helper, at the opsets where the operator's form changed."""
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+import ingot  # noqa: E402
+
+F = TensorProto.FLOAT
+
+
+# ---- harness (as in test_onnx_import_math.py) ---------------------------------------------------
+
+def _elem(arr):
+    return helper.np_dtype_to_tensor_dtype(np.asarray(arr).dtype)
+
+
+def make_model(op, inputs, attrs=None, opset=17, outputs=("y",), out_types=None, inits=None, nodes=None):
+    """`inputs`: list of (name, array); None as a name leaves an optional input empty; names
+    in `inits` (dict name -> array) become initializers."""
+    inits = inits or {}
+    names = [n for n, _ in inputs]
+    graph_inputs = [helper.make_tensor_value_info(n, _elem(a), a.shape) for n, a in inputs
+                    if n is not None and n not in inits]
+    out_types = out_types or [F] * len(outputs)
+    graph_outputs = [helper.make_tensor_value_info(o, t, None) for o, t in zip(outputs, out_types)]
+    if nodes is None:
+        nodes = [helper.make_node(op, [n or "" for n in names], list(outputs), **(attrs or {}))]
+    graph = helper.make_graph(nodes, "g", graph_inputs, graph_outputs,
+                              initializer=[numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 10 if opset >= 21 else 8
+    return model
+
+
+def run_ort(model, feeds):
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(None, feeds)))
+
+
+def parse(model, logger):
+    network = ingot.Network(logger)
+    parser = ingot.OnnxParser(network, logger)
+    ok = parser.parse(model)
+    return network, parser, ok
+
+
+def run_ingot(model, feeds, logger):
+    network, parser, ok = parse(model, logger)
+    if not ok:
+        raise AssertionError("parse failed: " + "; ".join(e.message for e in parser.errors))
+    return ingot.run_network(network, feeds, logger=logger)
+
+
+def check(logger, model, feeds, rtol=1e-4, atol=1e-5):
+    want = run_ort(model, feeds)
+    got = run_ingot(model, feeds, logger)
+    for name, w in want.items():
+        g = got[name]
+        assert g.shape == w.shape, f"{name}: shape {g.shape}, expected {w.shape}"
+        assert g.dtype == w.dtype, f"{name}: dtype {g.dtype}, expected {w.dtype}"
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=name)
+
+
+def expect_parse_error(logger, model, *words):
+    _, parser, ok = parse(model, logger)
+    assert not ok
+    msg = " ".join(e.message for e in parser.errors)
+    for w in words:
+        assert w in msg, f"{w!r} not in {msg!r}"
+
+
+def randn(rng, *shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+# ---- Conv ---------------------------------------------------------------------------------------
+
+CONV_CASES = [
+    # (x shape, w shape, attrs)
+    ((1, 3, 8, 8), (4, 3, 3, 3), {}),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"pads": [1, 1, 1, 1]}),
+    ((2, 3, 9, 8), (4, 3, 3, 2), {"pads": [0, 1, 2, 1], "strides": [2, 1]}),
+    ((1, 3, 10, 10), (4, 3, 3, 3), {"dilations": [2, 2], "pads": [2, 2, 2, 2]}),
+    ((1, 4, 8, 8), (6, 2, 3, 3), {"group": 2, "pads": [1, 1, 1, 1]}),
+    ((1, 4, 8, 8), (4, 1, 3, 3), {"group": 4, "strides": [2, 2]}),
+    ((1, 3, 9, 9), (4, 3, 3, 3), {"auto_pad": "SAME_UPPER", "strides": [2, 2]}),
+    ((1, 3, 8, 8), (4, 3, 4, 4), {"auto_pad": "SAME_UPPER"}),
+    ((1, 3, 8, 8), (4, 3, 4, 4), {"auto_pad": "SAME_LOWER"}),
+    ((1, 3, 8, 8), (4, 3, 3, 3), {"auto_pad": "VALID", "strides": [2, 2]}),
+    ((1, 3, 8, 8), (4, 3, 3, 3), {"kernel_shape": [3, 3]}),
+    ((2, 3, 10), (4, 3, 3), {"pads": [1, 2], "strides": [2]}),
+    ((1, 2, 5, 6, 7), (3, 2, 2, 3, 3), {"pads": [1, 0, 1, 0, 1, 1]}),
+]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws,attrs", CONV_CASES)
+def test_conv(logger, rng, xs, ws, attrs, bias):
+    x, w = randn(rng, *xs), randn(rng, *ws)
+    inputs, inits = [("x", x), ("w", w)], {"w": w}
+    if bias:
+        inits["b"] = randn(rng, ws[0])
+        inputs.append(("b", inits["b"]))
+    check(logger, make_model("Conv", inputs, attrs, 11, inits=inits), {"x": x})
+
+
+def test_conv_opset1(logger, rng):
+    x, w = randn(rng, 1, 2, 6, 6), randn(rng, 3, 2, 3, 3)
+    check(logger, make_model("Conv", [("x", x), ("w", w)], {"pads": [1, 1, 1, 1]}, 1, inits={"w": w}), {"x": x})
+
+
+def test_conv_weights_tensor(logger, rng):
+    x, w, b = randn(rng, 1, 3, 8, 8), randn(rng, 4, 3, 3, 3), randn(rng, 4)
+    model = make_model("Conv", [("x", x), ("w", w), ("b", b)], {"pads": [1, 1, 1, 1]}, 13)
+    check(logger, model, {"x": x, "w": w, "b": b})
+
+
+def test_conv_bad_auto_pad(logger, rng):
+    x, w = randn(rng, 1, 3, 8, 8), randn(rng, 4, 3, 3, 3)
+    expect_parse_error(logger, make_model("Conv", [("x", x), ("w", w)], {"auto_pad": "SAME"}, 13, inits={"w": w}),
+                       "auto_pad", "SAME")
+
+
+# ---- ConvTranspose ------------------------------------------------------------------------------
+
+DECONV_CASES = [
+    ((1, 3, 5, 5), (3, 4, 3, 3), {}),
+    ((2, 3, 5, 5), (3, 4, 3, 3), {"strides": [2, 2]}),
+    ((1, 3, 5, 6), (3, 2, 3, 3), {"strides": [2, 2], "pads": [1, 1, 1, 0]}),
+    ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "output_padding": [1, 1]}),
+    ((1, 4, 5, 5), (4, 2, 3, 3), {"group": 2, "strides": [2, 2]}),
+    ((1, 2, 5, 5), (2, 3, 3, 3), {"dilations": [2, 2]}),
+    ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "output_shape": [10, 10]}),
+    ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "output_shape": [9, 10]}),
+    ((1, 3, 5, 5), (3, 2, 4, 4), {"strides": [2, 2], "auto_pad": "SAME_UPPER"}),
+    ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "auto_pad": "SAME_UPPER"}),
+    ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "auto_pad": "SAME_LOWER"}),
+    ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "auto_pad": "VALID"}),
+    ((2, 3, 7), (3, 2, 3), {"strides": [3], "pads": [1, 0]}),
+    ((1, 2, 3, 4, 5), (2, 2, 2, 2, 3), {"strides": [2, 1, 2]}),
+]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+@pytest.mark.parametrize("xs,ws,attrs", DECONV_CASES)
+def test_conv_transpose(logger, rng, xs, ws, attrs, bias):
+    x, w = randn(rng, *xs), randn(rng, *ws)
+    inputs, inits = [("x", x), ("w", w)], {"w": w}
+    if bias:
+        inits["b"] = randn(rng, ws[1] * attrs.get("group", 1))
+        inputs.append(("b", inits["b"]))
+    check(logger, make_model("ConvTranspose", inputs, attrs, 11, inits=inits), {"x": x})
+
+
+def test_conv_transpose_weights_tensor(logger, rng):
+    x, w = randn(rng, 1, 3, 5, 5), randn(rng, 3, 2, 3, 3)
+    check(logger, make_model("ConvTranspose", [("x", x), ("w", w)], {"strides": [2, 2]}, 13), {"x": x, "w": w})
+
+
+# ---- pooling ------------------------------------------------------------------------------------
+
+POOL_CASES = [
+    ((1, 2, 8, 8), {"kernel_shape": [2, 2], "strides": [2, 2]}),
+    ((2, 3, 9, 7), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((1, 2, 9, 9), {"kernel_shape": [3, 2], "strides": [2, 2], "ceil_mode": 1}),
+    ((1, 2, 8, 8), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 0, 1, 0], "ceil_mode": 1}),
+    ((1, 2, 9, 9), {"kernel_shape": [3, 3], "strides": [2, 2], "auto_pad": "SAME_UPPER"}),
+    ((1, 2, 8, 8), {"kernel_shape": [2, 2], "auto_pad": "SAME_LOWER"}),
+    ((1, 2, 8, 8), {"kernel_shape": [3, 3], "auto_pad": "VALID"}),
+    ((2, 3, 10), {"kernel_shape": [3], "strides": [2], "pads": [1, 1]}),
+    ((1, 2, 4, 6, 6), {"kernel_shape": [2, 3, 3], "strides": [2, 2, 2]}),
+]
+
+
+@pytest.mark.parametrize("xs,attrs", POOL_CASES)
+def test_max_pool(logger, rng, xs, attrs):
+    x = randn(rng, *xs)
+    check(logger, make_model("MaxPool", [("x", x)], attrs, 12), {"x": x})
+
+
+def test_max_pool_dilations(logger, rng):
+    x = randn(rng, 1, 2, 10, 10)
+    attrs = {"kernel_shape": [3, 3], "dilations": [2, 2], "pads": [1, 1, 1, 1]}
+    check(logger, make_model("MaxPool", [("x", x)], attrs, 12), {"x": x})
+
+
+def test_max_pool_opset7(logger, rng):
+    x = randn(rng, 1, 2, 8, 8)
+    check(logger, make_model("MaxPool", [("x", x)], {"kernel_shape": [2, 2], "strides": [2, 2]}, 7), {"x": x})
+
+
+def test_max_pool_indices_refused(logger, rng):
+    x = randn(rng, 1, 2, 8, 8)
+    model = make_model("MaxPool", [("x", x)], {"kernel_shape": [2, 2]}, 12, outputs=("y", "i"),
+                       out_types=[F, TensorProto.INT64])
+    expect_parse_error(logger, model, "Indices")
+
+
+def test_max_pool_storage_order_refused(logger, rng):
+    x = randn(rng, 1, 2, 8, 8)
+    expect_parse_error(logger, make_model("MaxPool", [("x", x)], {"kernel_shape": [2, 2], "storage_order": 1}, 12),
+                       "storage_order")
+
+
+@pytest.mark.parametrize("count_include_pad", [0, 1])
+@pytest.mark.parametrize("xs,attrs", POOL_CASES)
+def test_average_pool(logger, rng, xs, attrs, count_include_pad):
+    x = randn(rng, *xs)
+    attrs = dict(attrs, count_include_pad=count_include_pad)
+    check(logger, make_model("AveragePool", [("x", x)], attrs, 11), {"x": x})
+
+
+def test_average_pool_dilations(logger, rng):
+    x = randn(rng, 1, 2, 10, 10)
+    attrs = {"kernel_shape": [3, 3], "dilations": [2, 2], "pads": [1, 1, 1, 1], "count_include_pad": 1}
+    check(logger, make_model("AveragePool", [("x", x)], attrs, 19), {"x": x})
+
+
+@pytest.mark.parametrize("op", ["GlobalAveragePool", "GlobalMaxPool"])
+@pytest.mark.parametrize("xs", [(2, 3, 5, 6), (2, 3, 7), (1, 2, 3, 4, 5)])
+def test_global_pool(logger, rng, op, xs):
+    x = randn(rng, *xs)
+    check(logger, make_model(op, [("x", x)], {}, 13), {"x": x})
+
+
+# ---- normalization ------------------------------------------------------------------------------
+
+def _bn_params(rng, c):
+    return {"scale": randn(rng, c), "bias": randn(rng, c), "mean": randn(rng, c),
+            "var": rng.uniform(0.5, 2, c).astype(np.float32)}
+
+
+@pytest.mark.parametrize("opset", [7, 9, 15])
+@pytest.mark.parametrize("xs", [(2, 3, 4, 5), (2, 3), (2, 3, 6)])
+def test_batch_norm(logger, rng, opset, xs):
+    x = randn(rng, *xs)
+    p = _bn_params(rng, xs[1])
+    inputs = [("x", x)] + list(p.items())
+    check(logger, make_model("BatchNormalization", inputs, {"epsilon": 1e-3}, opset, inits=p), {"x": x})
+
+
+def test_batch_norm_tensor_params(logger, rng):
+    x = randn(rng, 2, 3, 4, 5)
+    p = _bn_params(rng, 3)
+    inits = {"mean": p.pop("mean"), "var": p.pop("var")}
+    inputs = [("x", x), ("scale", p["scale"]), ("bias", p["bias"]), ("mean", inits["mean"]), ("var", inits["var"])]
+    check(logger, make_model("BatchNormalization", inputs, {}, 15, inits=inits), dict(x=x, **p))
+
+
+def test_batch_norm_training_refused(logger, rng):
+    x = randn(rng, 2, 3, 4, 5)
+    p = _bn_params(rng, 3)
+    model = make_model("BatchNormalization", [("x", x)] + list(p.items()), {"training_mode": 1}, 15, inits=p)
+    expect_parse_error(logger, model, "training_mode")
+
+
+@pytest.mark.parametrize("xs", [(2, 3, 4, 5), (2, 3, 7), (1, 2, 3, 4, 5)])
+@pytest.mark.parametrize("const", [True, False])
+def test_instance_norm(logger, rng, xs, const):
+    x, s, b = randn(rng, *xs), randn(rng, xs[1]), randn(rng, xs[1])
+    inits = {"s": s, "b": b} if const else {}
+    feeds = {"x": x} if const else {"x": x, "s": s, "b": b}
+    model = make_model("InstanceNormalization", [("x", x), ("s", s), ("b", b)], {"epsilon": 1e-4}, 6, inits=inits)
+    check(logger, model, feeds)
+
+
+@pytest.mark.parametrize("axis", [None, -1, 1, 2, -2])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_layer_norm(logger, rng, axis, with_bias):
+    x = randn(rng, 2, 3, 4, 5)
+    a = axis if axis is not None else -1
+    ns = x.shape[a:] if a != -1 else x.shape[-1:]
+    inits = {"s": randn(rng, *ns)}
+    inputs = [("x", x), ("s", inits["s"])]
+    if with_bias:
+        inits["b"] = randn(rng, *ns)
+        inputs.append(("b", inits["b"]))
+    attrs = {"epsilon": 1e-4}
+    if axis is not None:
+        attrs["axis"] = axis
+    check(logger, make_model("LayerNormalization", inputs, attrs, 17, inits=inits), {"x": x})
+
+
+def test_layer_norm_extra_outputs_refused(logger, rng):
+    x, s = randn(rng, 2, 5), randn(rng, 5)
+    model = make_model("LayerNormalization", [("x", x), ("s", s)], {}, 17, inits={"s": s},
+                       outputs=("y", "mean", "inv"))
+    expect_parse_error(logger, model, "Mean")
+
+
+@pytest.mark.parametrize("opset", [18, 21])
+@pytest.mark.parametrize("groups", [1, 2, 6])
+@pytest.mark.parametrize("const", [True, False])
+def test_group_norm(logger, rng, opset, groups, const):
+    x = randn(rng, 2, 6, 4, 5)
+    n = groups if opset < 21 else 6
+    s, b = randn(rng, n), randn(rng, n)
+    inits = {"s": s, "b": b} if const else {}
+    feeds = {"x": x} if const else {"x": x, "s": s, "b": b}
+    model = make_model("GroupNormalization", [("x", x), ("s", s), ("b", b)], {"num_groups": groups, "epsilon": 1e-4},
+                       opset, inits=inits)
+    check(logger, model, feeds)
+
+
+@pytest.mark.parametrize("size", [1, 3, 4, 5])
+@pytest.mark.parametrize("xs", [(2, 6, 4, 5), (1, 5, 7)])
+def test_lrn(logger, rng, size, xs):
+    x = randn(rng, *xs)
+    attrs = {"size": size, "alpha": 0.01, "beta": 0.6, "bias": 1.5}
+    check(logger, make_model("LRN", [("x", x)], attrs, 13), {"x": x})
+
+
+def test_lrn_defaults(logger, rng):
+    x = randn(rng, 1, 8, 3, 3) * 10
+    check(logger, make_model("LRN", [("x", x)], {"size": 3}, 13), {"x": x})
+
+
+# ---- Resize and Upsample ------------------------------------------------------------------------
+
+def _resize(logger, rng, xs, opset, attrs, scales=None, sizes=None, x=None, feed_sizes=False):
+    x = randn(rng, *xs) if x is None else x
+    inputs, inits = [("x", x)], {}
+    if opset < 11:
+        inits["scales"] = np.array(scales, np.float32)
+        inputs.append(("scales", inits["scales"]))
+    else:
+        if opset < 13:
+            inits["roi"] = np.array([], np.float32)
+            inputs.append(("roi", inits["roi"]))
+        else:
+            inputs.append((None, None))
+        if scales is not None:
+            inits["scales"] = np.array(scales, np.float32)
+            inputs.append(("scales", inits["scales"]))
+        else:
+            if opset < 13:
+                inits["scales"] = np.array([], np.float32)
+                inputs.append(("scales", inits["scales"]))
+            else:
+                inputs.append((None, None))
+            sz = np.array(sizes, np.int64)
+            if not feed_sizes:
+                inits["sizes"] = sz
+            inputs.append(("sizes", sz))
+    feeds = {"x": x}
+    if feed_sizes:
+        feeds["sizes"] = np.array(sizes, np.int64)
+    check(logger, make_model("Resize", inputs, attrs, opset, inits=inits), feeds)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+@pytest.mark.parametrize("scales", [[1, 1, 2, 2], [1, 1, 3, 1.5], [1, 1, 0.5, 0.5]])
+def test_resize_opset10(logger, rng, mode, scales):
+    _resize(logger, rng, (1, 2, 4, 4), 10, {"mode": mode}, scales=scales)
+
+
+CTMS = ["half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"]
+
+
+@pytest.mark.parametrize("ctm", CTMS)
+@pytest.mark.parametrize("nearest_mode", ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"])
+@pytest.mark.parametrize("scales", [[1, 1, 2, 3], [1, 1, 0.6, 0.5], [1, 1, 1.7, 2.5]])
+def test_resize_nearest_scales(logger, rng, ctm, nearest_mode, scales):
+    attrs = {"mode": "nearest", "coordinate_transformation_mode": ctm, "nearest_mode": nearest_mode}
+    _resize(logger, rng, (1, 2, 5, 4), 13, attrs, scales=scales)
+
+
+@pytest.mark.parametrize("ctm", CTMS)
+@pytest.mark.parametrize("scales", [[1, 1, 2, 3], [1, 1, 0.6, 0.5], [1, 1, 1.7, 2.5]])
+def test_resize_linear_scales(logger, rng, ctm, scales):
+    attrs = {"mode": "linear", "coordinate_transformation_mode": ctm}
+    _resize(logger, rng, (1, 2, 5, 4), 13, attrs, scales=scales)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+@pytest.mark.parametrize("opset", [11, 13])
+@pytest.mark.parametrize("sizes", [[1, 2, 8, 9], [1, 2, 3, 2], [2, 2, 7, 5]])
+def test_resize_sizes(logger, rng, mode, opset, sizes):
+    xs = (1, 2, 5, 4) if sizes[0] == 1 else (2, 2, 5, 4)
+    _resize(logger, rng, xs, opset, {"mode": mode}, sizes=sizes)
+
+
+def test_resize_sizes_tensor(logger, rng):
+    _resize(logger, rng, (1, 2, 5, 4), 13, {"mode": "linear"}, sizes=[1, 2, 8, 6], feed_sizes=True)
+
+
+def test_resize_axes(logger, rng):
+    _resize(logger, rng, (1, 2, 5, 4), 18, {"mode": "linear", "axes": [2, 3]}, scales=[2.0, 1.5])
+    _resize(logger, rng, (1, 2, 5, 4), 18, {"mode": "nearest", "axes": [-1]}, sizes=[7])
+
+
+def test_resize_3d_linear(logger, rng):
+    _resize(logger, rng, (1, 2, 3, 4, 5), 13, {"mode": "linear"}, scales=[1, 1, 2, 1.5, 0.8])
+
+
+def test_resize_cubic_refused(logger, rng):
+    x = randn(rng, 1, 2, 4, 4)
+    inits = {"scales": np.array([1, 1, 2, 2], np.float32)}
+    model = make_model("Resize", [("x", x), (None, None), ("scales", inits["scales"])], {"mode": "cubic"}, 13,
+                       inits=inits)
+    expect_parse_error(logger, model, "cubic")
+
+
+def test_resize_tf_crop_refused(logger, rng):
+    x = randn(rng, 1, 2, 4, 4)
+    inits = {"scales": np.array([1, 1, 2, 2], np.float32)}
+    model = make_model("Resize", [("x", x), (None, None), ("scales", inits["scales"])],
+                       {"coordinate_transformation_mode": "tf_crop_and_resize"}, 13, inits=inits)
+    expect_parse_error(logger, model, "coordinate_transformation_mode", "tf_crop_and_resize")
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_upsample_opset7(logger, rng, mode):
+    x = randn(rng, 1, 2, 3, 4)
+    check(logger, make_model("Upsample", [("x", x)], {"mode": mode, "scales": [1.0, 1.0, 2.0, 3.0]}, 7), {"x": x})
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_upsample_opset9(logger, rng, mode):
+    x = randn(rng, 1, 2, 3, 4)
+    inits = {"scales": np.array([1, 1, 2, 2.5], np.float32)}
+    check(logger, make_model("Upsample", [("x", x), ("scales", inits["scales"])], {"mode": mode}, 9, inits=inits),
+          {"x": x})
