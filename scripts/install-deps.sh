@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Installs what building and testing ingot needs on Debian 12: a C compiler, CMake,
-# pkg-config, Python with NumPy and pytest (the test oracle), scikit-learn (the LeNet
-# training data). Safe to run again.
+# pkg-config, protobuf-c (the ONNX reader), Python with NumPy and pytest (the test oracle),
+# onnx and onnxruntime (test models and the reference they are checked against),
+# scikit-learn (the LeNet training data). Safe to run again.
 set -euo pipefail
 need_apt=()
-for tool in cmake gcc pkg-config python3 make; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
+for tool in cmake gcc pkg-config python3 make protoc-c; do command -v "$tool" >/dev/null || need_apt+=("$tool"); done
+[ -f /usr/include/protobuf-c/protobuf-c.h ] || need_apt+=(libprotobuf-c-dev)
 if ((${#need_apt[@]})); then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake gcc make pkg-config python3 python3-pip python3-venv
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake gcc make pkg-config python3 python3-pip protobuf-c-compiler libprotobuf-c-dev python3-venv
 fi
-python3 - <<'PY' || python3 -m pip install -q numpy pytest scikit-learn || python3 -m pip install -q --break-system-packages numpy pytest scikit-learn
-import numpy, pytest, sklearn
+python3 - <<'PY' || python3 -m pip install -q numpy pytest scikit-learn onnx==1.23.2 onnxruntime || python3 -m pip install -q --break-system-packages numpy pytest scikit-learn onnx==1.23.2 onnxruntime
+import numpy, pytest, sklearn, onnx, onnxruntime
+assert onnx.__version__ == "1.23.2"
 PY

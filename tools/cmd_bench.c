@@ -7,6 +7,7 @@
 
 #include "common.h"
 #include "shapes.h"
+#include "onnx_build.h"
 
 void cmd_bench_usage(FILE *f) {
   fprintf(f,
@@ -17,6 +18,7 @@ void cmd_bench_usage(FILE *f) {
           "Runs the engine on random inputs (fixed seed: floats uniform in [-1, 1], integers in\n"
           "[0, 3], bools 0/1) and reports throughput and latency (min, mean, median, p90, p95,\n"
           "p99, max in ms). A dynamic input without --shapes gets the profile's opt shape.\n"
+          "PLAN may be an .onnx model: it is built first, for the --shapes given.\n"
           "\n"
           "  --shapes LIST     input shapes, NAME:AxBxC joined by ','\n"
           "  --profile N       the optimization profile to use (default 0)\n"
@@ -531,7 +533,8 @@ static int write_json(bench_state *s, const bench_stats *r) {
 
 static int bench(bench_state *s) {
   s->logger = tool_logger_create(s->verbose);
-  if (tool_load_engine("bench", s->plan, s->logger, &s->runtime, &s->engine) != 0) return 1;
+  if (tool_load_engine_any("bench", s->plan, &s->shapes, "--shapes", s->logger, &s->runtime, &s->engine) != 0)
+    return 1;
   ingot_target target = ingot_engine_get_target(s->engine);
   if (target != INGOT_TARGET_CPU)
     return tool_error("bench", "%s: the plan targets %s; ingot bench handles cpu plans only for now (the public API "

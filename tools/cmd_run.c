@@ -8,12 +8,16 @@
 
 #include "common.h"
 #include "npy.h"
+#include "onnx_build.h"
 #include "shapes.h"
 
 void cmd_run_usage(FILE *f) {
   fprintf(f,
           "usage: ingot run PLAN --input NAME=FILE.npy [--input ...] [--output-dir DIR]\n"
           "                 [--profile N] [--threads N] [--verbose]\n"
+          "\n"
+          "PLAN may be an .onnx model: it is built first, its dynamic inputs taking the shapes\n"
+          "of their --input files.\n"
           "\n"
           "Runs the engine once. Every engine input needs one --input; its shape is taken from the\n"
           "file and its dtype must be the engine's (float32 <f4, float16 <f2, bfloat16 as <u2\n"
@@ -236,10 +240,30 @@ static int check_output_dir(const char *dir, int create) {
   return 0;
 }
 
+/* For an .onnx PLAN: NAME -> the shape in its .npy header, for every --input. */
+static int input_shapes_for_onnx(const char *cmd, const char *path, const run_input *inputs, int32_t n,
+                                 tool_shape_list *out) {
+  if (!tool_is_onnx(path) || n == 0) return 0;
+  out->items = calloc((size_t)n, sizeof *out->items);
+  if (!out->items) return tool_error(cmd, "out of memory");
+  for (int32_t k = 0; k < n; k++) {
+    char err[1024];
+    if (tool_npy_shape(inputs[k].file, &out->items[k].dims, err, sizeof err) != 0)
+      return tool_error(cmd, "input '%s': %s", inputs[k].name, err);
+    if (!(out->items[out->count++].name = strdup(inputs[k].name))) return tool_error(cmd, "out of memory");
+  }
+  return 0;
+}
+
 static int run_once(run_state *s) {
   if (check_output_dir(s->output_dir, 0) != 0) return 1;
   s->logger = tool_logger_create(s->verbose);
-  if (tool_load_engine("run", s->plan, s->logger, &s->runtime, &s->engine) != 0) return 1;
+  /* An .onnx model is built first, its dynamic inputs shaped like their --input files. */
+  tool_shape_list shapes = {0, NULL};
+  int loaded = input_shapes_for_onnx("run", s->plan, s->inputs, s->nb_inputs, &shapes) == 0 &&
+               tool_load_engine_any("run", s->plan, &shapes, "--input", s->logger, &s->runtime, &s->engine) == 0;
+  tool_shapes_free(&shapes);
+  if (!loaded) return 1;
   ingot_target target = ingot_engine_get_target(s->engine);
   if (target != INGOT_TARGET_CPU)
     return tool_error("run", "%s: the plan targets %s; ingot run handles cpu plans only for now (the public API has "

@@ -1,15 +1,17 @@
 /* `ingot`: the command-line tool (the start of a trtexec). Dispatches to one command per
- * file: inspect (cmd_inspect.c), run (cmd_run.c), bench (cmd_bench.c). */
+ * file: build (cmd_build.c), inspect (cmd_inspect.c), run (cmd_run.c), bench (cmd_bench.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include "common.h"
+#include "onnx_build.h"
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: ingot COMMAND [ARGS]\n"
           "\n"
           "commands:\n"
+          "  build MODEL.onnx -o PLAN         parse an ONNX model and build a plan\n"
           "  inspect PLAN [--json]            show a plan's target, I/O tensors, profiles, layers, memory\n"
           "  run PLAN --input NAME=FILE.npy   run once on .npy inputs, write one .npy per output\n"
           "  bench PLAN [--shapes ...]        time the engine on random inputs\n"
@@ -21,11 +23,12 @@ static void usage(FILE *f) {
 }
 
 static int command_help(const char *name) {
-  if (strcmp(name, "inspect") == 0) cmd_inspect_usage(stdout);
+  if (strcmp(name, "build") == 0) cmd_build_usage(stdout);
+  else if (strcmp(name, "inspect") == 0) cmd_inspect_usage(stdout);
   else if (strcmp(name, "run") == 0) cmd_run_usage(stdout);
   else if (strcmp(name, "bench") == 0) cmd_bench_usage(stdout);
   else if (strcmp(name, "help") == 0) usage(stdout);
-  else return tool_error("help", "unknown command '%s' (commands: inspect, run, bench, help)", name);
+  else return tool_error("help", "unknown command '%s' (commands: build, inspect, run, bench, help)", name);
   return 0;
 }
 
@@ -49,6 +52,7 @@ int main(int argc, char **argv) {
     if (argc > 3) return tool_error("help", "expected at most one command name");
     return command_help(argv[2]);
   }
+  if (strcmp(cmd, "build") == 0) return cmd_build(argc - 1, argv + 1);
   if (strcmp(cmd, "inspect") == 0) return cmd_inspect(argc - 1, argv + 1);
   if (strcmp(cmd, "run") == 0) return cmd_run(argc - 1, argv + 1);
   if (strcmp(cmd, "bench") == 0) return cmd_bench(argc - 1, argv + 1);
