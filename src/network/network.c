@@ -201,6 +201,7 @@ ingot_status ingot_net_sync_handles(ingot_network *network) {
 /* Drops graph tensors and nodes past the marks (a layer that failed half-way), with their
  * handles. Freed as graph.c frees them: names with free, constant data aligned. */
 static void truncate_graph(ingot_network *network, int32_t nb_tensors, int32_t nb_nodes) {
+  ingot_network_invalidate_dims(network);
   ingot_graph *graph = network->graph;
   while (graph->nb_nodes > nb_nodes) ingot_node_clear(&graph->nodes[--graph->nb_nodes]);
   while (graph->nb_tensors > nb_tensors) {
@@ -443,6 +444,9 @@ void ingot_network_destroy(ingot_network *network) {
   free(network->tensor_handles);
   free(network->layer_handles);
   free(network->visible_layers);
+  free(network->dims_cache);
+  free(network->dtype_cache);
+  ingot_value_store_free(&network->dims_values);
   ingot_graph_destroy(network->graph);
   free(network);
 }
@@ -627,6 +631,62 @@ ingot_dtype ingot_tensor_get_dtype(const ingot_tensor *tensor) {
 
 /* Dims of a layer output: shape inference over the whole graph, possible only while every
  * input has concrete dims (otherwise the builder infers them per profile). */
+void ingot_network_invalidate_dims(ingot_network *network) { network->dims_nodes = 0; }
+
+/* Brings the dims cache up to the graph's current nodes: from scratch after a reset, else
+ * only the layers appended since the last call. */
+static ingot_status update_dims_cache(ingot_network *network) {
+  const ingot_graph *graph = network->graph;
+  if (network->dims_cache_cap < graph->nb_tensors) {
+    int32_t cap = graph->nb_tensors * 2 + 16;
+    ingot_dims *d = ingot_realloc_array(network->dims_cache, (size_t)cap, sizeof *d);
+    if (!d) return INGOT_OUT_OF_MEMORY;
+    network->dims_cache = d;
+    ingot_dtype *t = ingot_realloc_array(network->dtype_cache, (size_t)cap, sizeof *t);
+    if (!t) return INGOT_OUT_OF_MEMORY;
+    network->dtype_cache = t;
+    network->dims_cache_cap = cap;
+  }
+  if (network->dims_nodes == 0 || network->dims_values.data == NULL) {
+    ingot_value_store_free(&network->dims_values);
+    INGOT_TRY(ingot_value_store_init(&network->dims_values, graph, ingot_cpu_eval_node));
+    ingot_dims *input_dims = ingot_calloc((size_t)graph->nb_inputs + 1, sizeof *input_dims);
+    if (!input_dims) return INGOT_OUT_OF_MEMORY;
+    for (int32_t i = 0; i < graph->nb_inputs; i++) input_dims[i] = graph->tensors[graph->inputs[i]].dims;
+    ingot_status st = ingot_graph_infer(graph, input_dims, network->dims_cache, network->dtype_cache,
+                                        &network->dims_values);
+    free(input_dims);
+    network->dims_tensors = graph->nb_tensors;
+    network->dims_nodes = st == INGOT_SUCCESS ? graph->nb_nodes : 0;
+    return st;
+  }
+  /* Tensors added since: their declared state, as ingot_graph_infer starts from. */
+  if (network->dims_tensors < graph->nb_tensors) {
+    const void **data = ingot_realloc_array((void *)network->dims_values.data, (size_t)graph->nb_tensors + 1,
+                                            sizeof(void *));
+    if (!data) return INGOT_OUT_OF_MEMORY;
+    network->dims_values.data = data;
+    for (int32_t t = network->dims_tensors; t < graph->nb_tensors; t++) {
+      const ingot_graph_tensor *gt = &graph->tensors[t];
+      network->dims_cache[t] = gt->dims;
+      if (gt->kind == INGOT_TENSOR_KIND_ACTIVATION) network->dims_cache[t].nb_dims = -1;
+      network->dtype_cache[t] = gt->dtype;
+      data[t] = gt->kind == INGOT_TENSOR_KIND_CONSTANT ? gt->data : NULL;
+    }
+    network->dims_tensors = graph->nb_tensors;
+  }
+  if (network->dims_nodes < graph->nb_nodes) {
+    ingot_status st = ingot_graph_infer_nodes(graph, network->dims_nodes, network->dims_cache, network->dtype_cache,
+                                              &network->dims_values);
+    if (st != INGOT_SUCCESS) {
+      network->dims_nodes = 0; /* the failing layer may be changed: start over next time */
+      return st;
+    }
+    network->dims_nodes = graph->nb_nodes;
+  }
+  return INGOT_SUCCESS;
+}
+
 static ingot_status infer_dims(const ingot_network *network, int32_t index, ingot_dims *dims_out) {
   static const char fn[] = "ingot_tensor_get_dims";
   const ingot_graph *graph = network->graph;
@@ -634,18 +694,9 @@ static ingot_status infer_dims(const ingot_network *network, int32_t index, ingo
    * and the call succeeds, as network.h documents (Python's Tensor.shape is then None). */
   for (int32_t i = 0; i < graph->nb_inputs; i++)
     if (!ingot_dims_is_concrete(&graph->tensors[graph->inputs[i]].dims)) return INGOT_SUCCESS;
-  ingot_dims *input_dims = ingot_calloc((size_t)graph->nb_inputs, sizeof *input_dims);
-  ingot_dims *dims = ingot_calloc((size_t)graph->nb_tensors, sizeof *dims);
-  ingot_dtype *dtypes = ingot_calloc((size_t)graph->nb_tensors, sizeof *dtypes);
-  ingot_status st = INGOT_OUT_OF_MEMORY;
-  if (input_dims && dims && dtypes) {
-    for (int32_t i = 0; i < graph->nb_inputs; i++) input_dims[i] = graph->tensors[graph->inputs[i]].dims;
-    st = ingot_graph_infer_shapes(graph, input_dims, dims, dtypes);
-    if (st == INGOT_SUCCESS) *dims_out = dims[index];
-  }
-  free(input_dims);
-  free(dims);
-  free(dtypes);
+  /* The cache is not part of the network's observable state. */
+  ingot_status st = update_dims_cache((ingot_network *)network);
+  if (st == INGOT_SUCCESS) *dims_out = network->dims_cache[index];
   if (st != INGOT_SUCCESS) {
     ingot_error_prefix("%s: inferring the dims of '%s'", fn, graph->tensors[index].name);
     return ingot_net_log(network, st);
@@ -776,6 +827,7 @@ static int32_t optional_input_limit(const ingot_node *node, int32_t index) {
 }
 
 ingot_status ingot_layer_set_input(ingot_layer *layer, int32_t index, ingot_tensor *tensor) {
+  if (layer && layer_index(layer) >= 0) ingot_network_invalidate_dims(layer->network);
   static const char fn[] = "ingot_layer_set_input";
   ingot_node *node = node_of(layer, fn);
   if (!node) return INGOT_INVALID_ARGUMENT;

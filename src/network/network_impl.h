@@ -8,6 +8,9 @@
 
 #include "ops/graph.h"
 
+/* Forgets the dims ingot_tensor_get_dims inferred (after a change other than an append). */
+void ingot_network_invalidate_dims(ingot_network *network);
+
 struct ingot_tensor {
   ingot_network *network;
   int32_t index; /* into network->graph->tensors */
@@ -27,6 +30,13 @@ struct ingot_network {
   ingot_layer **layer_handles; /* [i] is the handle of graph node i (hidden constants too) */
   int32_t *visible_layers; /* node indices of layers the user added (not hidden constants) */
   int32_t nb_visible_layers, visible_layers_cap;
+  /* What ingot_tensor_get_dims inferred, kept between calls (importers ask for dims at
+   * almost every node): nodes [0, dims_nodes) are inferred; appending layers extends the
+   * inference, any other change to the graph resets dims_nodes to 0. */
+  ingot_dims *dims_cache;
+  ingot_dtype *dtype_cache;
+  int32_t dims_cache_cap, dims_tensors, dims_nodes;
+  ingot_value_store dims_values;
 };
 
 #endif

@@ -1,5 +1,5 @@
 /* ONNX importers of the tensor family: reshaping, transposing, slicing, gathering,
- * scattering and casting (import_shape_ops.c has the ops that compute shapes, pad and top-k).
+ * scattering (import_shape_ops.c has the ops that compute shapes, pad and top-k).
  * Shapes go through shape values (import_tensor_helpers.h): static dims give static layer
  * parameters, dynamic ones give shape-arithmetic layers the builder evaluates per profile.
  * An op whose inputs are all constants is computed on the host, so that downstream
@@ -613,47 +613,6 @@ static ingot_status scatter(ingot_onnx_node *node, ingot_scatter_mode mode) {
 static ingot_status import_scatter_nd(ingot_onnx_node *node) { return scatter(node, INGOT_SCATTER_ND); }
 static ingot_status import_scatter_elements(ingot_onnx_node *node) { return scatter(node, INGOT_SCATTER_ELEMENTS); }
 
-/* ---- Cast ----------------------------------------------------------------------------------- */
-
-static const struct {
-  const char *name;
-  int64_t type;
-} onnx_type_names[] = {{"FLOAT", 1},  {"UINT8", 2},   {"INT8", 3},     {"INT16", 5},     {"INT32", 6},
-                       {"INT64", 7},  {"STRING", 8},  {"BOOL", 9},     {"FLOAT16", 10},  {"DOUBLE", 11},
-                       {"UINT32", 12}, {"UINT64", 13}, {"BFLOAT16", 16}};
-
-static ingot_status import_cast(ingot_onnx_node *node) {
-  ingot_status st;
-  const ingot_onnx_value *x = required_input(node, 0, "input", &st);
-  if (!x) return st;
-  int64_t to = -1;
-  if (ingot_onnx_node_opset(node) < 6) {
-    const char *name = ingot_onnx_attr_string(node, "to", "");
-    for (size_t k = 0; k < sizeof onnx_type_names / sizeof onnx_type_names[0]; k++)
-      if (strcmp(name, onnx_type_names[k].name) == 0) to = onnx_type_names[k].type;
-    if (to < 0) return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "attribute 'to' is '%s', an unknown type", name);
-  } else {
-    if (!ingot_onnx_has_attr(node, "to"))
-      return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "attribute 'to' is missing");
-    to = ingot_onnx_attr_int(node, "to", 0);
-  }
-  ingot_dtype dtype;
-  if (to == 11) {
-    dtype = INGOT_FLOAT32; /* ingot computes doubles in float32, as the parser reads them */
-  } else if (!ingot_onnx_dtype_from_onnx(to, &dtype)) {
-    return ingot_onnx_fail(node, INGOT_UNSUPPORTED, "attribute 'to' is %lld (%s), a type ingot does not have",
-                           (long long)to, ingot_onnx_dtype_onnx_name(to));
-  }
-  bool host = x->dtype != INGOT_FLOAT16 && x->dtype != INGOT_BFLOAT16 && dtype != INGOT_FLOAT16 &&
-              dtype != INGOT_BFLOAT16;
-  if (host && ingot_onnx_inputs_constant(node, 0, 0) && ingot_onnx_value_count(x) <= INGOT_ONNX_FOLD_MAX_ELEMENTS)
-    return ingot_onnx_fold_cast(node, x, dtype, 0);
-  ingot_tensor *in, *out;
-  INGOT_ONNX_TRY(ingot_onnx_input_tensor(node, 0, &in));
-  INGOT_ONNX_TRY(ingot_onnx_add_cast(node, in, dtype, &out));
-  return set_output(node, 0, out);
-}
-
 /* ---- the table ------------------------------------------------------------------------------ */
 
 const ingot_onnx_importer ingot_onnx_tensor_importers[] = {
@@ -671,7 +630,6 @@ const ingot_onnx_importer ingot_onnx_tensor_importers[] = {
     {"ScatterND", 11, import_scatter_nd},
     {"ScatterElements", 11, import_scatter_elements},
     {"Scatter", 9, import_scatter_elements},
-    {"Cast", 1, import_cast},
     {"Expand", 8, ingot_onnx_import_expand},
     {"Tile", 6, ingot_onnx_import_tile},
     {"Pad", 1, ingot_onnx_import_pad},

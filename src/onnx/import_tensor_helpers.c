@@ -567,41 +567,6 @@ ingot_status ingot_onnx_fold_concat(ingot_onnx_node *node, const ingot_onnx_valu
   return st;
 }
 
-static bool is_int_dtype(ingot_dtype t) {
-  return t == INGOT_INT64 || t == INGOT_INT32 || t == INGOT_INT8 || t == INGOT_UINT8 || t == INGOT_BOOL;
-}
-
-ingot_status ingot_onnx_fold_cast(ingot_onnx_node *node, const ingot_onnx_value *x, ingot_dtype to, int32_t out) {
-  int64_t volume;
-  INGOT_ONNX_TRY(check_fold_size(node, &x->dims, &volume));
-  if (!(is_int_dtype(to) || to == INGOT_FLOAT32) || !(is_int_dtype(x->dtype) || x->dtype == INGOT_FLOAT32))
-    return ingot_onnx_fail(node, INGOT_INTERNAL_ERROR, "host cast %s to %s", ingot_dtype_name(x->dtype),
-                           ingot_dtype_name(to));
-  size_t esize = ingot_dtype_size(to);
-  char *buf = malloc(volume > 0 ? (size_t)volume * esize : 1);
-  if (!buf) return ingot_onnx_fail(node, INGOT_OUT_OF_MEMORY, "out of memory folding a cast");
-  for (int64_t i = 0; i < volume; i++) {
-    bool from_float = x->dtype == INGOT_FLOAT32;
-    double f = from_float ? (double)((const float *)x->data)[i] : 0.0;
-    int64_t v = from_float ? 0 : load_int(x->data, x->dtype, i);
-    if (from_float && to != INGOT_FLOAT32 && to != INGOT_BOOL) { /* truncate toward zero, saturating */
-      v = f != f ? 0 : f >= 9.2e18 ? INT64_MAX : f <= -9.2e18 ? INT64_MIN : (int64_t)f;
-    }
-    switch (to) {
-      case INGOT_FLOAT32: ((float *)buf)[i] = from_float ? (float)f : (float)v; break;
-      case INGOT_INT64: ((int64_t *)buf)[i] = v; break;
-      case INGOT_INT32: ((int32_t *)buf)[i] = (int32_t)(uint32_t)(uint64_t)v; break;
-      case INGOT_INT8: ((int8_t *)buf)[i] = (int8_t)(uint8_t)(uint64_t)v; break;
-      case INGOT_UINT8: ((uint8_t *)buf)[i] = (uint8_t)(uint64_t)v; break;
-      case INGOT_BOOL: ((uint8_t *)buf)[i] = from_float ? f != 0.0 : v != 0; break;
-      default: break;
-    }
-  }
-  ingot_status st = publish(node, out, to, &x->dims, buf);
-  free(buf);
-  return st;
-}
-
 ingot_status ingot_onnx_fold_ints(ingot_onnx_node *node, const int64_t *values, int32_t n, int32_t out) {
   ingot_dims d = dims1(n);
   return publish(node, out, INGOT_INT64, &d, values);

@@ -82,8 +82,6 @@ ingot_status ingot_onnx_fold_gather(ingot_onnx_node *node, const ingot_onnx_valu
 /* Output `out` = Concat(values, axis) (axis normalized). */
 ingot_status ingot_onnx_fold_concat(ingot_onnx_node *node, const ingot_onnx_value *const *values, int32_t n,
                                     int32_t axis, int32_t out);
-/* Output `out` = Cast(x, to), with ingot's cast rules (float to int truncates, to bool x != 0). */
-ingot_status ingot_onnx_fold_cast(ingot_onnx_node *node, const ingot_onnx_value *x, ingot_dtype to, int32_t out);
 /* Output `out` = an int64 1-D constant. */
 ingot_status ingot_onnx_fold_ints(ingot_onnx_node *node, const int64_t *values, int32_t n, int32_t out);
 

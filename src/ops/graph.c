@@ -306,9 +306,15 @@ ingot_status ingot_graph_infer(const ingot_graph *graph, const ingot_dims *input
                         ingot_dims_format(given, a, sizeof a), ingot_dims_format(&gt->dims, b, sizeof b));
     dims_out[graph->inputs[i]] = *given;
   }
+  return ingot_graph_infer_nodes(graph, 0, dims_out, dtypes_out, values);
+}
+
+ingot_status ingot_graph_infer_nodes(const ingot_graph *graph, int32_t first_node, ingot_dims *dims_out,
+                                     ingot_dtype *dtypes_out, ingot_value_store *values) {
+  char a[INGOT_DIMS_STR_SIZE];
   enum { STACK_INPUTS = 16 };
   ingot_value_info stack_in[STACK_INPUTS];
-  for (int32_t i = 0; i < graph->nb_nodes; i++) {
+  for (int32_t i = first_node; i < graph->nb_nodes; i++) {
     const ingot_node *n = &graph->nodes[i];
     if (n->op == INGOT_OP_CONSTANT) continue; /* its output holds declared dims and data */
     ingot_value_info *in = stack_in;

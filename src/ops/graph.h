@@ -109,6 +109,10 @@ void ingot_value_store_free(ingot_value_store *store);
  * `values` is not NULL, the values it can compute. Errors name the node. */
 ingot_status ingot_graph_infer(const ingot_graph *graph, const ingot_dims *input_dims, ingot_dims *dims_out,
                                ingot_dtype *dtypes_out, ingot_value_store *values);
+/* Inference of nodes [first_node, nb_nodes) only, the earlier tensors' dims, dtypes and
+ * values being already in the arrays (incremental inference as a network grows). */
+ingot_status ingot_graph_infer_nodes(const ingot_graph *graph, int32_t first_node, ingot_dims *dims_out,
+                                     ingot_dtype *dtypes_out, ingot_value_store *values);
 /* ingot_graph_infer_shapes (backend/backend.h) is ingot_graph_infer with a value store of
  * its own that computes values with the CPU reference kernels. */
 

@@ -186,7 +186,7 @@ def _line(title, c):
         extra.append(f"{c['skipped']} skipped")
     pct = f"{100.0 * c['pass'] / run:.1f}%" if run else "-"
     return (f"{title:<22} {c['pass']:>5} / {run:<5} passed ({pct} of those run); {c['excluded']} excluded; "
-            f"{total} in all" + (f"; {', '.join(extra)}" if extra else ""))
+            f"{c['pass']} / {total} of all" + (f"; {', '.join(extra)}" if extra else ""))
 
 
 def stale_exclusions():
@@ -197,7 +197,7 @@ def stale_exclusions():
         table = ingot.onnx_operators()
     except Exception:
         return [], []
-    listed = set(exclusions.GROUPS["not imported yet"]["ops"])
+    listed = {op for g, v in exclusions.GROUPS.items() if g.startswith("not imported yet") for op in v.get("ops", ())}
     return sorted(op for op in listed if op in table), table
 
 
