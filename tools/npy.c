@@ -310,8 +310,8 @@ int tool_npy_parse(const char *name, const void *bytes, size_t size, tool_npy *o
   if (!name) name = "(npy)";
   if (!out) return fail(err, err_size, "%s: internal error: null argument", name);
   memset(out, 0, sizeof *out);
-  size_t offset, nbytes;
-  ingot_dtype dtype;
+  size_t offset = 0, nbytes = 0;
+  ingot_dtype dtype = INGOT_FLOAT32;
   ingot_dims dims;
   if (tool_npy_parse_header(name, bytes, size, &dtype, &dims, &offset, &nbytes, err, err_size) != 0) return -1;
   char shape[256];

@@ -26,8 +26,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from onnx.backend.base import Backend, BackendRep, Device, DeviceType, namedtupledict
 
-from . import _lib
-from ._enums import DataType, Status, Target
+from ._enums import Status, Target
 from ._lib import IngotError
 from .logger import Logger
 from .onnx_parser import OnnxParser, supports_operator
@@ -335,7 +334,8 @@ def _all_nodes(graph):
 def make_node_model(node, inputs, outputs_info=None, opset_version=None):
     """A model of one node whose graph inputs are the node's non-empty inputs, typed and
     shaped like `inputs`; output types from `outputs_info` ([(dtype, shape)]) or from
-    ONNX shape inference."""
+    ONNX shape inference. Opset: `opset_version`, else the one where the operator's newest
+    definition begins."""
     present = [n for n in node.input if n]
     if isinstance(inputs, dict):
         arrays = [np.asarray(inputs[n]) for n in present]
@@ -346,6 +346,13 @@ def make_node_model(node, inputs, outputs_info=None, opset_version=None):
                              f"{present}; {len(arrays)} arrays given")
     graph_inputs = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(a.dtype), a.shape)
                     for n, a in zip(present, arrays)]
+    if not opset_version and node.domain in ("", "ai.onnx"):
+        # the opset where the operator's current definition begins: the newest semantics,
+        # at the oldest opset that has them
+        try:
+            opset_version = onnx.defs.get_schema(node.op_type, onnx.defs.onnx_opset_version(), "").since_version
+        except Exception:
+            opset_version = None
     opsets = [helper.make_opsetid("", int(opset_version or onnx.defs.onnx_opset_version()))]
     if node.domain not in ("", "ai.onnx"):
         opsets.append(helper.make_opsetid(node.domain, 1))

@@ -239,8 +239,15 @@ static ingot_status import_conv_transpose(ingot_onnx_node *n) { return conv_comm
 /* ---- pooling ---------------------------------------------------------------------------------- */
 
 static ingot_status pool_common(ingot_onnx_node *n, ingot_pooling_type type) {
-  int32_t rank;
-  TRY(ingot_onnx_input_rank(n, 0, &rank));
+  /* The spatial rank comes from kernel_shape, so an input of unknown rank is fine. */
+  int64_t kernel[2 * INGOT_MAX_SPATIAL_DIMS];
+  int32_t ns = -1;
+  ingot_onnx_attr_ints(n, "kernel_shape", kernel, 2 * INGOT_MAX_SPATIAL_DIMS, &ns);
+  if (ns < 0) return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute kernel_shape is missing");
+  int32_t rank = ingot_onnx_input_rank_or_unknown(n, 0);
+  if (rank >= 0 && rank != ns + 2)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute kernel_shape holds %d values for an input of rank %d",
+                           ns, rank);
   if (type == INGOT_POOLING_MAX) {
     if (ingot_onnx_node_num_outputs(n) > 1)
       return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "output 1 (Indices) is not supported");
@@ -250,7 +257,7 @@ static ingot_status pool_common(ingot_onnx_node *n, ingot_pooling_type type) {
                              (long long)order);
   }
   window_attrs w;
-  TRY(read_window(n, rank - 2, NULL, &w));
+  TRY(read_window(n, ns, NULL, &w));
   ingot_pooling_desc d;
   memset(&d, 0, sizeof d);
   d.type = type;
@@ -268,8 +275,8 @@ static ingot_status pool_common(ingot_onnx_node *n, ingot_pooling_type type) {
   ingot_tensor *x;
   TRY(input(n, 0, &x));
   ingot_layer *layer = NULL;
-  return name_and_output(n, ingot_network_add_pooling(ingot_onnx_node_network(n), x, &d, &layer), layer,
-                         "adding a pooling layer");
+  ingot_status st = ingot_network_add_pooling(ingot_onnx_node_network(n), x, &d, &layer);
+  return name_and_output(n, st, layer, "adding a pooling layer");
 }
 
 static ingot_status import_max_pool(ingot_onnx_node *n) { return pool_common(n, INGOT_POOLING_MAX); }
@@ -288,8 +295,8 @@ static ingot_status global_pool(ingot_onnx_node *n, ingot_pooling_type type) {
   ingot_tensor *x;
   TRY(input(n, 0, &x));
   ingot_layer *layer = NULL;
-  return name_and_output(n, ingot_network_add_pooling(ingot_onnx_node_network(n), x, &d, &layer), layer,
-                         "adding a global pooling layer");
+  ingot_status st = ingot_network_add_pooling(ingot_onnx_node_network(n), x, &d, &layer);
+  return name_and_output(n, st, layer, "adding a global pooling layer");
 }
 
 static ingot_status import_global_average_pool(ingot_onnx_node *n) { return global_pool(n, INGOT_POOLING_AVERAGE); }

@@ -34,9 +34,23 @@ ingot_status ingot_onnx_input_rank(ingot_onnx_node *node, int32_t i, int32_t *ra
   return INGOT_SUCCESS;
 }
 
+int32_t ingot_onnx_input_rank_or_unknown(ingot_onnx_node *node, int32_t i) {
+  ingot_dims dims = ingot_onnx_input_dims(node, i);
+  return dims.nb_dims;
+}
+
 ingot_status ingot_onnx_normalize_axis(ingot_onnx_node *node, int64_t axis, int32_t rank, const char *what,
                                        int32_t *axis_out) {
-  if (axis < -(int64_t)rank || axis >= (int64_t)rank || rank < 0)
+  if (rank < 0) {
+    if (axis >= 0 && axis < INGOT_MAX_DIMS) {
+      *axis_out = (int32_t)axis;
+      return INGOT_SUCCESS;
+    }
+    return ingot_onnx_fail(node, INGOT_UNSUPPORTED,
+                           "%s is %lld and the input's rank is unknown: a negative axis needs the rank", what,
+                           (long long)axis);
+  }
+  if (axis < -(int64_t)rank || axis >= (int64_t)rank)
     return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "%s is %lld, expected %d to %d (input rank %d)", what,
                            (long long)axis, -rank, rank - 1, rank);
   *axis_out = (int32_t)(axis < 0 ? axis + rank : axis);
@@ -228,6 +242,56 @@ ingot_status ingot_onnx_reshape_like(ingot_onnx_node *node, ingot_tensor *in, in
   INGOT_ONNX_TRY(ingot_onnx_check(node, st, "adding a shape layer"));
   ingot_onnx_name_layer(node, layer);
   return ingot_onnx_reshape_to(node, in, ingot_layer_get_output(layer, 0), out);
+}
+
+ingot_status ingot_onnx_flatten_2d(ingot_onnx_node *node, ingot_tensor *in, int32_t axis, int32_t rank,
+                                   ingot_tensor **out) {
+  if (axis < 0 || axis > rank)
+    return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "flatten axis %d out of range for rank %d", axis, rank);
+  ingot_dims d = ingot_onnx_tensor_dims(in);
+  int64_t outer = 1, inner = 1;
+  bool outer_known = true, inner_known = true;
+  for (int32_t i = 0; i < rank; i++) {
+    bool known = d.nb_dims == rank && d.d[i] >= 0;
+    int64_t v = known ? d.d[i] : 1;
+    if (i < axis) {
+      outer_known &= known;
+      outer *= v;
+    } else {
+      inner_known &= known;
+      inner *= v;
+    }
+  }
+  ingot_dims flat;
+  memset(&flat, 0, sizeof flat);
+  flat.nb_dims = 2;
+  if (outer_known || inner_known) {
+    flat.d[0] = outer_known ? outer : -1;
+    flat.d[1] = outer_known ? -1 : inner;
+    return ingot_onnx_reshape(node, in, &flat, false, out);
+  }
+  /* [prod(shape[0:axis]), -1] computed when shapes are known. */
+  ingot_network *net = ingot_onnx_node_network(node);
+  ingot_layer *layer = NULL;
+  INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_network_add_shape(net, in, &layer), "adding a shape layer"));
+  ingot_onnx_name_layer(node, layer);
+  ingot_tensor *shape = ingot_layer_get_output(layer, 0);
+  int64_t one = 1, zero = 0, len = axis;
+  ingot_dims start = ingot_dims_make(1, &zero), size = ingot_dims_make(1, &len), stride = ingot_dims_make(1, &one);
+  INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_network_add_slice(net, shape, &start, &size, &stride, &layer),
+                                  "adding a slice of the shape"));
+  ingot_onnx_name_layer(node, layer);
+  ingot_tensor *prod, *minus_one, *dims;
+  INGOT_ONNX_TRY(ingot_onnx_add_reduce(node, ingot_layer_get_output(layer, 0), INGOT_REDUCE_PROD, 1u, true, &prod));
+  int64_t m1 = -1;
+  ingot_dims d1 = ingot_dims_make(1, &one);
+  INGOT_ONNX_TRY(ingot_onnx_add_constant(node, INGOT_INT64, &d1, &m1, &minus_one));
+  ingot_tensor *parts[2] = {prod, minus_one};
+  INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_network_add_concatenation(net, parts, 2, 0, &layer),
+                                  "adding a concatenation of dims"));
+  ingot_onnx_name_layer(node, layer);
+  dims = ingot_layer_get_output(layer, 0);
+  return ingot_onnx_reshape_to(node, in, dims, out);
 }
 
 ingot_status ingot_onnx_transpose(ingot_onnx_node *node, ingot_tensor *in, const int32_t *perm, int32_t rank,

@@ -25,12 +25,17 @@ ingot_status ingot_onnx_check(ingot_onnx_node *node, ingot_status status, const 
 ingot_dims ingot_onnx_tensor_dims(const ingot_tensor *tensor);
 /* The rank of input i, failing (naming the input) when the parser does not know it. */
 ingot_status ingot_onnx_input_rank(ingot_onnx_node *node, int32_t i, int32_t *rank_out);
+/* The rank of input i, or -1 when the parser does not know it (a value computed from
+ * dynamic inputs without a value_info declaration). */
+int32_t ingot_onnx_input_rank_or_unknown(ingot_onnx_node *node, int32_t i);
 /* Normalizes `axis` (negative counts from the end) for `rank`; fails naming `what` and the
- * value when it is out of [-rank, rank). */
+ * value when it is out of [-rank, rank). With rank -1 (unknown) a non-negative axis passes
+ * as is (below INGOT_MAX_DIMS) and a negative one fails, saying the rank is needed. */
 ingot_status ingot_onnx_normalize_axis(ingot_onnx_node *node, int64_t axis, int32_t rank, const char *what,
                                        int32_t *axis_out);
 /* Reads an "axes" list (attribute or constant input, already read into `axes`) into a bit
- * mask for `rank`, normalizing negatives and refusing duplicates. */
+ * mask for `rank` (-1: unknown, then only non-negative axes pass), normalizing negatives
+ * and refusing duplicates. */
 ingot_status ingot_onnx_axes_mask(ingot_onnx_node *node, const int64_t *axes, int32_t count, int32_t rank,
                                   const char *what, uint32_t *mask_out);
 
@@ -80,6 +85,11 @@ ingot_status ingot_onnx_reshape_to(ingot_onnx_node *node, ingot_tensor *in, ingo
  * through a shape layer of `like` (works with dynamic dims). */
 ingot_status ingot_onnx_reshape_like(ingot_onnx_node *node, ingot_tensor *in, ingot_tensor *like,
                                      ingot_tensor **out);
+/* ONNX Flatten: a tensor of rank `rank` seen as 2-D [prod(dims before axis), prod(dims from
+ * axis)], 0 <= axis <= rank. Static dims where known; else the outer product is computed
+ * from a shape layer (slice, reduce prod, concat with -1), so any dim may be dynamic. */
+ingot_status ingot_onnx_flatten_2d(ingot_onnx_node *node, ingot_tensor *in, int32_t axis, int32_t rank,
+                                   ingot_tensor **out);
 /* Transpose: output dim i is input dim perm[i]. */
 ingot_status ingot_onnx_transpose(ingot_onnx_node *node, ingot_tensor *in, const int32_t *perm, int32_t rank,
                                   ingot_tensor **out);

@@ -25,6 +25,16 @@ static ingot_dtype input_dtype(ingot_onnx_node *node, int32_t i) {
 
 static bool is_float(ingot_dtype dtype) { return ingot_dtype_is_float(dtype); }
 
+/* An axis for a layer that takes negative axes itself (softmax, top-k, cumulative): with
+ * the rank unknown, a negative axis passes as is and the builder checks it. */
+static ingot_status layer_axis(ingot_onnx_node *n, int64_t axis, int32_t rank, const char *what, int32_t *axis_out) {
+  if (rank < 0 && axis < 0 && axis >= -INGOT_MAX_DIMS) {
+    *axis_out = (int32_t)axis;
+    return INGOT_SUCCESS;
+  }
+  return ingot_onnx_normalize_axis(n, axis, rank, what, axis_out);
+}
+
 /* ---- activations ------------------------------------------------------------------------------ */
 
 static ingot_status activation(ingot_onnx_node *node, ingot_activation_type type, float alpha, float beta) {
@@ -186,27 +196,12 @@ static bool fold_binary(ingot_onnx_node *n, ingot_elementwise_op op, ingot_statu
   return true;
 }
 
-/* Opsets before 7 broadcast only with broadcast=1, B aligned at `axis` of A. */
-static ingot_status legacy_broadcast(ingot_onnx_node *n, ingot_tensor **b) {
-  if (ingot_onnx_node_opset(n) >= 7 || !ingot_onnx_attr_int(n, "broadcast", 0) || !ingot_onnx_has_attr(n, "axis"))
-    return INGOT_SUCCESS;
-  int32_t ra, rb, axis;
-  TRY(ingot_onnx_input_rank(n, 0, &ra));
-  TRY(ingot_onnx_input_rank(n, 1, &rb));
-  TRY(ingot_onnx_normalize_axis(n, ingot_onnx_attr_int(n, "axis", 0), ra, "attribute axis", &axis));
-  if (axis + rb > ra)
-    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute axis %d with B of rank %d passes A's rank %d", axis,
-                           rb, ra);
-  return ingot_onnx_unsqueeze(n, *b, rb, axis, ra, b);
-}
-
 static ingot_status binary(ingot_onnx_node *n, ingot_elementwise_op op) {
   ingot_status st;
   if (fold_binary(n, op, &st)) return st;
   ingot_tensor *a, *b, *y;
   TRY(input(n, 0, &a));
   TRY(input(n, 1, &b));
-  TRY(legacy_broadcast(n, &b));
   TRY(ingot_onnx_add_elementwise(n, a, b, op, &y));
   return output(n, y);
 }
@@ -241,7 +236,6 @@ static ingot_status import_pow(ingot_onnx_node *n) {
   TRY(input(n, 1, &b));
   ingot_dtype da = input_dtype(n, 0);
   if (input_dtype(n, 1) != da) TRY(ingot_onnx_add_cast(n, b, da, &b));
-  TRY(legacy_broadcast(n, &b));
   TRY(ingot_onnx_add_elementwise(n, a, b, INGOT_ELEMENTWISE_POW, &y));
   return output(n, y);
 }
@@ -483,40 +477,19 @@ static ingot_status softmax_on(ingot_onnx_node *n, ingot_tensor *x, softmax_kind
  * normalized along its second dim; 13+: along `axis` itself. */
 static ingot_status softmax_family(ingot_onnx_node *n, softmax_kind kind) {
   bool legacy = ingot_onnx_node_opset(n) < 13;
-  int32_t rank, axis;
-  TRY(ingot_onnx_input_rank(n, 0, &rank));
+  int32_t rank = ingot_onnx_input_rank_or_unknown(n, 0), axis;
+  int64_t axis_attr = ingot_onnx_attr_int(n, "axis", legacy ? 1 : -1);
   ingot_tensor *x, *y;
   TRY(input(n, 0, &x));
   if (rank == 0) return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input is a scalar, expected rank >= 1");
-  TRY(ingot_onnx_normalize_axis(n, ingot_onnx_attr_int(n, "axis", legacy ? 1 : -1), rank, "attribute axis", &axis));
-  if (!legacy || axis == rank - 1) {
+  if (rank < 0 && (kind == HARDMAX || (legacy && axis_attr != -1))) TRY(ingot_onnx_input_rank(n, 0, &rank));
+  TRY(layer_axis(n, axis_attr, rank, "attribute axis", &axis));
+  if (!legacy || axis == rank - 1 || axis == -1) {
     TRY(softmax_on(n, x, kind, axis, rank, &y));
     return output(n, y);
   }
-  ingot_dims d = ingot_onnx_input_dims(n, 0);
-  int64_t outer = 1, inner = 1;
-  bool outer_known = true, inner_known = true;
-  for (int32_t i = 0; i < rank; i++) {
-    bool known = d.d[i] >= 0;
-    if (i < axis) {
-      outer_known &= known;
-      if (known) outer *= d.d[i];
-    } else {
-      inner_known &= known;
-      if (known) inner *= d.d[i];
-    }
-  }
-  if (!outer_known && !inner_known)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED,
-                           "opset %lld softmax over axis %d needs the dims before or from the axis to be known",
-                           (long long)ingot_onnx_node_opset(n), axis);
-  ingot_dims flat;
-  memset(&flat, 0, sizeof flat);
-  flat.nb_dims = 2;
-  flat.d[0] = outer_known ? outer : -1;
-  flat.d[1] = inner_known ? inner : -1;
   ingot_tensor *x2, *y2;
-  TRY(ingot_onnx_reshape(n, x, &flat, false, &x2));
+  TRY(ingot_onnx_flatten_2d(n, x, axis, rank, &x2));
   TRY(softmax_on(n, x2, kind, 1, 2, &y2));
   TRY(ingot_onnx_reshape_like(n, y2, x, &y));
   return output(n, y);
@@ -561,6 +534,7 @@ static ingot_status reduce_axes(ingot_onnx_node *n, int32_t rank, int64_t input_
                              count, rank);
   }
   if (count <= 0) {
+    if (rank < 0) TRY(ingot_onnx_input_rank(n, 0, &rank)); /* every axis: the rank is needed */
     *mask_out = rank >= 32 ? 0xFFFFFFFFu : (1u << rank) - 1u;
     return INGOT_SUCCESS;
   }
@@ -570,8 +544,7 @@ static ingot_status reduce_axes(ingot_onnx_node *n, int32_t rank, int64_t input_
 }
 
 static ingot_status reduce_family(ingot_onnx_node *n, reduce_kind kind) {
-  int32_t rank;
-  TRY(ingot_onnx_input_rank(n, 0, &rank));
+  int32_t rank = ingot_onnx_input_rank_or_unknown(n, 0); /* unknown: non-negative axes still do */
   uint32_t mask = 0;
   bool noop = false;
   TRY(reduce_axes(n, rank, kind == R_SUM ? 13 : 18, &mask, &noop));
@@ -654,16 +627,18 @@ static ingot_status arg_extreme(ingot_onnx_node *n, ingot_topk_op op) {
   if (last != 0)
     return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute select_last_index is %lld, only 0 is supported",
                            (long long)last);
-  int32_t rank, axis;
-  TRY(ingot_onnx_input_rank(n, 0, &rank));
-  TRY(ingot_onnx_normalize_axis(n, ingot_onnx_attr_int(n, "axis", 0), rank, "attribute axis", &axis));
+  int32_t rank = ingot_onnx_input_rank_or_unknown(n, 0), axis;
+  bool keep = ingot_onnx_attr_int(n, "keepdims", 1) != 0;
+  int64_t axis_attr = ingot_onnx_attr_int(n, "axis", 0);
+  if (keep) TRY(layer_axis(n, axis_attr, rank, "attribute axis", &axis));
+  else TRY(ingot_onnx_normalize_axis(n, axis_attr, rank, "attribute axis", &axis)); /* a mask bit below */
   ingot_tensor *x, *y;
   TRY(input(n, 0, &x));
   ingot_layer *layer = NULL;
   TRY(ingot_onnx_check(n, ingot_network_add_topk(ingot_onnx_node_network(n), x, op, 1, axis, &layer), "adding a top-k"));
   ingot_onnx_name_layer(n, layer);
   y = ingot_layer_get_output(layer, 1);
-  if (!ingot_onnx_attr_int(n, "keepdims", 1)) TRY(ingot_onnx_add_reduce(n, y, INGOT_REDUCE_MAX, 1u << axis, false, &y));
+  if (!keep) TRY(ingot_onnx_add_reduce(n, y, INGOT_REDUCE_MAX, 1u << axis, false, &y));
   return output(n, y);
 }
 
@@ -677,8 +652,8 @@ static ingot_status import_cumsum(ingot_onnx_node *n) {
   TRY(ingot_onnx_input_ints(n, 1, &axis_value, 1, &count));
   if (count != 1)
     return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input 1 (axis) holds %d values, expected 1", count);
-  TRY(ingot_onnx_input_rank(n, 0, &rank));
-  TRY(ingot_onnx_normalize_axis(n, axis_value, rank, "input 1 (axis)", &axis));
+  rank = ingot_onnx_input_rank_or_unknown(n, 0);
+  TRY(layer_axis(n, axis_value, rank, "input 1 (axis)", &axis));
   ingot_tensor *x;
   TRY(input(n, 0, &x));
   ingot_layer *layer = NULL;

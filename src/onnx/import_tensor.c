@@ -353,51 +353,125 @@ static ingot_status import_concat(ingot_onnx_node *node) {
 
 /* ---- Split, Slice --------------------------------------------------------------------------- */
 
-/* Output `out` = x[..., start : start + size, ...] along `axis` (start and size one element
- * each), given the input's shape value s of length rank. */
-static ingot_status slice_along(ingot_onnx_node *node, const ingot_onnx_value *x, ingot_onnx_sv *s, int32_t rank,
-                                int32_t axis, ingot_onnx_sv *start, ingot_onnx_sv *size, int32_t out) {
-  int64_t zeros[INGOT_MAX_DIMS] = {0}, ones[INGOT_MAX_DIMS], idx[INGOT_MAX_DIMS];
-  for (int32_t i = 0; i < rank; i++) {
-    ones[i] = 1;
-    idx[i] = i == axis ? rank : i;
+/* Slicing works on a window of m dims whose length is known: all dims when the rank is
+ * known; else the first m (axes counted from the front) or the last m (axes counted from
+ * the end), the other dims being taken whole. */
+typedef struct window {
+  int32_t rank; /* of the input; -1 if unknown */
+  bool front;   /* with an unknown rank: the window is dims [0, m), else [rank - m, rank) */
+  int32_t m;
+} window;
+
+/* The window of an unknown-rank input that holds every axis in `axes`: all must count from
+ * the front (>= 0) or all from the end (< 0). */
+static ingot_status window_for(ingot_onnx_node *node, int32_t rank, const int64_t *axes, int32_t n, window *w) {
+  w->rank = rank;
+  w->front = true;
+  w->m = rank;
+  if (rank >= 0) return INGOT_SUCCESS;
+  int32_t nonneg = 0, m = 0;
+  for (int32_t j = 0; j < n; j++) {
+    nonneg += axes[j] >= 0;
+    int64_t need = axes[j] >= 0 ? axes[j] + 1 : -axes[j];
+    if (need > INGOT_MAX_DIMS)
+      return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "axis %lld is out of range for rank <= %d",
+                             (long long)axes[j], INGOT_MAX_DIMS);
+    if (need > m) m = (int32_t)need;
   }
-  ingot_onnx_sv starts, sizes, ext, parts[3] = {ingot_onnx_sv_host(axis, zeros), *start,
-                                                ingot_onnx_sv_host(rank - axis - 1, zeros)};
-  INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, parts, 3, &starts));
-  ingot_onnx_sv ext_parts[2] = {*s, *size};
-  INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, ext_parts, 2, &ext));
-  INGOT_ONNX_TRY(ingot_onnx_sv_gather(node, &ext, idx, rank, &sizes));
-  if (x->is_constant && starts.known && sizes.known)
-    return ingot_onnx_fold_slice(node, x, starts.v, sizes.v, ones, out);
+  if (nonneg != 0 && nonneg != n)
+    return ingot_onnx_fail(node, INGOT_UNSUPPORTED,
+                           "axes mix negative and non-negative values, and the input rank is not known at import "
+                           "(a dynamic shape upstream)");
+  w->front = nonneg == n;
+  w->m = m;
+  return INGOT_SUCCESS;
+}
+
+/* An axis' position in the window. */
+static ingot_status window_pos(ingot_onnx_node *node, const window *w, int64_t axis, const char *what, int32_t *pos) {
+  if (w->rank >= 0) return ingot_onnx_normalize_axis(node, axis, w->rank, what, pos);
+  *pos = (int32_t)(w->front ? axis : axis + w->m);
+  return INGOT_SUCCESS;
+}
+
+/* The dims of the window (d: the input's shape value). */
+static ingot_status window_dims(ingot_onnx_node *node, const window *w, ingot_onnx_sv *d, ingot_onnx_sv *out) {
+  if (w->rank >= 0) {
+    *out = *d;
+    return INGOT_SUCCESS;
+  }
+  return w->front ? ingot_onnx_sv_slice(node, d, 0, w->m, out) : ingot_onnx_sv_last(node, d, w->m, out);
+}
+
+/* Slices `in` (output `out`) by window start, size and step; dims outside the window whole. */
+static ingot_status slice_window(ingot_onnx_node *node, const window *w, ingot_onnx_sv *d, ingot_onnx_sv *start_w,
+                                 ingot_onnx_sv *size_w, const int64_t *step_w, int32_t out) {
+  ingot_onnx_sv start = *start_w, size = *size_w, stride = ingot_onnx_sv_host(w->m, step_w);
+  if (w->rank < 0) {
+    ingot_onnx_sv rest, zero = ingot_onnx_sv_scalar(0), one = ingot_onnx_sv_scalar(1), zeros, ones;
+    INGOT_ONNX_TRY(w->front ? ingot_onnx_sv_tail(node, d, w->m, &rest) : ingot_onnx_sv_head(node, d, w->m, &rest));
+    INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &rest, &zero, INGOT_ELEMENTWISE_PROD, &zeros));
+    INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &zeros, &one, INGOT_ELEMENTWISE_SUM, &ones));
+    ingot_onnx_sv p[2][2] = {{*start_w, zeros}, {*size_w, rest}}, q[2] = {stride, ones};
+    if (!w->front) {
+      p[0][0] = zeros, p[0][1] = *start_w;
+      p[1][0] = rest, p[1][1] = *size_w;
+      q[0] = ones, q[1] = stride;
+    }
+    INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, p[0], 2, &start));
+    INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, p[1], 2, &size));
+    INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, q, 2, &stride));
+  }
+  const ingot_onnx_value *x = ingot_onnx_input(node, 0);
+  if (x->is_constant && w->rank >= 0 && start.known && size.known)
+    return ingot_onnx_fold_slice(node, x, start.v, size.v, step_w, out);
   ingot_tensor *in, *t;
   INGOT_ONNX_TRY(ingot_onnx_input_tensor(node, 0, &in));
-  INGOT_ONNX_TRY(ingot_onnx_sv_slice_layer(node, in, &starts, &sizes, ones, &t));
-  return set_output(node, out, t);
+  INGOT_ONNX_TRY(ingot_onnx_sv_slice_layer(node, in, &start, &size, &stride, &t));
+  return ingot_onnx_set_output(node, out, t);
+}
+
+/* Output `out` = x[..., start : start + size, ...] at window position `pos` (start and size
+ * one element each); dw: the window's dims. */
+static ingot_status slice_along(ingot_onnx_node *node, const window *w, ingot_onnx_sv *d, ingot_onnx_sv *dw,
+                                int32_t pos, ingot_onnx_sv *start, ingot_onnx_sv *size, int32_t out) {
+  int64_t zeros[INGOT_MAX_DIMS] = {0}, ones[INGOT_MAX_DIMS], idx[INGOT_MAX_DIMS];
+  for (int32_t i = 0; i < w->m; i++) {
+    ones[i] = 1;
+    idx[i] = i == pos ? w->m : i;
+  }
+  ingot_onnx_sv starts, sizes, ext, parts[3] = {ingot_onnx_sv_host(pos, zeros), *start,
+                                                ingot_onnx_sv_host(w->m - pos - 1, zeros)};
+  INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, parts, 3, &starts));
+  ingot_onnx_sv ext_parts[2] = {*dw, *size};
+  INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, ext_parts, 2, &ext));
+  INGOT_ONNX_TRY(ingot_onnx_sv_gather(node, &ext, idx, w->m, &sizes));
+  return slice_window(node, w, d, &starts, &sizes, ones, out);
 }
 
 static ingot_status import_split(ingot_onnx_node *node) {
   ingot_status st;
-  const ingot_onnx_value *x = required_input(node, 0, "input", &st);
-  if (!x) return st;
+  if (!required_input(node, 0, "input", &st)) return st;
   int32_t n = ingot_onnx_node_num_outputs(node);
   if (n < 1 || n > MAX_OUTPUTS)
     return ingot_onnx_fail(node, INGOT_UNSUPPORTED, "%d outputs, expected 1 to %d", n, MAX_OUTPUTS);
   ingot_dims dims = input_dims(node, 0);
-  INGOT_ONNX_TRY(need_rank(node, &dims, "Split"));
-  int32_t axis;
-  INGOT_ONNX_TRY(ingot_onnx_normalize_axis(node, ingot_onnx_attr_int(node, "axis", 0), dims.nb_dims,
-                                           "attribute 'axis'", &axis));
+  int64_t axis = ingot_onnx_attr_int(node, "axis", 0);
+  window w;
+  int32_t pos;
+  INGOT_ONNX_TRY(window_for(node, dims.nb_dims, &axis, 1, &w));
+  INGOT_ONNX_TRY(window_pos(node, &w, axis, "attribute 'axis'", &pos));
   int64_t split[MAX_OUTPUTS + 1];
   int32_t count;
   INGOT_ONNX_TRY(ingot_onnx_read_axes(node, "split", 1, 13, split, MAX_OUTPUTS + 1, &count));
   if (ingot_onnx_has_attr(node, "num_outputs") && ingot_onnx_attr_int(node, "num_outputs", 0) != n)
     return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "attribute 'num_outputs' is %lld but the node has %d outputs",
                            (long long)ingot_onnx_attr_int(node, "num_outputs", 0), n);
-  ingot_onnx_sv s, dim;
+  ingot_onnx_sv s, sw, dim;
   INGOT_ONNX_TRY(ingot_onnx_sv_input_shape(node, 0, &s));
-  INGOT_ONNX_TRY(ingot_onnx_sv_slice(node, &s, axis, 1, &dim));
-  int64_t d = dims.d[axis];
+  INGOT_ONNX_TRY(window_dims(node, &w, &s, &sw));
+  INGOT_ONNX_TRY(ingot_onnx_sv_slice(node, &sw, pos, 1, &dim));
+  int64_t d = w.rank >= 0 ? dims.d[pos] : -1;
   if (count >= 0) {
     if (count != n)
       return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "split has %d values but the node has %d outputs", count, n);
@@ -410,10 +484,10 @@ static ingot_status import_split(ingot_onnx_node *node) {
     }
     if (d >= 0 && total != d)
       return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "split sums to %lld but dim %d has size %lld",
-                             (long long)total, axis, (long long)d);
+                             (long long)total, pos, (long long)d);
     for (int32_t i = 0, start = 0; i < n; i++) {
       ingot_onnx_sv a = ingot_onnx_sv_scalar(start), b = ingot_onnx_sv_scalar(split[i]);
-      INGOT_ONNX_TRY(slice_along(node, x, &s, dims.nb_dims, axis, &a, &b, i));
+      INGOT_ONNX_TRY(slice_along(node, &w, &s, &sw, pos, &a, &b, i));
       start += (int32_t)split[i];
     }
     return INGOT_SUCCESS;
@@ -422,7 +496,7 @@ static ingot_status import_split(ingot_onnx_node *node) {
   bool uneven_ok = ingot_onnx_node_opset(node) >= 18;
   if (d >= 0 && !uneven_ok && d % n != 0)
     return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "dim %d of size %lld does not split into %d equal parts",
-                           axis, (long long)d, n);
+                           pos, (long long)d, n);
   ingot_onnx_sv chunk, nn = ingot_onnx_sv_scalar(n), bias = ingot_onnx_sv_scalar(uneven_ok ? n - 1 : 0), t;
   INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &dim, &bias, INGOT_ELEMENTWISE_SUM, &t));
   INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &t, &nn, INGOT_ELEMENTWISE_FLOOR_DIV, &chunk));
@@ -432,18 +506,15 @@ static ingot_status import_split(ingot_onnx_node *node) {
     INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &dim, &start, INGOT_ELEMENTWISE_SUB, &rest));
     INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &rest, &zero, INGOT_ELEMENTWISE_MAX, &rest));
     INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &rest, &chunk, INGOT_ELEMENTWISE_MIN, &size));
-    INGOT_ONNX_TRY(slice_along(node, x, &s, dims.nb_dims, axis, &start, &size, i));
+    INGOT_ONNX_TRY(slice_along(node, &w, &s, &sw, pos, &start, &size, i));
   }
   return INGOT_SUCCESS;
 }
 
 static ingot_status import_slice(ingot_onnx_node *node) {
   ingot_status st;
-  const ingot_onnx_value *x = required_input(node, 0, "data", &st);
-  if (!x) return st;
+  if (!required_input(node, 0, "data", &st)) return st;
   ingot_dims dims = input_dims(node, 0);
-  INGOT_ONNX_TRY(need_rank(node, &dims, "Slice"));
-  const int32_t rank = dims.nb_dims;
   ingot_onnx_sv starts, ends;
   int64_t axes[INGOT_MAX_DIMS + 1], steps[INGOT_MAX_DIMS + 1];
   int32_t nb_axes = -1, nb_steps = -1;
@@ -472,23 +543,26 @@ static ingot_status import_slice(ingot_onnx_node *node) {
                            "computed and 'axes' is absent");
   if (starts.length < 0) starts.length = n;
   if (ends.length < 0) ends.length = n;
-  if (n > rank || starts.length != n || ends.length != n || (nb_axes >= 0 && nb_axes != n) ||
-      (nb_steps >= 0 && nb_steps != n))
+  if (n > INGOT_MAX_DIMS || (dims.nb_dims >= 0 && n > dims.nb_dims) || starts.length != n || ends.length != n ||
+      (nb_axes >= 0 && nb_axes != n) || (nb_steps >= 0 && nb_steps != n))
     return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT,
                            "starts, ends, axes and steps have %d, %d, %d and %d values, expected the same count "
                            "(at most the rank %d)",
-                           starts.length, ends.length, nb_axes, nb_steps, rank);
-  /* Full-rank vectors: idx[i] = which given entry slices dim i, or n for "the whole dim". */
+                           starts.length, ends.length, nb_axes, nb_steps, dims.nb_dims);
+  if (nb_axes < 0)
+    for (int32_t j = 0; j < n; j++) axes[j] = j;
+  window w;
+  INGOT_ONNX_TRY(window_for(node, dims.nb_dims, axes, n, &w));
+  /* Window vectors: idx[i] = which given entry slices dim i, or n for "the whole dim". */
   int64_t idx[INGOT_MAX_DIMS], step[INGOT_MAX_DIMS], lo[INGOT_MAX_DIMS], bias[INGOT_MAX_DIMS];
-  for (int32_t i = 0; i < rank; i++) idx[i] = n;
+  for (int32_t i = 0; i < w.m; i++) idx[i] = n;
   for (int32_t j = 0; j < n; j++) {
     int32_t a;
-    INGOT_ONNX_TRY(ingot_onnx_normalize_axis(node, nb_axes >= 0 ? axes[j] : j, rank, "axes", &a));
-    if (idx[a] != n)
-      return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "axes lists dim %d twice", a);
+    INGOT_ONNX_TRY(window_pos(node, &w, axes[j], "axes", &a));
+    if (idx[a] != n) return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "axes lists dim %lld twice", (long long)axes[j]);
     idx[a] = j;
   }
-  for (int32_t i = 0; i < rank; i++) {
+  for (int32_t i = 0; i < w.m; i++) {
     step[i] = idx[i] < n && nb_steps >= 0 ? steps[idx[i]] : 1;
     if (step[i] == 0) return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "steps[%lld] is 0", (long long)idx[i]);
     lo[i] = step[i] > 0 ? 0 : -1;
@@ -496,18 +570,19 @@ static ingot_status import_slice(ingot_onnx_node *node) {
   }
   /* Clamp as the spec says: start and end in [0, dim] for positive steps, [-1, dim - 1] for
    * negative ones, after negative values count from the end; size = ceil((end - start) / step). */
-  ingot_onnx_sv d, s_parts[2] = {starts, ingot_onnx_sv_scalar(0)}, e_parts[2] = {ends, ingot_onnx_sv_scalar(INT64_MAX)};
-  ingot_onnx_sv s, e, lo_sv = ingot_onnx_sv_host(rank, lo), hi, step_sv = ingot_onnx_sv_host(rank, step),
-                      bias_sv = ingot_onnx_sv_host(rank, bias), zero = ingot_onnx_sv_scalar(0), size;
+  ingot_onnx_sv d, dw, s_parts[2] = {starts, ingot_onnx_sv_scalar(0)}, e_parts[2] = {ends, ingot_onnx_sv_scalar(INT64_MAX)};
+  ingot_onnx_sv s, e, lo_sv = ingot_onnx_sv_host(w.m, lo), hi, step_sv = ingot_onnx_sv_host(w.m, step),
+                      bias_sv = ingot_onnx_sv_host(w.m, bias), zero = ingot_onnx_sv_scalar(0), size;
   INGOT_ONNX_TRY(ingot_onnx_sv_input_shape(node, 0, &d));
-  INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &d, &lo_sv, INGOT_ELEMENTWISE_SUM, &hi));
+  INGOT_ONNX_TRY(window_dims(node, &w, &d, &dw));
+  INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &dw, &lo_sv, INGOT_ELEMENTWISE_SUM, &hi));
   ingot_onnx_sv *ends_of[2] = {&s, &e};
   ingot_onnx_sv *parts_of[2] = {s_parts, e_parts};
   for (int32_t k = 0; k < 2; k++) {
     ingot_onnx_sv ext, *v = ends_of[k];
     INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, parts_of[k], 2, &ext));
-    INGOT_ONNX_TRY(ingot_onnx_sv_gather(node, &ext, idx, rank, v));
-    INGOT_ONNX_TRY(ingot_onnx_sv_wrap_negative(node, v, &d, v));
+    INGOT_ONNX_TRY(ingot_onnx_sv_gather(node, &ext, idx, w.m, v));
+    INGOT_ONNX_TRY(ingot_onnx_sv_wrap_negative(node, v, &dw, v));
     INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, v, &lo_sv, INGOT_ELEMENTWISE_MAX, v));
     INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, v, &hi, INGOT_ELEMENTWISE_MIN, v));
   }
@@ -515,11 +590,7 @@ static ingot_status import_slice(ingot_onnx_node *node) {
   INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &size, &bias_sv, INGOT_ELEMENTWISE_SUM, &size));
   INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &size, &step_sv, INGOT_ELEMENTWISE_FLOOR_DIV, &size));
   INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &size, &zero, INGOT_ELEMENTWISE_MAX, &size));
-  if (x->is_constant && s.known && size.known) return ingot_onnx_fold_slice(node, x, s.v, size.v, step, 0);
-  ingot_tensor *in, *out;
-  INGOT_ONNX_TRY(ingot_onnx_input_tensor(node, 0, &in));
-  INGOT_ONNX_TRY(ingot_onnx_sv_slice_layer(node, in, &s, &size, step, &out));
-  return set_output(node, 0, out);
+  return slice_window(node, &w, &d, &s, &size, step, 0);
 }
 
 /* ---- Gather, GatherElements, GatherND, Scatter* --------------------------------------------- */

@@ -192,15 +192,27 @@ ingot_status ingot_onnx_sv_gather(ingot_onnx_node *node, ingot_onnx_sv *s, const
   return INGOT_SUCCESS;
 }
 
-/* A slice of a 1-D tensor: static start and stride 1; size static or from `size_tensor`. */
-static ingot_status slice_1d(ingot_onnx_node *node, ingot_tensor *in, int64_t start, int64_t size,
-                             ingot_tensor *size_tensor, ingot_tensor **out) {
-  ingot_dims st = dims1(start), sz = dims1(size_tensor ? 0 : size), one = dims1(1);
+/* A slice of a 1-D tensor with stride 1: start and size static, or from tensors. */
+static ingot_status slice_1d(ingot_onnx_node *node, ingot_tensor *in, int64_t start, ingot_tensor *start_tensor,
+                             int64_t size, ingot_tensor *size_tensor, ingot_tensor **out) {
+  ingot_dims st = dims1(start_tensor ? 0 : start), sz = dims1(size_tensor ? 0 : size), one = dims1(1);
   ingot_layer *layer = NULL;
   INGOT_ONNX_TRY(ingot_onnx_check(
       node, ingot_network_add_slice(ingot_onnx_node_network(node), in, &st, &sz, &one, &layer), "adding slice"));
-  if (size_tensor) INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_layer_set_input(layer, 2, size_tensor), "setting slice size"));
+  if (start_tensor)
+    INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_layer_set_input(layer, 1, start_tensor), "setting slice start"));
+  if (size_tensor)
+    INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_layer_set_input(layer, 2, size_tensor), "setting slice size"));
   return name_and_output(node, layer, out);
+}
+
+/* len(s) - k as a one-element value (len from a shape layer when unknown). */
+static ingot_status length_minus(ingot_onnx_node *node, ingot_onnx_sv *s, int64_t k, ingot_onnx_sv *out) {
+  ingot_tensor *in, *len;
+  INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, s, &in));
+  INGOT_ONNX_TRY(add_shape_layer(node, in, &len));
+  ingot_onnx_sv len_sv = sv_of_tensor(len, 1), k_sv = ingot_onnx_sv_scalar(k);
+  return ingot_onnx_sv_binary(node, &len_sv, &k_sv, INGOT_ELEMENTWISE_SUB, out);
 }
 
 ingot_status ingot_onnx_sv_slice(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t start, int32_t count,
@@ -215,7 +227,7 @@ ingot_status ingot_onnx_sv_slice(ingot_onnx_node *node, ingot_onnx_sv *s, int32_
   }
   ingot_tensor *in, *t;
   INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, s, &in));
-  INGOT_ONNX_TRY(slice_1d(node, in, start, count, NULL, &t));
+  INGOT_ONNX_TRY(slice_1d(node, in, start, NULL, count, NULL, &t));
   *out = sv_of_tensor(t, count);
   return INGOT_SUCCESS;
 }
@@ -232,12 +244,45 @@ ingot_status ingot_onnx_sv_tail(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t
     return INGOT_SUCCESS;
   }
   /* The length is known only to the builder: size = len(s) - start, from a shape layer. */
-  ingot_tensor *in, *len, *t;
+  ingot_onnx_sv size;
+  ingot_tensor *in, *t;
+  INGOT_ONNX_TRY(length_minus(node, s, start, &size));
   INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, s, &in));
-  INGOT_ONNX_TRY(add_shape_layer(node, in, &len));
-  ingot_onnx_sv len_sv = sv_of_tensor(len, 1), start_sv = ingot_onnx_sv_scalar(start), size_sv;
-  INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &len_sv, &start_sv, INGOT_ELEMENTWISE_SUB, &size_sv));
-  INGOT_ONNX_TRY(slice_1d(node, in, start, 0, size_sv.tensor, &t));
+  INGOT_ONNX_TRY(slice_1d(node, in, start, NULL, 0, size.tensor, &t));
+  *out = sv_of_tensor(t, -1);
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_onnx_sv_last(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t count, ingot_onnx_sv *out) {
+  if (s->length >= 0) {
+    if (count > s->length)
+      return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "the last %d dims of a shape of %d dims", count, s->length);
+    return ingot_onnx_sv_slice(node, s, s->length - count, count, out);
+  }
+  ingot_onnx_sv start;
+  ingot_tensor *in, *t;
+  INGOT_ONNX_TRY(length_minus(node, s, count, &start));
+  INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, s, &in));
+  INGOT_ONNX_TRY(slice_1d(node, in, 0, start.tensor, count, NULL, &t));
+  *out = sv_of_tensor(t, count);
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_onnx_sv_head(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t drop, ingot_onnx_sv *out) {
+  if (s->length >= 0) {
+    if (drop > s->length)
+      return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "dropping %d dims of a shape of %d dims", drop, s->length);
+    return ingot_onnx_sv_slice(node, s, 0, s->length - drop, out);
+  }
+  if (drop == 0) {
+    *out = *s;
+    return INGOT_SUCCESS;
+  }
+  ingot_onnx_sv size;
+  ingot_tensor *in, *t;
+  INGOT_ONNX_TRY(length_minus(node, s, drop, &size));
+  INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, s, &in));
+  INGOT_ONNX_TRY(slice_1d(node, in, 0, NULL, 0, size.tensor, &t));
   *out = sv_of_tensor(t, -1);
   return INGOT_SUCCESS;
 }
@@ -356,30 +401,28 @@ ingot_status ingot_onnx_sv_reshape(ingot_onnx_node *node, ingot_tensor *in, ingo
 }
 
 ingot_status ingot_onnx_sv_slice_layer(ingot_onnx_node *node, ingot_tensor *in, ingot_onnx_sv *start,
-                                       ingot_onnx_sv *size, const int64_t *stride, ingot_tensor **out) {
-  int32_t rank = start->length >= 0 ? start->length : size->length;
-  if (rank < 0 || rank > INGOT_MAX_DIMS)
-    return ingot_onnx_fail(node, INGOT_INTERNAL_ERROR, "slice of unknown rank");
-  ingot_dims st, sz, sd;
-  memset(&st, 0, sizeof st);
-  st.nb_dims = rank;
-  sz = sd = st;
-  for (int32_t i = 0; i < rank; i++) {
-    st.d[i] = start->known ? start->v[i] : 0;
-    sz.d[i] = size->known ? size->v[i] : 0;
-    sd.d[i] = stride[i];
+                                       ingot_onnx_sv *size, ingot_onnx_sv *stride, ingot_tensor **out) {
+  /* With an unknown rank every static parameter is an empty placeholder its tensor replaces. */
+  int32_t rank = start->length >= 0 ? start->length : size->length >= 0 ? size->length : stride->length;
+  if (rank > INGOT_MAX_DIMS) return ingot_onnx_fail(node, INGOT_UNSUPPORTED, "slice of rank %d", rank);
+  ingot_onnx_sv *values[3] = {start, size, stride};
+  ingot_dims params[3];
+  for (int32_t k = 0; k < 3; k++) {
+    memset(&params[k], 0, sizeof params[k]);
+    params[k].nb_dims = rank < 0 ? 0 : rank;
+    for (int32_t i = 0; i < params[k].nb_dims; i++) params[k].d[i] = values[k]->known ? values[k]->v[i] : k == 2;
   }
   ingot_layer *layer = NULL;
-  INGOT_ONNX_TRY(ingot_onnx_check(
-      node, ingot_network_add_slice(ingot_onnx_node_network(node), in, &st, &sz, &sd, &layer), "adding slice"));
-  ingot_tensor *t;
-  if (!start->known) {
-    INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, start, &t));
-    INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_layer_set_input(layer, 1, t), "setting slice start"));
-  }
-  if (!size->known) {
-    INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, size, &t));
-    INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_layer_set_input(layer, 2, t), "setting slice size"));
+  INGOT_ONNX_TRY(ingot_onnx_check(node,
+                                  ingot_network_add_slice(ingot_onnx_node_network(node), in, &params[0], &params[1],
+                                                          &params[2], &layer),
+                                  "adding slice"));
+  static const char *const what[3] = {"setting slice start", "setting slice size", "setting slice stride"};
+  for (int32_t k = 0; k < 3; k++) {
+    if (values[k]->known && rank >= 0) continue;
+    ingot_tensor *t;
+    INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, values[k], &t));
+    INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_layer_set_input(layer, k + 1, t), what[k]));
   }
   return name_and_output(node, layer, out);
 }

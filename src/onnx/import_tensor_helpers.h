@@ -45,6 +45,10 @@ ingot_status ingot_onnx_sv_slice(ingot_onnx_node *node, ingot_onnx_sv *s, int32_
                                  ingot_onnx_sv *out);
 /* s[start :] even when the length of s is unknown (its size then comes from a shape layer). */
 ingot_status ingot_onnx_sv_tail(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t start, ingot_onnx_sv *out);
+/* The last `count` elements of s, and s without its last `drop` elements, even when the
+ * length of s is unknown. */
+ingot_status ingot_onnx_sv_last(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t count, ingot_onnx_sv *out);
+ingot_status ingot_onnx_sv_head(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t drop, ingot_onnx_sv *out);
 /* a op b elementwise (SUM, SUB, PROD, DIV, FLOOR_DIV, MIN, MAX); a length-1 operand broadcasts. */
 ingot_status ingot_onnx_sv_binary(ingot_onnx_node *node, ingot_onnx_sv *a, ingot_onnx_sv *b, ingot_elementwise_op op,
                                   ingot_onnx_sv *out);
@@ -57,9 +61,9 @@ ingot_status ingot_onnx_sv_product(ingot_onnx_node *node, ingot_onnx_sv *s, ingo
  * -1 is inferred): static dims when known, else the shuffle's reshape-dims input. */
 ingot_status ingot_onnx_sv_reshape(ingot_onnx_node *node, ingot_tensor *in, ingot_onnx_sv *shape,
                                    bool zero_is_literal, ingot_tensor **out);
-/* Slice `in` (rank = the length of each value); stride must be known. */
+/* Slice `in` (its rank = the length of each value, which may be unknown). */
 ingot_status ingot_onnx_sv_slice_layer(ingot_onnx_node *node, ingot_tensor *in, ingot_onnx_sv *start,
-                                       ingot_onnx_sv *size, const int64_t *stride, ingot_tensor **out);
+                                       ingot_onnx_sv *size, ingot_onnx_sv *stride, ingot_tensor **out);
 
 /* ---- host folding: every input a constant -------------------------------------------------- */
 /* The most elements a fold produces (larger results become layers the builder folds). */

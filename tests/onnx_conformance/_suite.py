@@ -49,7 +49,8 @@ def _walk(graph):
 
 
 def describe(model):
-    """dict(ops=[...], types=[...], domains=[...]) of a ModelProto."""
+    """dict(ops=[...] (subgraphs included), top_ops=[...] (the main graph's), types=[...],
+    domains=[...]) of a ModelProto."""
     nodes = list(_walk(model.graph))
     types = {_type_name(v) for v in list(model.graph.input) + list(model.graph.output)}
     for init in model.graph.initializer:
@@ -62,6 +63,7 @@ def describe(model):
                 types.add(TensorProto.DataType.Name(attr.i))
     return {
         "ops": sorted({n.op_type for n in nodes}),
+        "top_ops": sorted({n.op_type for n in model.graph.node}),
         "types": sorted(types),
         "domains": sorted({n.domain for n in nodes if n.domain not in ("", "ai.onnx")}),
     }
@@ -115,7 +117,7 @@ def metadata(kinds=None):
             src = out[base]
         else:
             src = d
-        ops = [o for o in src["ops"] if o != "Constant"] or src["ops"]
+        ops = [o for o in src["top_ops"] if o != "Constant"] or src["top_ops"]
         d["op"] = ops[0] if len(ops) == 1 else "+".join(ops)
     _CACHE[key] = out
     return out

@@ -249,8 +249,8 @@ def write_markdown(path, results, meta, by_kind, by_op, groups, frozen, elapsed,
     if fails:
         lines += ["", f"## Failures ({len(fails)}): first line of each message", ""]
         for n, r in fails:
-            msg = (r["reason"] or r["outcome"]).strip().splitlines()
-            msg = msg[0] if msg else r["outcome"]
+            msg = [ln.strip() for ln in (r["reason"] or r["outcome"]).strip().splitlines() if ln.strip()]
+            msg = " ".join(msg[:4]) if msg and msg[0].startswith("AssertionError") else (msg[0] if msg else r["outcome"])
             msg = msg.replace("|", "\\|")
             lines.append(f"- `{n}`: {msg[:220]}")
     with open(path, "w") as f:

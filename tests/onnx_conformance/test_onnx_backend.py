@@ -8,7 +8,6 @@ real = the "light" models, pytorch-converted, pytorch-operator); $INGOT_CONFORMA
 restricts them (e.g. "node"). Tests of exclusions.py are skipped with their reason. CUDA
 variants are dropped (ingot.onnx_backend.supports_device("CUDA") is False for now).
 """
-import os
 import unittest
 import warnings
 
@@ -55,4 +54,3 @@ for _cls_name, _cls in list(_cases.items()):
             setattr(_cls, _attr, unittest.skip(f"excluded ({_why[0]}): {_why[1]}")(getattr(_cls, _attr)))
 
 globals().update(_cases)
-del _cls_name, _cls, _attr, _m, _why, _kind

@@ -19,13 +19,16 @@ def _elem(arr):
     return helper.np_dtype_to_tensor_dtype(np.asarray(arr).dtype)
 
 
-def make_model(op, inputs, attrs=None, opset=17, outputs=("y",), out_types=None, inits=None, nodes=None):
+def make_model(op, inputs, attrs=None, opset=17, outputs=("y",), out_types=None, inits=None, nodes=None,
+               dynamic=None):
     """`inputs`: list of (name, array); None as a name leaves an optional input empty; names
     in `inits` (dict name -> array) become initializers."""
     inits = inits or {}
     names = [n for n, _ in inputs]
-    graph_inputs = [helper.make_tensor_value_info(n, _elem(a), a.shape) for n, a in inputs
-                    if n is not None and n not in inits]
+    dynamic = dynamic or {}  # input name -> the axes declared dynamic ("d0", "d1", ...)
+    graph_inputs = [helper.make_tensor_value_info(n, _elem(a), [f"d{i}" if i in dynamic.get(n, ()) else d
+                                                                 for i, d in enumerate(a.shape)])
+                    for n, a in inputs if n is not None and n not in inits]
     out_types = out_types or [F] * len(outputs)
     graph_outputs = [helper.make_tensor_value_info(o, t, None) for o, t in zip(outputs, out_types)]
     if nodes is None:
@@ -110,9 +113,9 @@ def test_conv(logger, rng, xs, ws, attrs, bias):
     check(logger, make_model("Conv", inputs, attrs, 11, inits=inits), {"x": x})
 
 
-def test_conv_opset1(logger, rng):
+def test_conv_opset7(logger, rng):
     x, w = randn(rng, 1, 2, 6, 6), randn(rng, 3, 2, 3, 3)
-    check(logger, make_model("Conv", [("x", x), ("w", w)], {"pads": [1, 1, 1, 1]}, 1, inits={"w": w}), {"x": x})
+    check(logger, make_model("Conv", [("x", x), ("w", w)], {"pads": [1, 1, 1, 1]}, 7, inits={"w": w}), {"x": x})
 
 
 def test_conv_weights_tensor(logger, rng):
@@ -266,7 +269,7 @@ def test_instance_norm(logger, rng, xs, const):
     x, s, b = randn(rng, *xs), randn(rng, xs[1]), randn(rng, xs[1])
     inits = {"s": s, "b": b} if const else {}
     feeds = {"x": x} if const else {"x": x, "s": s, "b": b}
-    model = make_model("InstanceNormalization", [("x", x), ("s", s), ("b", b)], {"epsilon": 1e-4}, 6, inits=inits)
+    model = make_model("InstanceNormalization", [("x", x), ("s", s), ("b", b)], {"epsilon": 1e-4}, 7, inits=inits)
     check(logger, model, feeds)
 
 
@@ -308,12 +311,31 @@ def test_group_norm(logger, rng, opset, groups, const):
     check(logger, model, feeds)
 
 
-@pytest.mark.parametrize("size", [1, 3, 4, 5])
-@pytest.mark.parametrize("xs", [(2, 6, 4, 5), (1, 5, 7)])
-def test_lrn(logger, rng, size, xs):
-    x = randn(rng, *xs)
+def lrn_reference(x, size, alpha=1e-4, beta=0.75, bias=1.0):
+    """ONNX LRN as its spec writes it (onnxruntime takes only 4-D inputs and odd sizes)."""
+    C = x.shape[1]
+    sq = x.astype(np.float64) ** 2
+    out = np.empty_like(sq)
+    for c in range(C):
+        lo, hi = max(0, c - (size - 1) // 2), min(C - 1, c + int(np.ceil((size - 1) / 2)))
+        out[:, c] = sq[:, lo:hi + 1].sum(axis=1)
+    return (x / (bias + alpha / size * out) ** beta).astype(np.float32)
+
+
+@pytest.mark.parametrize("size", [1, 3, 5])
+def test_lrn(logger, rng, size):
+    x = randn(rng, 2, 6, 4, 5)
     attrs = {"size": size, "alpha": 0.01, "beta": 0.6, "bias": 1.5}
     check(logger, make_model("LRN", [("x", x)], attrs, 13), {"x": x})
+
+
+@pytest.mark.parametrize("size", [2, 4, 3])
+@pytest.mark.parametrize("xs", [(2, 6, 4, 5), (1, 5, 7)])
+def test_lrn_reference(logger, rng, size, xs):
+    x = randn(rng, *xs)
+    attrs = {"size": size, "alpha": 0.01, "beta": 0.6, "bias": 1.5}
+    got = run_ingot(make_model("LRN", [("x", x)], attrs, 13), {"x": x}, logger)["y"]
+    np.testing.assert_allclose(got, lrn_reference(x, size, 0.01, 0.6, 1.5), rtol=1e-5, atol=1e-6)
 
 
 def test_lrn_defaults(logger, rng):
@@ -362,18 +384,31 @@ def test_resize_opset10(logger, rng, mode, scales):
 
 CTMS = ["half_pixel", "asymmetric", "align_corners", "pytorch_half_pixel"]
 
+# Where ingot's resize kernel (src/backend/cpu/resize.c, which follows the ONNX reference
+# implementation) and onnxruntime part ways:
+RESIZE_PRECISION = ("coordinates on an exact cell boundary ((1 + 0.5) / 0.6 - 0.5 = 2): onnxruntime computes "
+                    "in float32 and lands on 2, the kernel in double on 1.9999999, so floor picks another cell")
+RESIZE_ALIGN_CORNERS = ("align_corners with a scale whose output size is fractional (5 * 1.7 = 8.5): onnxruntime "
+                        "divides by the integer output size - 1, the kernel (as the ONNX reference) by 8.5 - 1")
+
 
 @pytest.mark.parametrize("ctm", CTMS)
 @pytest.mark.parametrize("nearest_mode", ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"])
 @pytest.mark.parametrize("scales", [[1, 1, 2, 3], [1, 1, 0.6, 0.5], [1, 1, 1.7, 2.5]])
-def test_resize_nearest_scales(logger, rng, ctm, nearest_mode, scales):
+def test_resize_nearest_scales(logger, rng, ctm, nearest_mode, scales, request):
+    if nearest_mode == "floor" and scales == [1, 1, 0.6, 0.5] and ctm != "asymmetric":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=RESIZE_PRECISION))
+    if nearest_mode == "floor" and scales == [1, 1, 1.7, 2.5] and ctm == "align_corners":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=RESIZE_ALIGN_CORNERS))
     attrs = {"mode": "nearest", "coordinate_transformation_mode": ctm, "nearest_mode": nearest_mode}
     _resize(logger, rng, (1, 2, 5, 4), 13, attrs, scales=scales)
 
 
 @pytest.mark.parametrize("ctm", CTMS)
 @pytest.mark.parametrize("scales", [[1, 1, 2, 3], [1, 1, 0.6, 0.5], [1, 1, 1.7, 2.5]])
-def test_resize_linear_scales(logger, rng, ctm, scales):
+def test_resize_linear_scales(logger, rng, ctm, scales, request):
+    if ctm == "align_corners" and scales == [1, 1, 1.7, 2.5]:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=RESIZE_ALIGN_CORNERS))
     attrs = {"mode": "linear", "coordinate_transformation_mode": ctm}
     _resize(logger, rng, (1, 2, 5, 4), 13, attrs, scales=scales)
 
@@ -386,8 +421,18 @@ def test_resize_sizes(logger, rng, mode, opset, sizes):
     _resize(logger, rng, xs, opset, {"mode": mode}, sizes=sizes)
 
 
-def test_resize_sizes_tensor(logger, rng):
-    _resize(logger, rng, (1, 2, 5, 4), 13, {"mode": "linear"}, sizes=[1, 2, 8, 6], feed_sizes=True)
+def test_resize_sizes_computed(logger, rng):
+    # sizes computed from the (dynamic) input shape: Shape -> Mul -> Resize input 3
+    x = randn(rng, 1, 2, 5, 4)
+    inits = {"k": np.array([1, 1, 2, 3], np.int64)}
+    nodes = [helper.make_node("Shape", ["x"], ["s"]), helper.make_node("Mul", ["s", "k"], ["sizes"]),
+             helper.make_node("Resize", ["x", "", "", "sizes"], ["y"], mode="linear")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", F, [1, 2, "h", "w"])],
+                              [helper.make_tensor_value_info("y", F, None)],
+                              initializer=[numpy_helper.from_array(inits["k"], "k")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    check(logger, model, {"x": x})
 
 
 def test_resize_axes(logger, rng):
@@ -427,3 +472,79 @@ def test_upsample_opset9(logger, rng, mode):
     inits = {"scales": np.array([1, 1, 2, 2.5], np.float32)}
     check(logger, make_model("Upsample", [("x", x), ("scales", inits["scales"])], {"mode": mode}, 9, inits=inits),
           {"x": x})
+
+
+# ---- dynamic dims (the shapes come from the profile at build time) -------------------------------
+# With a dynamic network input the network cannot give the dims (not even the rank) of the
+# values computed from it (ingot_tensor_get_dims answers nb_dims -1), so an importer that
+# needs the rank of such a value relies on the model's value_info, which exporters write
+# (onnx.shape_inference); `declared=False` runs the model without it.
+RANK_UNKNOWN = ("the rank of a value computed from a dynamic input is unknown without value_info: "
+                "ingot_tensor_get_dims gives nb_dims -1 once any network input is dynamic")
+
+
+def declare(model, declared, request):
+    if declared:
+        return onnx.shape_inference.infer_shapes(model)
+    request.applymarker(pytest.mark.xfail(strict=True, reason=RANK_UNKNOWN))
+    return model
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_dynamic_conv_pool_chain(logger, rng, declared, request):
+    x, w = randn(rng, 2, 3, 9, 8), randn(rng, 4, 3, 3, 3)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], auto_pad="SAME_UPPER", strides=[2, 2]),
+             helper.make_node("MaxPool", ["c"], ["p"], kernel_shape=[2, 2], ceil_mode=1),
+             helper.make_node("GlobalAveragePool", ["p"], ["y"])]
+    model = make_model(None, [("x", x)], opset=13, inits={"w": w}, nodes=nodes, dynamic={"x": (0, 2, 3)})
+    check(logger, declare(model, declared, request), {"x": x})
+
+
+def test_dynamic_conv_transpose_same(logger, rng):
+    x, w = randn(rng, 1, 3, 5, 6), randn(rng, 3, 2, 3, 3)
+    model = make_model("ConvTranspose", [("x", x), ("w", w)], {"strides": [2, 2], "auto_pad": "SAME_UPPER"}, 13,
+                       inits={"w": w}, dynamic={"x": (0, 2, 3)})
+    check(logger, model, {"x": x})
+
+
+@pytest.mark.parametrize("opset", [18, 21])
+def test_dynamic_group_norm(logger, rng, opset):
+    x = randn(rng, 2, 6, 4, 5)
+    n = 3 if opset < 21 else 6
+    inits = {"s": randn(rng, n), "b": randn(rng, n)}
+    model = make_model("GroupNormalization", [("x", x), ("s", inits["s"]), ("b", inits["b"])], {"num_groups": 3},
+                       opset, inits=inits, dynamic={"x": (0, 2, 3)})
+    check(logger, model, {"x": x})
+
+
+def test_dynamic_lrn(logger, rng):
+    x = randn(rng, 2, 6, 4, 5)
+    check(logger, make_model("LRN", [("x", x)], {"size": 3}, 13, dynamic={"x": (0, 2, 3)}), {"x": x})
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_dynamic_norms(logger, rng, declared, request):
+    x = randn(rng, 2, 3, 4, 5)
+    p = _bn_params(rng, 3)
+    nodes = [helper.make_node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["b"]),
+             helper.make_node("InstanceNormalization", ["b", "scale", "bias"], ["i"]),
+             helper.make_node("LayerNormalization", ["i", "ls"], ["y"], axis=2)]
+    inits = dict(p, ls=randn(rng, 4, 5))
+    model = make_model(None, [("x", x)], opset=17, inits=inits, nodes=nodes, dynamic={"x": (0, 2, 3)})
+    check(logger, declare(model, declared, request), {"x": x})
+
+
+def test_dynamic_batch_norm_tensor_params(logger, rng):
+    x = randn(rng, 2, 3, 4, 5)
+    p = _bn_params(rng, 3)
+    inputs = [("x", x)] + list(p.items())
+    model = make_model("BatchNormalization", inputs, {}, 15, dynamic={"x": (0, 2, 3)})
+    check(logger, model, dict(x=x, **p))
+
+
+def test_dynamic_resize_scales(logger, rng):
+    x = randn(rng, 1, 2, 5, 4)
+    inits = {"scales": np.array([1, 1, 2, 1.5], np.float32)}
+    model = make_model("Resize", [("x", x), (None, None), ("scales", inits["scales"])], {"mode": "linear"}, 13,
+                       inits=inits, dynamic={"x": (0, 2, 3)})
+    check(logger, model, {"x": x})
