@@ -143,11 +143,17 @@ static ingot_status attach_profiles(ingot_graph *g, const ingot_builder_config *
 }
 
 /* Graph outputs must be activations written by a node (the context writes them straight
- * into the caller's buffer). An input or constant marked as output gets an identity node. */
+ * into the caller's buffer). A constant marked as output gets an identity node that takes
+ * its name; an input cannot also be an output (the engine's I/O names must be unique). */
 static ingot_status materialize_outputs(ingot_graph *g) {
   for (int32_t i = 0; i < g->nb_outputs; i++) {
     int32_t t = g->outputs[i];
     if (g->tensors[t].kind == INGOT_TENSOR_KIND_ACTIVATION) continue;
+    if (g->tensors[t].kind == INGOT_TENSOR_KIND_INPUT)
+      return ingot_fail(INGOT_INVALID_GRAPH,
+                        "tensor '%s' is both a network input and a network output: an engine's inputs and outputs "
+                        "need names of their own (add an identity layer and mark its output)",
+                        g->tensors[t].name);
     char *name = g->tensors[t].name;
     size_t len = strlen(name) + 16;
     char *renamed = malloc(len);

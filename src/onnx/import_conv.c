@@ -282,6 +282,55 @@ static ingot_status pool_common(ingot_onnx_node *n, ingot_pooling_type type) {
 static ingot_status import_max_pool(ingot_onnx_node *n) { return pool_common(n, INGOT_POOLING_MAX); }
 static ingot_status import_average_pool(ingot_onnx_node *n) { return pool_common(n, INGOT_POOLING_AVERAGE); }
 
+/* LpPool: (sum over the window of |x|^p)^(1/p), padded cells counting as zeros: an average
+ * pool that counts the padding, times the window volume, inside one scale layer's power. */
+static ingot_status import_lp_pool(ingot_onnx_node *n) {
+  int64_t p = ingot_onnx_attr_int(n, "p", 2);
+  if (p < 1) return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute p is %lld, expected >= 1", (long long)p);
+  int64_t kernel[2 * INGOT_MAX_SPATIAL_DIMS];
+  int32_t ns = -1;
+  ingot_onnx_attr_ints(n, "kernel_shape", kernel, 2 * INGOT_MAX_SPATIAL_DIMS, &ns);
+  if (ns < 0) return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute kernel_shape is missing");
+  window_attrs w;
+  TRY(read_window(n, ns, NULL, &w));
+  ingot_pooling_desc d;
+  memset(&d, 0, sizeof d);
+  d.type = INGOT_POOLING_AVERAGE;
+  d.nb_spatial_dims = w.ns;
+  d.padding_mode = w.mode;
+  float volume = 1.0f;
+  for (int32_t i = 0; i < w.ns; i++) {
+    d.window_size[i] = w.kernel[i];
+    d.stride[i] = w.stride[i];
+    d.dilation[i] = w.dilation[i];
+    d.pre_padding[i] = w.pre[i];
+    d.post_padding[i] = w.post[i];
+    volume *= (float)w.kernel[i];
+  }
+  d.ceil_mode = ingot_onnx_attr_int(n, "ceil_mode", 0) != 0;
+  d.average_count_excludes_padding = 0;
+  ingot_network *net = ingot_onnx_node_network(n);
+  ingot_tensor *x, *t;
+  TRY(input(n, 0, &x));
+  TRY(ingot_onnx_add_unary(n, x, INGOT_UNARY_ABS, &t));
+  ingot_layer *layer = NULL;
+  float pf = (float)p, inv = 1.0f / (float)p;
+  if (p != 1) {
+    ingot_weights none = {INGOT_FLOAT32, NULL, 0}, pw = {INGOT_FLOAT32, &pf, 1};
+    TRY(ingot_onnx_check(n, ingot_network_add_scale(net, t, INGOT_SCALE_UNIFORM, none, none, pw, 1, &layer),
+                         "adding |x|^p (scale)"));
+    ingot_onnx_name_layer(n, layer);
+    t = ingot_layer_get_output(layer, 0);
+  }
+  TRY(ingot_onnx_check(n, ingot_network_add_pooling(net, t, &d, &layer), "adding the window sum (average pooling)"));
+  ingot_onnx_name_layer(n, layer);
+  t = ingot_layer_get_output(layer, 0);
+  ingot_weights none = {INGOT_FLOAT32, NULL, 0}, sw = {INGOT_FLOAT32, &volume, 1};
+  ingot_weights pw = p != 1 ? (ingot_weights){INGOT_FLOAT32, &inv, 1} : none;
+  ingot_status st = ingot_network_add_scale(net, t, INGOT_SCALE_UNIFORM, none, sw, pw, 1, &layer);
+  return name_and_output(n, st, layer, "adding (volume * average)^(1/p) (scale)");
+}
+
 static ingot_status global_pool(ingot_onnx_node *n, ingot_pooling_type type) {
   ingot_dims xd = ingot_onnx_input_dims(n, 0);
   ingot_pooling_desc d;
@@ -779,6 +828,7 @@ const ingot_onnx_importer ingot_onnx_conv_importers[] = {
     {"AveragePool", 1, import_average_pool},
     {"GlobalAveragePool", 1, import_global_average_pool},
     {"GlobalMaxPool", 1, import_global_max_pool},
+    {"LpPool", 2, import_lp_pool},
     {"BatchNormalization", 1, import_batch_norm},
     {"InstanceNormalization", 1, import_instance_norm},
     {"LayerNormalization", 17, import_layer_norm},

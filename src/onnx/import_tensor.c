@@ -408,19 +408,14 @@ static ingot_status slice_window(ingot_onnx_node *node, const window *w, ingot_o
                                  ingot_onnx_sv *size_w, const int64_t *step_w, int32_t out) {
   ingot_onnx_sv start = *start_w, size = *size_w, stride = ingot_onnx_sv_host(w->m, step_w);
   if (w->rank < 0) {
-    ingot_onnx_sv rest, zero = ingot_onnx_sv_scalar(0), one = ingot_onnx_sv_scalar(1), zeros, ones;
-    INGOT_ONNX_TRY(w->front ? ingot_onnx_sv_tail(node, d, w->m, &rest) : ingot_onnx_sv_head(node, d, w->m, &rest));
-    INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &rest, &zero, INGOT_ELEMENTWISE_PROD, &zeros));
+    ingot_onnx_sv dw, zero = ingot_onnx_sv_scalar(0), one = ingot_onnx_sv_scalar(1), zeros, ones;
+    INGOT_ONNX_TRY(window_dims(node, w, d, &dw));
+    INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, d, &zero, INGOT_ELEMENTWISE_PROD, &zeros));
     INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &zeros, &one, INGOT_ELEMENTWISE_SUM, &ones));
-    ingot_onnx_sv p[2][2] = {{*start_w, zeros}, {*size_w, rest}}, q[2] = {stride, ones};
-    if (!w->front) {
-      p[0][0] = zeros, p[0][1] = *start_w;
-      p[1][0] = rest, p[1][1] = *size_w;
-      q[0] = ones, q[1] = stride;
-    }
-    INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, p[0], 2, &start));
-    INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, p[1], 2, &size));
-    INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, q, 2, &stride));
+    INGOT_ONNX_TRY(ingot_onnx_sv_place(node, &zeros, start_w, &zero, w->front, &start));
+    INGOT_ONNX_TRY(ingot_onnx_sv_place(node, d, size_w, &dw, w->front, &size));
+    ingot_onnx_sv stride_w = stride;
+    INGOT_ONNX_TRY(ingot_onnx_sv_place(node, &ones, &stride_w, &one, w->front, &stride));
   }
   const ingot_onnx_value *x = ingot_onnx_input(node, 0);
   if (x->is_constant && w->rank >= 0 && start.known && size.known)

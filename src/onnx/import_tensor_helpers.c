@@ -287,6 +287,26 @@ ingot_status ingot_onnx_sv_head(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t
   return INGOT_SUCCESS;
 }
 
+ingot_status ingot_onnx_sv_place(ingot_onnx_node *node, ingot_onnx_sv *base, ingot_onnx_sv *w, ingot_onnx_sv *base_w,
+                                 bool front, ingot_onnx_sv *out) {
+  /* base + delta, delta = (w - base_w) in the window and 0 elsewhere: the first (front) or
+   * last len(base) elements of [delta_w, zeros] or [zeros, delta_w], where zeros = base * 0.
+   * No intermediate is ever empty (an empty value is one a plan may not keep). */
+  int32_t m = w->length;
+  ingot_onnx_sv zero = ingot_onnx_sv_scalar(0), zeros, delta_w, ext, len, delta;
+  INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, base, &zero, INGOT_ELEMENTWISE_PROD, &zeros));
+  INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, w, base_w, INGOT_ELEMENTWISE_SUB, &delta_w));
+  ingot_onnx_sv parts[2] = {delta_w, zeros};
+  if (!front) parts[0] = zeros, parts[1] = delta_w;
+  INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, parts, 2, &ext));
+  INGOT_ONNX_TRY(length_minus(node, base, 0, &len));
+  ingot_tensor *in, *t;
+  INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, &ext, &in));
+  INGOT_ONNX_TRY(slice_1d(node, in, front ? 0 : m, NULL, 0, len.tensor, &t));
+  delta = sv_of_tensor(t, base->length);
+  return ingot_onnx_sv_binary(node, base, &delta, INGOT_ELEMENTWISE_SUM, out);
+}
+
 static int64_t floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) q--;

@@ -49,6 +49,10 @@ ingot_status ingot_onnx_sv_tail(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t
  * length of s is unknown. */
 ingot_status ingot_onnx_sv_last(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t count, ingot_onnx_sv *out);
 ingot_status ingot_onnx_sv_head(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t drop, ingot_onnx_sv *out);
+/* A value like `base` (length unknown) whose first (front) or last w->length elements are
+ * w instead (base_w: those elements of base, or one value that broadcasts). */
+ingot_status ingot_onnx_sv_place(ingot_onnx_node *node, ingot_onnx_sv *base, ingot_onnx_sv *w, ingot_onnx_sv *base_w,
+                                 bool front, ingot_onnx_sv *out);
 /* a op b elementwise (SUM, SUB, PROD, DIV, FLOOR_DIV, MIN, MAX); a length-1 operand broadcasts. */
 ingot_status ingot_onnx_sv_binary(ingot_onnx_node *node, ingot_onnx_sv *a, ingot_onnx_sv *b, ingot_elementwise_op op,
                                   ingot_onnx_sv *out);

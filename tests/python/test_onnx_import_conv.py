@@ -548,3 +548,13 @@ def test_dynamic_resize_scales(logger, rng):
     model = make_model("Resize", [("x", x), (None, None), ("scales", inits["scales"])], {"mode": "linear"}, 13,
                        inits=inits, dynamic={"x": (0, 2, 3)})
     check(logger, model, {"x": x})
+
+
+@pytest.mark.parametrize("p", [1, 2, 3])
+@pytest.mark.parametrize("xs,attrs", [((1, 2, 8, 8), {"kernel_shape": [2, 2], "strides": [2, 2]}),
+                                      ((2, 3, 9, 7), {"kernel_shape": [3, 3], "strides": [2, 2],
+                                                      "pads": [1, 1, 1, 1]}),
+                                      ((2, 3, 10), {"kernel_shape": [3], "strides": [1]})])
+def test_lp_pool(logger, rng, p, xs, attrs):
+    x = randn(rng, *xs)
+    check(logger, make_model("LpPool", [("x", x)], dict(attrs, p=p), 11), {"x": x}, rtol=1e-4, atol=1e-5)
