@@ -437,6 +437,8 @@ ingot_status ingot_network_create(ingot_logger *logger, ingot_network **network_
   return INGOT_SUCCESS;
 }
 
+static void free_dims_cache(struct ingot_dims_cache *c);
+
 void ingot_network_destroy(ingot_network *network) {
   if (!network) return;
   for (int32_t i = 0; i < network->nb_tensor_handles; i++) free(network->tensor_handles[i]);
@@ -444,9 +446,8 @@ void ingot_network_destroy(ingot_network *network) {
   free(network->tensor_handles);
   free(network->layer_handles);
   free(network->visible_layers);
-  free(network->dims_cache);
-  free(network->dtype_cache);
-  ingot_value_store_free(&network->dims_values);
+  free_dims_cache(&network->dims_cache[0]);
+  free_dims_cache(&network->dims_cache[1]);
   ingot_graph_destroy(network->graph);
   free(network);
 }
@@ -631,76 +632,111 @@ ingot_dtype ingot_tensor_get_dtype(const ingot_tensor *tensor) {
 
 /* Dims of a layer output: shape inference over the whole graph, possible only while every
  * input has concrete dims (otherwise the builder infers them per profile). */
-void ingot_network_invalidate_dims(ingot_network *network) { network->dims_nodes = 0; }
+void ingot_network_invalidate_dims(ingot_network *network) {
+  network->dims_cache[0].nodes = network->dims_cache[1].nodes = 0;
+  network->dims_cache[0].failed = network->dims_cache[1].failed = false;
+}
 
-/* Brings the dims cache up to the graph's current nodes: from scratch after a reset, else
- * only the layers appended since the last call. */
-static ingot_status update_dims_cache(ingot_network *network) {
-  const ingot_graph *graph = network->graph;
-  if (network->dims_cache_cap < graph->nb_tensors) {
+static void free_dims_cache(struct ingot_dims_cache *c) {
+  free(c->dims);
+  free(c->dtypes);
+  ingot_value_store_free(&c->values);
+  memset(c, 0, sizeof *c);
+}
+
+static bool has_dynamic_input(const ingot_graph *graph) {
+  for (int32_t i = 0; i < graph->nb_inputs; i++)
+    if (!ingot_dims_is_concrete(&graph->tensors[graph->inputs[i]].dims)) return true;
+  return false;
+}
+
+/* Brings one dims cache up to the graph's current nodes: from scratch after a reset, else
+ * only the layers appended since. Dynamic input dims are replaced by `stand_in`. */
+static ingot_status update_dims_cache(const ingot_graph *graph, struct ingot_dims_cache *c, int64_t stand_in) {
+  if (c->cap < graph->nb_tensors) {
     int32_t cap = graph->nb_tensors * 2 + 16;
-    ingot_dims *d = ingot_realloc_array(network->dims_cache, (size_t)cap, sizeof *d);
+    ingot_dims *d = ingot_realloc_array(c->dims, (size_t)cap, sizeof *d);
     if (!d) return INGOT_OUT_OF_MEMORY;
-    network->dims_cache = d;
-    ingot_dtype *t = ingot_realloc_array(network->dtype_cache, (size_t)cap, sizeof *t);
+    c->dims = d;
+    ingot_dtype *t = ingot_realloc_array(c->dtypes, (size_t)cap, sizeof *t);
     if (!t) return INGOT_OUT_OF_MEMORY;
-    network->dtype_cache = t;
-    network->dims_cache_cap = cap;
+    c->dtypes = t;
+    c->cap = cap;
   }
-  if (network->dims_nodes == 0 || network->dims_values.data == NULL) {
-    ingot_value_store_free(&network->dims_values);
-    INGOT_TRY(ingot_value_store_init(&network->dims_values, graph, ingot_cpu_eval_node));
+  if (c->nodes == 0 || c->values.data == NULL) {
+    ingot_value_store_free(&c->values);
+    INGOT_TRY(ingot_value_store_init(&c->values, graph, ingot_cpu_eval_node));
     ingot_dims *input_dims = ingot_calloc((size_t)graph->nb_inputs + 1, sizeof *input_dims);
     if (!input_dims) return INGOT_OUT_OF_MEMORY;
-    for (int32_t i = 0; i < graph->nb_inputs; i++) input_dims[i] = graph->tensors[graph->inputs[i]].dims;
-    ingot_status st = ingot_graph_infer(graph, input_dims, network->dims_cache, network->dtype_cache,
-                                        &network->dims_values);
+    for (int32_t i = 0; i < graph->nb_inputs; i++) {
+      input_dims[i] = graph->tensors[graph->inputs[i]].dims;
+      for (int32_t k = 0; k < input_dims[i].nb_dims; k++)
+        if (input_dims[i].d[k] < 0) input_dims[i].d[k] = stand_in;
+    }
+    ingot_status st = ingot_graph_infer(graph, input_dims, c->dims, c->dtypes, &c->values);
     free(input_dims);
-    network->dims_tensors = graph->nb_tensors;
-    network->dims_nodes = st == INGOT_SUCCESS ? graph->nb_nodes : 0;
+    c->tensors = graph->nb_tensors;
+    c->nodes = st == INGOT_SUCCESS ? graph->nb_nodes : 0;
     return st;
   }
   /* Tensors added since: their declared state, as ingot_graph_infer starts from. */
-  if (network->dims_tensors < graph->nb_tensors) {
-    const void **data = ingot_realloc_array((void *)network->dims_values.data, (size_t)graph->nb_tensors + 1,
-                                            sizeof(void *));
+  if (c->tensors < graph->nb_tensors) {
+    const void **data = ingot_realloc_array((void *)c->values.data, (size_t)graph->nb_tensors + 1, sizeof(void *));
     if (!data) return INGOT_OUT_OF_MEMORY;
-    network->dims_values.data = data;
-    for (int32_t t = network->dims_tensors; t < graph->nb_tensors; t++) {
+    c->values.data = data;
+    for (int32_t t = c->tensors; t < graph->nb_tensors; t++) {
       const ingot_graph_tensor *gt = &graph->tensors[t];
-      network->dims_cache[t] = gt->dims;
-      if (gt->kind == INGOT_TENSOR_KIND_ACTIVATION) network->dims_cache[t].nb_dims = -1;
-      network->dtype_cache[t] = gt->dtype;
+      c->dims[t] = gt->dims;
+      if (gt->kind == INGOT_TENSOR_KIND_ACTIVATION) c->dims[t].nb_dims = -1;
+      c->dtypes[t] = gt->dtype;
       data[t] = gt->kind == INGOT_TENSOR_KIND_CONSTANT ? gt->data : NULL;
     }
-    network->dims_tensors = graph->nb_tensors;
+    c->tensors = graph->nb_tensors;
   }
-  if (network->dims_nodes < graph->nb_nodes) {
-    ingot_status st = ingot_graph_infer_nodes(graph, network->dims_nodes, network->dims_cache, network->dtype_cache,
-                                              &network->dims_values);
+  if (c->nodes < graph->nb_nodes) {
+    ingot_status st = ingot_graph_infer_nodes(graph, c->nodes, c->dims, c->dtypes, &c->values);
     if (st != INGOT_SUCCESS) {
-      network->dims_nodes = 0; /* the failing layer may be changed: start over next time */
+      c->nodes = 0; /* the failing layer may be changed: start over next time */
       return st;
     }
-    network->dims_nodes = graph->nb_nodes;
+    c->nodes = graph->nb_nodes;
   }
   return INGOT_SUCCESS;
 }
 
+/* Stand-ins for dynamic dims: two values unlikely to meet a dim by chance (not 1, which
+ * broadcasts). Output dims that come out equal in both inferences do not depend on them. */
+static const int64_t stand_ins[2] = {7, 11};
+
 static ingot_status infer_dims(const ingot_network *network, int32_t index, ingot_dims *dims_out) {
   static const char fn[] = "ingot_tensor_get_dims";
+  ingot_network *net = (ingot_network *)network; /* the cache is not observable state */
   const ingot_graph *graph = network->graph;
-  /* With a dynamic input the dims are known only per profile, at build: nb_dims stays -1
-   * and the call succeeds, as network.h documents (Python's Tensor.shape is then None). */
-  for (int32_t i = 0; i < graph->nb_inputs; i++)
-    if (!ingot_dims_is_concrete(&graph->tensors[graph->inputs[i]].dims)) return INGOT_SUCCESS;
-  /* The cache is not part of the network's observable state. */
-  ingot_status st = update_dims_cache((ingot_network *)network);
-  if (st == INGOT_SUCCESS) *dims_out = network->dims_cache[index];
-  if (st != INGOT_SUCCESS) {
-    ingot_error_prefix("%s: inferring the dims of '%s'", fn, graph->tensors[index].name);
-    return ingot_net_log(network, st);
+  if (!has_dynamic_input(graph)) {
+    ingot_status st = update_dims_cache(graph, &net->dims_cache[0], 1);
+    if (st != INGOT_SUCCESS) {
+      ingot_error_prefix("%s: inferring the dims of '%s'", fn, graph->tensors[index].name);
+      return ingot_net_log(network, st);
+    }
+    *dims_out = net->dims_cache[0].dims[index];
+    return INGOT_SUCCESS;
   }
+  /* Dynamic inputs: dims known only per profile; what does not depend on the dynamic dims
+   * is reported, the rest is -1 (all -1, rank -1, if the stand-ins do not infer). */
+  for (int v = 0; v < 2; v++) {
+    struct ingot_dims_cache *c = &net->dims_cache[v];
+    if (c->failed) return INGOT_SUCCESS;
+    if (update_dims_cache(graph, c, stand_ins[v]) != INGOT_SUCCESS) {
+      c->failed = true;
+      ingot_clear_last_error();
+      return INGOT_SUCCESS;
+    }
+  }
+  const ingot_dims *a = &net->dims_cache[0].dims[index], *b = &net->dims_cache[1].dims[index];
+  if (a->nb_dims != b->nb_dims) return INGOT_SUCCESS;
+  *dims_out = *a;
+  for (int32_t k = 0; k < a->nb_dims; k++)
+    if (a->d[k] != b->d[k]) dims_out->d[k] = -1;
   return INGOT_SUCCESS;
 }
 

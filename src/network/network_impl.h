@@ -31,12 +31,16 @@ struct ingot_network {
   int32_t *visible_layers; /* node indices of layers the user added (not hidden constants) */
   int32_t nb_visible_layers, visible_layers_cap;
   /* What ingot_tensor_get_dims inferred, kept between calls (importers ask for dims at
-   * almost every node): nodes [0, dims_nodes) are inferred; appending layers extends the
-   * inference, any other change to the graph resets dims_nodes to 0. */
-  ingot_dims *dims_cache;
-  ingot_dtype *dtype_cache;
-  int32_t dims_cache_cap, dims_tensors, dims_nodes;
-  ingot_value_store dims_values;
+   * almost every node): nodes [0, nodes) are inferred; appending layers extends the
+   * inference, any other change resets nodes to 0. With dynamic inputs, two inferences with
+   * different stand-ins for the dynamic dims tell which output dims are fixed. */
+  struct ingot_dims_cache {
+    ingot_dims *dims;
+    ingot_dtype *dtypes;
+    int32_t cap, tensors, nodes;
+    bool failed; /* the stand-in dims did not infer: dims unknown until build */
+    ingot_value_store values;
+  } dims_cache[2];
 };
 
 #endif

@@ -39,11 +39,19 @@ ingot_status ingot_onnx_import_shape(ingot_onnx_node *node) {
     INGOT_ONNX_TRY(ingot_onnx_sv_slice(node, &s, (int32_t)start, (int32_t)(end > start ? end - start : 0), &out));
   } else if (start >= 0 && !has_end) {
     INGOT_ONNX_TRY(ingot_onnx_sv_tail(node, &s, (int32_t)start, &out));
-  } else {
-    return ingot_onnx_fail(node, INGOT_UNSUPPORTED,
-                           "attributes start %lld and end %lld need the rank of the input, which is not known at "
-                           "import (a dynamic shape upstream)",
-                           (long long)start, (long long)end);
+  } else { /* the rank is known only to the builder: clamp with computed values */
+    ingot_onnx_sv len, zero = ingot_onnx_sv_scalar(0), b = ingot_onnx_sv_scalar(start),
+                      e = ingot_onnx_sv_scalar(has_end ? end : INT64_MAX), size;
+    INGOT_ONNX_TRY(ingot_onnx_sv_length(node, &s, &len));
+    ingot_onnx_sv *ends[2] = {&b, &e};
+    for (int32_t k = 0; k < 2; k++) {
+      INGOT_ONNX_TRY(ingot_onnx_sv_wrap_negative(node, ends[k], &len, ends[k]));
+      INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, ends[k], &zero, INGOT_ELEMENTWISE_MAX, ends[k]));
+      INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, ends[k], &len, INGOT_ELEMENTWISE_MIN, ends[k]));
+    }
+    INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &e, &b, INGOT_ELEMENTWISE_SUB, &size));
+    INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &size, &zero, INGOT_ELEMENTWISE_MAX, &size));
+    INGOT_ONNX_TRY(ingot_onnx_sv_slice_dyn(node, &s, &b, &size, &out));
   }
   if (out.known) return ingot_onnx_fold_ints(node, out.v, out.length, 0);
   ingot_tensor *t;
@@ -404,11 +412,17 @@ ingot_status ingot_onnx_import_space_to_depth(ingot_onnx_node *node) {
   INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &d[1], &bb, INGOT_ELEMENTWISE_PROD, &c));
   INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &d[2], &bs, INGOT_ELEMENTWISE_DIV, &h));
   INGOT_ONNX_TRY(ingot_onnx_sv_binary(node, &d[3], &bs, INGOT_ELEMENTWISE_DIV, &w));
-  static const int32_t perm[6] = {0, 3, 5, 1, 2, 4};
+  /* DCR (the only mode before it became an attribute): channel = block * C + c; CRD:
+   * channel = c * blocksize^2 + block. */
+  const char *mode = ingot_onnx_attr_string(node, "mode", "DCR");
+  bool crd = strcmp(mode, "CRD") == 0;
+  if (!crd && strcmp(mode, "DCR") != 0)
+    return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "attribute 'mode' is '%s', expected DCR or CRD", mode);
+  static const int32_t dcr[6] = {0, 3, 5, 1, 2, 4}, crd_perm[6] = {0, 1, 3, 5, 2, 4};
   ingot_onnx_sv p[6] = {d[0], d[1], h, bs, w, bs}, q[4] = {d[0], c, h, w};
   INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, p, 6, &first));
   INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, q, 4, &second));
-  return reshape_permute_reshape(node, &first, perm, &second);
+  return reshape_permute_reshape(node, &first, crd ? crd_perm : dcr, &second);
 }
 
 /* ---- TopK ------------------------------------------------------------------------------------------ */

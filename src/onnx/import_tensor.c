@@ -212,9 +212,14 @@ static ingot_status import_unsqueeze(ingot_onnx_node *node) {
     INGOT_ONNX_TRY(ingot_onnx_sv_gather(node, &ext, idx, rank_out, &shape));
     return finish_reshape(node, &shape, true);
   }
-  /* Unknown rank: non-negative axes still say where the 1s go, counting from the front. */
+  /* Unknown rank: non-negative axes still say where the 1s go, counting from the front.
+   * Output dim j past the last new 1 is input dim j - count: the output is [1] * count ++
+   * dims with its first (last axis + 1) elements rebuilt; no intermediate is empty. */
   INGOT_ONNX_TRY(sort_axes_unranked(node, axes, count, "axes", sorted));
-  ingot_onnx_sv parts[4 * INGOT_MAX_DIMS + 1];
+  int32_t m = sorted[count - 1] + 1;
+  int64_t one_values[2 * INGOT_MAX_DIMS];
+  for (int32_t j = 0; j < count; j++) one_values[j] = 1;
+  ingot_onnx_sv parts[4 * INGOT_MAX_DIMS + 1], head, ones = ingot_onnx_sv_host(count, one_values);
   int32_t n = 0, prev = 0;
   for (int32_t j = 0; j < count; j++) {
     int32_t in_pos = sorted[j] - j;
@@ -222,8 +227,11 @@ static ingot_status import_unsqueeze(ingot_onnx_node *node) {
     parts[n++] = ingot_onnx_sv_scalar(1);
     prev = in_pos;
   }
-  INGOT_ONNX_TRY(ingot_onnx_sv_tail(node, &s, prev, &parts[n++]));
-  INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, parts, n, &shape));
+  INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, parts, n, &head));
+  ingot_onnx_sv base, base_w, base_parts[2] = {ones, s};
+  INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, base_parts, 2, &base));
+  INGOT_ONNX_TRY(ingot_onnx_sv_slice(node, &base, 0, m, &base_w));
+  INGOT_ONNX_TRY(ingot_onnx_sv_place(node, &base, &head, &base_w, true, &shape));
   return finish_reshape(node, &shape, true);
 }
 
@@ -262,16 +270,24 @@ static ingot_status import_squeeze(ingot_onnx_node *node) {
     INGOT_ONNX_TRY(ingot_onnx_sv_gather(node, &s, keep, n, &shape));
     return finish_reshape(node, &shape, true);
   }
+  /* Unknown rank: output dim j past the last removed axis is input dim j + count, so the
+   * output is dims[count:] with its first elements rebuilt (no intermediate is empty). */
   INGOT_ONNX_TRY(sort_axes_unranked(node, axes, count, "axes", sorted));
-  ingot_onnx_sv parts[2 * INGOT_MAX_DIMS + 1];
+  ingot_onnx_sv parts[2 * INGOT_MAX_DIMS + 1], base;
   int32_t n = 0, prev = 0;
   for (int32_t j = 0; j < count; j++) {
     if (sorted[j] > prev) INGOT_ONNX_TRY(ingot_onnx_sv_slice(node, &s, prev, sorted[j] - prev, &parts[n++]));
     prev = sorted[j] + 1;
   }
-  INGOT_ONNX_TRY(ingot_onnx_sv_tail(node, &s, prev, &parts[n++]));
-  INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, parts, n, &shape));
-  return finish_reshape(node, &shape, true);
+  INGOT_ONNX_TRY(ingot_onnx_sv_tail(node, &s, count, &base));
+  int32_t m = count > 0 ? sorted[count - 1] + 1 - count : 0; /* output dims before the rest */
+  if (m > 0) {
+    ingot_onnx_sv head, base_w;
+    INGOT_ONNX_TRY(ingot_onnx_sv_concat(node, parts, n, &head));
+    INGOT_ONNX_TRY(ingot_onnx_sv_slice(node, &base, 0, m, &base_w));
+    INGOT_ONNX_TRY(ingot_onnx_sv_place(node, &base, &head, &base_w, true, &base));
+  }
+  return finish_reshape(node, &base, true);
 }
 
 /* ---- Transpose, Concat ---------------------------------------------------------------------- */

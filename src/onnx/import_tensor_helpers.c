@@ -307,6 +307,31 @@ ingot_status ingot_onnx_sv_place(ingot_onnx_node *node, ingot_onnx_sv *base, ing
   return ingot_onnx_sv_binary(node, base, &delta, INGOT_ELEMENTWISE_SUM, out);
 }
 
+ingot_status ingot_onnx_sv_length(ingot_onnx_node *node, ingot_onnx_sv *s, ingot_onnx_sv *out) {
+  if (s->length >= 0) {
+    *out = ingot_onnx_sv_scalar(s->length);
+    return INGOT_SUCCESS;
+  }
+  return length_minus(node, s, 0, out);
+}
+
+ingot_status ingot_onnx_sv_slice_dyn(ingot_onnx_node *node, ingot_onnx_sv *s, ingot_onnx_sv *start, ingot_onnx_sv *size,
+                                     ingot_onnx_sv *out) {
+  if (start->known && size->known) {
+    if (size->v[0] < 0 || start->v[0] < 0 || start->v[0] > INGOT_ONNX_SV_MAX || size->v[0] > INGOT_ONNX_SV_MAX)
+      return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "slice [%lld, +%lld) of a shape", (long long)start->v[0],
+                             (long long)size->v[0]);
+    return ingot_onnx_sv_slice(node, s, (int32_t)start->v[0], (int32_t)size->v[0], out);
+  }
+  ingot_tensor *in, *t, *ts = NULL, *tz = NULL;
+  INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, s, &in));
+  if (!start->known) INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, start, &ts));
+  if (!size->known) INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, size, &tz));
+  INGOT_ONNX_TRY(slice_1d(node, in, start->known ? start->v[0] : 0, ts, size->known ? size->v[0] : 0, tz, &t));
+  *out = sv_of_tensor(t, size->known ? (int32_t)size->v[0] : -1);
+  return INGOT_SUCCESS;
+}
+
 static int64_t floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
@@ -510,7 +535,7 @@ ingot_status ingot_onnx_fold_slice(ingot_onnx_node *node, const ingot_onnx_value
                                    const int64_t *size, const int64_t *stride, int32_t out) {
   ingot_dims od = x->dims;
   for (int32_t k = 0; k < od.nb_dims; k++) od.d[k] = size[k];
-  int64_t volume;
+  int64_t volume = 0;
   INGOT_ONNX_TRY(check_fold_size(node, &od, &volume));
   size_t esize = ingot_dtype_size(x->dtype);
   char *buf = malloc(volume > 0 ? (size_t)volume * esize : 1);
@@ -536,7 +561,7 @@ ingot_status ingot_onnx_fold_transpose(ingot_onnx_node *node, const ingot_onnx_v
     od.d[k] = x->dims.d[perm[k]];
     step[k] = in_strides[perm[k]];
   }
-  int64_t volume;
+  int64_t volume = 0;
   INGOT_ONNX_TRY(check_fold_size(node, &od, &volume));
   size_t esize = ingot_dtype_size(x->dtype);
   char *buf = malloc(volume > 0 ? (size_t)volume * esize : 1);
@@ -569,7 +594,7 @@ ingot_status ingot_onnx_fold_gather(ingot_onnx_node *node, const ingot_onnx_valu
   for (int32_t k = 0; k < axis; k++) od.d[od.nb_dims++] = dd->d[k];
   for (int32_t k = 0; k < id->nb_dims; k++) od.d[od.nb_dims++] = id->d[k];
   for (int32_t k = axis + 1; k < dd->nb_dims; k++) od.d[od.nb_dims++] = dd->d[k];
-  int64_t volume;
+  int64_t volume = 0;
   INGOT_ONNX_TRY(check_fold_size(node, &od, &volume));
   int64_t outer = 1, inner = 1, m = volume_of(id), n = dd->d[axis];
   for (int32_t k = 0; k < axis; k++) outer *= dd->d[k];
@@ -610,7 +635,7 @@ ingot_status ingot_onnx_fold_concat(ingot_onnx_node *node, const ingot_onnx_valu
                              od.nb_dims, axis);
     od.d[axis] += d->d[axis];
   }
-  int64_t volume;
+  int64_t volume = 0;
   INGOT_ONNX_TRY(check_fold_size(node, &od, &volume));
   int64_t outer = 1, inner = 1;
   for (int32_t k = 0; k < axis; k++) outer *= od.d[k];
@@ -652,8 +677,4 @@ ingot_status ingot_onnx_read_axes(ingot_onnx_node *node, const char *attr, int32
                            max_count);
   *count_out = count;
   return INGOT_SUCCESS;
-}
-
-ingot_status ingot_onnx_tensor_of(ingot_onnx_node *node, int32_t i, ingot_tensor **out) {
-  return ingot_onnx_input_tensor(node, i, out);
 }

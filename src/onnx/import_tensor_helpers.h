@@ -53,6 +53,11 @@ ingot_status ingot_onnx_sv_head(ingot_onnx_node *node, ingot_onnx_sv *s, int32_t
  * w instead (base_w: those elements of base, or one value that broadcasts). */
 ingot_status ingot_onnx_sv_place(ingot_onnx_node *node, ingot_onnx_sv *base, ingot_onnx_sv *w, ingot_onnx_sv *base_w,
                                  bool front, ingot_onnx_sv *out);
+/* The length of s as a one-element value (a shape layer of s when unknown). */
+ingot_status ingot_onnx_sv_length(ingot_onnx_node *node, ingot_onnx_sv *s, ingot_onnx_sv *out);
+/* s[start : start + size], start and size one-element values (known or not). */
+ingot_status ingot_onnx_sv_slice_dyn(ingot_onnx_node *node, ingot_onnx_sv *s, ingot_onnx_sv *start, ingot_onnx_sv *size,
+                                     ingot_onnx_sv *out);
 /* a op b elementwise (SUM, SUB, PROD, DIV, FLOOR_DIV, MIN, MAX); a length-1 operand broadcasts. */
 ingot_status ingot_onnx_sv_binary(ingot_onnx_node *node, ingot_onnx_sv *a, ingot_onnx_sv *b, ingot_elementwise_op op,
                                   ingot_onnx_sv *out);
@@ -98,8 +103,6 @@ ingot_status ingot_onnx_fold_ints(ingot_onnx_node *node, const int64_t *values, 
  * it on. *count_out = -1 when absent. */
 ingot_status ingot_onnx_read_axes(ingot_onnx_node *node, const char *attr, int32_t input, int64_t input_since_opset,
                                   int64_t *axes, int32_t max_count, int32_t *count_out);
-/* Input i as a tensor, failing (naming `what`) when absent. */
-ingot_status ingot_onnx_tensor_of(ingot_onnx_node *node, int32_t i, ingot_tensor **out);
 
 /* Importers of import_shape_ops.c (listed in the table of import_tensor.c). */
 ingot_status ingot_onnx_import_pad(ingot_onnx_node *node);

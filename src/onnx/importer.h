@@ -89,7 +89,7 @@ void ingot_onnx_name_layer(ingot_onnx_node *node, ingot_layer *layer);
 INGOT_ONNX_FAMILY(basic)       /* Constant, Identity, Dropout (import_basic.c) */
 INGOT_ONNX_FAMILY(conv)        /* Conv, ConvTranspose, pools, BatchNormalization, norms, Resize/Upsample, LRN */
 INGOT_ONNX_FAMILY(math)        /* activations, elementwise, unary, MatMul, Gemm, Softmax, reductions, Where, ... */
-INGOT_ONNX_FAMILY(tensor)      /* Reshape, Transpose, Slice, Gather*, Concat, Split, Pad, shape ops, Cast, ... */
+INGOT_ONNX_FAMILY(tensor)      /* Reshape, Transpose, Slice, Gather*, Concat, Split, Pad, shape ops, ... */
 #undef INGOT_ONNX_FAMILY
 
 /* The full table (importers.c), looked up by op type and opset. */

@@ -226,7 +226,9 @@ static ingot_status read_one_tensor(ingot_graph *g, ingot_byte_reader *r, uint32
     return ingot_fail(INGOT_INTERNAL_ERROR, "plan tensor %u was added as graph tensor %d", i, index);
   g->tensors[index].is_output = (int32_t)is_output;
   g->tensors[index].producer = producer;
-  if (data_size > 0) INGOT_TRY(as_plan_error(ingot_graph_set_constant(g, index, data, data_size), "tensor", i));
+  /* constants always get a block, even an empty one: a NULL data pointer means "value unknown" */
+  if (kind == INGOT_TENSOR_KIND_CONSTANT)
+    INGOT_TRY(as_plan_error(ingot_graph_set_constant(g, index, data, data_size), "tensor", i));
   return INGOT_SUCCESS;
 }
 

@@ -721,5 +721,148 @@ def test_dynamic_split_of_unranked_activation(logger, rng, value_info, axis, spl
     inits = [("sp", np.array(split, np.int64))] if split else []
     m = make_model(nodes, [("x", F, ["N", 4, 5 if split else 6])], [(o, F, None) for o in outs], inits=inits)
     w = 5 if split else 6
-    run_batches(logger, m, {"x": ((2, 4, w), (4, 4, w), (8, 4, w))}, lambda b: {"x": randf(rng, 2 * b if b > 1 else 2, 4, w)},
+    run_batches(logger, m, {"x": ((2, 4, w), (4, 4, w), (10, 4, w))}, lambda b: {"x": randf(rng, 2 * b, 4, w)},
                 value_info)
+
+
+@pytest.mark.parametrize("op,axes", [("Unsqueeze", [0]), ("Unsqueeze", [2]), ("Unsqueeze", [1, 3]), ("Unsqueeze", [3, 0]),
+                                     ("Squeeze", [1]), ("Squeeze", [0, 1]), ("Squeeze", [1, 3])])
+def test_dynamic_unsqueeze_squeeze_of_unranked_activation(logger, rng, value_info, op, axes):
+    """Unsqueeze/Squeeze of a computed tensor (rank unknown at import without value_info)."""
+    shape = ["N", 3] if op == "Unsqueeze" else [1, 1, "N", 1]
+    perm = [1, 0] if op == "Unsqueeze" else [1, 0, 2, 3]
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=perm),
+             helper.make_node(op, ["t", "ax"], ["y"])]
+    m = make_model(nodes, [("x", F, shape)], [("y", F, None)], inits=[("ax", np.array(axes, np.int64))])
+    mk = (lambda b: {"x": randf(rng, b, 3)}) if op == "Unsqueeze" else (lambda b: {"x": randf(rng, 1, 1, b, 1)})
+    prof = [tuple(1 if d == "N" else d for d in shape), tuple(4 if d == "N" else d for d in shape),
+            tuple(8 if d == "N" else d for d in shape)]
+    run_batches(logger, m, {"x": tuple(prof)}, mk, value_info)
+
+
+@pytest.mark.parametrize("kw", [{"start": 1}, {"start": 0, "end": 2}, {"start": -1}, {"start": -2, "end": -1}, {"end": 10}])
+def test_dynamic_shape_start_end_of_unranked_activation(logger, rng, value_info, kw):
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0, 2]),
+             helper.make_node("Shape", ["t"], ["s"], **kw),
+             helper.make_node("Concat", ["s", "z"], ["y"], axis=0)]
+    m = make_model(nodes, [("x", F, ["N", 3, 2]), ("z", I64, [1])], [("y", I64, None)], opset=15)
+    run_batches(logger, m, {"x": ((1, 3, 2), (4, 3, 2), (8, 3, 2)), "z": ((1,), (1,), (1,))},
+                lambda b: {"x": randf(rng, b, 3, 2), "z": np.array([7], np.int64)}, value_info)
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, 3])
+def test_dynamic_flatten_of_unranked_activation(logger, rng, value_info, axis):
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0, 2]),
+             helper.make_node("Flatten", ["t"], ["y"], axis=axis)]
+    m = make_model(nodes, [("x", F, ["N", 3, 2])], [("y", F, None)])
+    run_batches(logger, m, {"x": ((1, 3, 2), (4, 3, 2), (8, 3, 2))}, lambda b: {"x": randf(rng, b, 3, 2)}, value_info)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.bool_, np.float16])
+def test_data_movement_dtypes(check, rng, dtype):
+    """Transpose, Slice, Gather, Concat, Expand, Tile, Pad and DepthToSpace on every dtype."""
+    elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),
+             helper.make_node("Slice", ["t", "s", "e", "a", "st"], ["sl"]),
+             helper.make_node("Gather", ["sl", "gi"], ["g"], axis=1),
+             helper.make_node("Concat", ["g", "g"], ["c"], axis=-1),
+             helper.make_node("Expand", ["c", "es"], ["ex"]),
+             helper.make_node("Tile", ["ex", "reps"], ["ti"]),
+             helper.make_node("Pad", ["ti", "pads"], ["y0"], mode="edge"),
+             helper.make_node("DepthToSpace", ["x"], ["y1"], blocksize=2)]
+    m = make_model(nodes, [("x", elem, [2, 4, 3, 3])], [("y0", elem, None), ("y1", elem, None)],
+                   inits=[("s", np.array([2, 0], np.int64)), ("e", np.array([0, 3], np.int64)),
+                          ("a", np.array([1, 2], np.int64)), ("st", np.array([-1, 2], np.int64)),
+                          ("gi", np.array([1, 0], np.int64)), ("es", np.array([2, 1, 1, 1], np.int64)),
+                          ("reps", np.array([1, 1, 2, 1], np.int64)), ("pads", np.array([0, 1, 0, 1, 0, 0, 1, 0], np.int64))])
+    x = (rng.standard_normal((2, 4, 3, 3)) * 50).astype(dtype) if dtype != np.bool_ else rng.random((2, 4, 3, 3)) > 0.5
+    # onnxruntime has DepthToSpace for float only: numpy gives that output
+    without = make_model(nodes[:-1], [("x", elem, [2, 4, 3, 3])], [("y0", elem, None)], inits=[
+        (t.name, numpy_helper.to_array(t)) for t in m.graph.initializer])
+    want = ort_run(without, {"x": x})
+    want["y1"] = x.reshape(2, 2, 2, 1, 3, 3).transpose(0, 3, 4, 1, 5, 2).reshape(2, 1, 6, 6)
+    check(m, {"x": x}, expected=want)
+
+
+# ---- ONNX's own node test cases (onnx.backend.test.case.node) --------------------------------------
+# Every case of the operators above, with int inputs past the first made initializers (shape-
+# like inputs are constants in real models) and the opset capped at the parser's maximum.
+
+_CASE_MODULES = ["reshape", "flatten", "squeeze", "unsqueeze", "transpose", "concat", "split", "slice", "gather",
+                 "gatherelements", "gathernd", "scatternd", "scatterelements", "scatter", "expand", "tile", "pad",
+                 "shape", "size", "constantofshape", "rangeop", "nonzero", "depthtospace", "spacetodepth", "topk"]
+
+# What ingot refuses by design: values that decide shapes must not depend on input data.
+_REFUSED = {
+    "test_constantofshape_float_ones": "the shape is a graph input",
+    "test_constantofshape_int_zeros": "the shape is a graph input",
+    "test_constantofshape_int_shape_zero": "the shape is a graph input",
+    "test_nonzero_example": "NonZero of a graph input",
+    "test_constant_pad": "constant_value is a graph input",
+    "test_constant_pad_axes": "constant_value is a graph input",
+    "test_constant_pad_negative_axes": "constant_value is a graph input",
+    "test_range_float_type_positive_delta": "Range of graph inputs",
+    "test_range_int32_type_negative_delta": "Range of graph inputs",
+    "test_range_float16_type_positive_delta": "ingot's range layer has no float16",
+    "test_range_bfloat16_type_positive_delta": "ingot's range layer has no bfloat16",
+    "test_top_k_uint64": "ingot has no uint64",
+}
+
+
+def _onnx_cases():
+    import importlib
+    import warnings
+    try:
+        import onnx.backend.test.case.node as cases
+    except ImportError:
+        return []
+    cases._TargetOpType = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in _CASE_MODULES:
+            try:
+                importlib.import_module("onnx.backend.test.case.node." + name)
+            except ImportError:
+                pass
+    ops = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Gather",
+           "GatherElements", "GatherND", "ScatterND", "ScatterElements", "Scatter", "Expand", "Tile", "Pad", "Shape",
+           "Size", "ConstantOfShape", "Range", "NonZero", "DepthToSpace", "SpaceToDepth", "TopK"}
+    return sorted((c for c in cases._NodeTestCases
+                   if c.data_sets and len(c.model.graph.node) == 1 and c.model.graph.node[0].op_type in ops),
+                  key=lambda c: c.name)
+
+
+_CASES = _onnx_cases()
+
+
+@pytest.mark.parametrize("case", _CASES, ids=[c.name for c in _CASES])
+def test_onnx_node_case(logger, case):
+    model = onnx.ModelProto.FromString(case.model.SerializeToString())
+    for op in model.opset_import:
+        if op.domain in ("", "ai.onnx") and op.version > 24:
+            op.version = 24
+    inputs, outputs = case.data_sets[0]
+    keep = []
+    for k, (vi, arr) in enumerate(zip(list(model.graph.input), inputs)):
+        if k > 0 and np.asarray(arr).dtype in (np.int64, np.int32):
+            model.graph.initializer.append(numpy_helper.from_array(np.asarray(arr), vi.name))
+        else:
+            keep.append((vi, arr))
+    del model.graph.input[:]
+    model.graph.input.extend([vi for vi, _ in keep])
+    network = ingot.Network(logger)
+    try:
+        if case.name in _REFUSED:
+            with pytest.raises(Exception):
+                parse(network, model)
+                ingot.run_network(network, {vi.name: np.asarray(a) for vi, a in keep})
+            return
+        parse(network, model)
+        got = ingot.run_network(network, {vi.name: np.asarray(a) for vi, a in keep})
+        for vi, want in zip(model.graph.output, outputs):
+            want = np.asarray(want)
+            g = got[vi.name]
+            assert g.shape == want.shape, (vi.name, g.shape, want.shape)
+            np.testing.assert_array_equal(g, want, err_msg=vi.name)
+    finally:
+        network.close()

@@ -457,10 +457,27 @@ static void test_all_layers(ingot_logger *logger) {
   /* the graph the builder will read is well formed */
   CHECK_OK(ingot_graph_validate(net->graph));
 
-  /* activations' dims: unknown (nb_dims -1) while an input is dynamic */
+  /* activations' dims while an input is dynamic: what does not depend on the dynamic dims
+   * (the conv reads only the static input x [2,3,8,8]: 3x3 kernel, stride (1, 2), no padding) */
   got.nb_dims = 3;
   CHECK_OK(ingot_tensor_get_dims(y, &got));
-  CHECK(got.nb_dims == -1);
+  CHECK(got.nb_dims == 4 && got.d[0] == 2 && got.d[1] == 4 && got.d[2] == 8 && got.d[3] == 4);
+  {
+    /* a layer on a dynamic input: the dynamic dim is -1, the others are known */
+    ingot_network *dyn = NULL;
+    ingot_tensor *dx = NULL;
+    ingot_layer *sm = NULL, *sh = NULL;
+    ingot_dims dd = make_dims(3, -1, 5, 6, 0);
+    CHECK_OK(ingot_network_create(NULL, &dyn));
+    CHECK_OK(ingot_network_add_input(dyn, "x", INGOT_FLOAT32, &dd, &dx));
+    CHECK_OK(ingot_network_add_softmax(dyn, dx, -1, &sm));
+    CHECK_OK(ingot_network_add_shape(dyn, ingot_layer_get_output(sm, 0), &sh));
+    CHECK_OK(ingot_tensor_get_dims(ingot_layer_get_output(sm, 0), &got));
+    CHECK(got.nb_dims == 3 && got.d[0] == -1 && got.d[1] == 5 && got.d[2] == 6);
+    CHECK_OK(ingot_tensor_get_dims(ingot_layer_get_output(sh, 0), &got));
+    CHECK(got.nb_dims == 1 && got.d[0] == 3);
+    ingot_network_destroy(dyn);
+  }
 
   free(kern);
   free(bias);

@@ -1,0 +1,77 @@
+/* gemm_f32_6x16_avx2: the AVX2+FMA micro-kernel, 6 rows x 16 columns (12 ymm accumulators,
+ * 2 for B, 1 broadcast). One function per row count 1..6, so the edge rows of M run at full
+ * speed over the columns without a scratch tile. */
+#include "backend/cpu/gemm/gemm_ukernels.h"
+
+#if defined(INGOT_GEMM_HAVE_X86)
+#include <immintrin.h>
+
+#define MR 6
+#define NR 16
+#define TARGET __attribute__((target("avx2,fma")))
+
+static inline __attribute__((always_inline)) TARGET void tile(int M, int64_t kc, const float *restrict a,
+                                                              const float *restrict b, float *restrict c, int64_t ldc,
+                                                              int32_t accumulate) {
+  __m256 c0[MR], c1[MR];
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; i++) c0[i] = c1[i] = _mm256_setzero_ps();
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; p++) {
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++)
+      if (i < M) {
+        __m256 ai = _mm256_broadcast_ss(a + i);
+        c0[i] = _mm256_fmadd_ps(ai, b0, c0[i]);
+        c1[i] = _mm256_fmadd_ps(ai, b1, c1[i]);
+      }
+    a += MR;
+    b += NR;
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < MR; i++)
+    if (i < M) {
+      float *ci = c + i * ldc;
+      if (accumulate) {
+        c0[i] = _mm256_add_ps(c0[i], _mm256_loadu_ps(ci));
+        c1[i] = _mm256_add_ps(c1[i], _mm256_loadu_ps(ci + 8));
+      }
+      _mm256_storeu_ps(ci, c0[i]);
+      _mm256_storeu_ps(ci + 8, c1[i]);
+    }
+}
+
+#define ROWS(M)                                                                                                   \
+  static TARGET void gemm_f32_##M##x16_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,    \
+                                            int32_t accumulate) {                                                 \
+    tile(M, kc, a, b, c, ldc, accumulate);                                                                        \
+  }
+ROWS(1)
+ROWS(2)
+ROWS(3)
+ROWS(4)
+ROWS(5)
+ROWS(6)
+#undef ROWS
+
+static void ukernel(const ingot_gemm_kernel *self, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                    int32_t m, int32_t accumulate) {
+  (void)self;
+  switch (m) {
+    case 1: gemm_f32_1x16_avx2(kc, a, b, c, ldc, accumulate); break;
+    case 2: gemm_f32_2x16_avx2(kc, a, b, c, ldc, accumulate); break;
+    case 3: gemm_f32_3x16_avx2(kc, a, b, c, ldc, accumulate); break;
+    case 4: gemm_f32_4x16_avx2(kc, a, b, c, ldc, accumulate); break;
+    case 5: gemm_f32_5x16_avx2(kc, a, b, c, ldc, accumulate); break;
+    default: gemm_f32_6x16_avx2(kc, a, b, c, ldc, accumulate); break;
+  }
+}
+
+static bool available(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+
+/* kc * nr * 4 = 16 KiB of B stays in L1 while mc / mr A panels stream from L2 (an A block
+ * of mc x kc = 144 KiB). */
+const ingot_gemm_kernel ingot_gemm_f32_6x16_avx2 = {"gemm_f32_6x16_avx2", MR, NR, 256, 144, available, ukernel};
+
+#endif

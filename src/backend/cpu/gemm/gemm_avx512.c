@@ -1,0 +1,87 @@
+/* gemm_f32_14x32_avx512: the AVX-512 micro-kernel, 14 rows x 32 columns (28 zmm
+ * accumulators, 2 for B, 1 broadcast: 31 of the 32 registers). One function per row count
+ * 1..14, so the edge rows of M need no scratch tile. */
+#include "backend/cpu/gemm/gemm_ukernels.h"
+
+#if defined(INGOT_GEMM_HAVE_X86)
+#include <immintrin.h>
+
+#define MR 14
+#define NR 32
+#define TARGET __attribute__((target("avx512f,avx512vl,avx512dq")))
+
+static inline __attribute__((always_inline)) TARGET void tile(int M, int64_t kc, const float *restrict a,
+                                                              const float *restrict b, float *restrict c, int64_t ldc,
+                                                              int32_t accumulate) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 14
+  for (int i = 0; i < MR; i++) c0[i] = c1[i] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; p++) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+      if (i < M) {
+        __m512 ai = _mm512_set1_ps(a[i]);
+        c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+        c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+      }
+    a += MR;
+    b += NR;
+  }
+#pragma GCC unroll 14
+  for (int i = 0; i < MR; i++)
+    if (i < M) {
+      float *ci = c + i * ldc;
+      if (accumulate) {
+        c0[i] = _mm512_add_ps(c0[i], _mm512_loadu_ps(ci));
+        c1[i] = _mm512_add_ps(c1[i], _mm512_loadu_ps(ci + 16));
+      }
+      _mm512_storeu_ps(ci, c0[i]);
+      _mm512_storeu_ps(ci + 16, c1[i]);
+    }
+}
+
+#define ROWS(M)                                                                                                   \
+  static TARGET void gemm_f32_##M##x32_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,  \
+                                              int32_t accumulate) {                                               \
+    tile(M, kc, a, b, c, ldc, accumulate);                                                                        \
+  }
+ROWS(1)
+ROWS(2)
+ROWS(3)
+ROWS(4)
+ROWS(5)
+ROWS(6)
+ROWS(7)
+ROWS(8)
+ROWS(9)
+ROWS(10)
+ROWS(11)
+ROWS(12)
+ROWS(13)
+ROWS(14)
+#undef ROWS
+
+typedef void (*rows_fn)(int64_t, const float *, const float *, float *, int64_t, int32_t);
+static const rows_fn by_rows[MR] = {
+    gemm_f32_1x32_avx512,  gemm_f32_2x32_avx512,  gemm_f32_3x32_avx512,  gemm_f32_4x32_avx512,  gemm_f32_5x32_avx512,
+    gemm_f32_6x32_avx512,  gemm_f32_7x32_avx512,  gemm_f32_8x32_avx512,  gemm_f32_9x32_avx512,  gemm_f32_10x32_avx512,
+    gemm_f32_11x32_avx512, gemm_f32_12x32_avx512, gemm_f32_13x32_avx512, gemm_f32_14x32_avx512,
+};
+
+static void ukernel(const ingot_gemm_kernel *self, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                    int32_t m, int32_t accumulate) {
+  (void)self;
+  by_rows[(m < 1 ? 1 : (m > MR ? MR : m)) - 1](kc, a, b, c, ldc, accumulate);
+}
+
+static bool available(void) {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512dq");
+}
+
+/* kc * nr * 4 = 24 KiB of B stays in L1 (32 KiB on Zen 4) while the A block of
+ * mc x kc = 126 KiB streams from L2 (1 MiB). */
+const ingot_gemm_kernel ingot_gemm_f32_14x32_avx512 = {"gemm_f32_14x32_avx512", MR, NR, 192, 168, available, ukernel};
+
+#endif

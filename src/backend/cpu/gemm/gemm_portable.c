@@ -1,0 +1,58 @@
+/* gemm_f32_4x16_c: the portable micro-kernel, 4 rows x 16 columns in plain C that the
+ * compiler vectorizes for the baseline ISA (SSE2 on x86-64, NEON on aarch64). */
+#include <string.h>
+
+#include "backend/cpu/gemm/gemm_ukernels.h"
+
+#define MR 4
+#define NR 16
+
+static inline __attribute__((always_inline)) void tile(int M, int64_t kc, const float *restrict a,
+                                                       const float *restrict b, float *restrict c, int64_t ldc,
+                                                       int32_t accumulate) {
+  float acc[MR][NR];
+  memset(acc, 0, sizeof acc);
+  for (int64_t p = 0; p < kc; p++) {
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; i++)
+      if (i < M) {
+        float ai = a[i];
+        for (int j = 0; j < NR; j++) acc[i][j] += ai * b[j];
+      }
+    a += MR;
+    b += NR;
+  }
+  for (int i = 0; i < M; i++) {
+    float *ci = c + i * ldc;
+    if (accumulate)
+      for (int j = 0; j < NR; j++) ci[j] += acc[i][j];
+    else
+      for (int j = 0; j < NR; j++) ci[j] = acc[i][j];
+  }
+}
+
+#define ROWS(M)                                                                                                   \
+  static void gemm_f32_##M##x16_c(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,              \
+                                  int32_t accumulate) {                                                           \
+    tile(M, kc, a, b, c, ldc, accumulate);                                                                        \
+  }
+ROWS(1)
+ROWS(2)
+ROWS(3)
+ROWS(4)
+#undef ROWS
+
+static void ukernel(const ingot_gemm_kernel *self, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                    int32_t m, int32_t accumulate) {
+  (void)self;
+  switch (m) {
+    case 1: gemm_f32_1x16_c(kc, a, b, c, ldc, accumulate); break;
+    case 2: gemm_f32_2x16_c(kc, a, b, c, ldc, accumulate); break;
+    case 3: gemm_f32_3x16_c(kc, a, b, c, ldc, accumulate); break;
+    default: gemm_f32_4x16_c(kc, a, b, c, ldc, accumulate); break;
+  }
+}
+
+static bool available(void) { return true; }
+
+const ingot_gemm_kernel ingot_gemm_f32_4x16_c = {"gemm_f32_4x16_c", MR, NR, 256, 96, available, ukernel};
