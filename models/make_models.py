@@ -675,7 +675,7 @@ def yolo_detector(small):
         """Conv + (BatchNorm folded) + SiLU, as a YOLOv5 export."""
         i = counter[0]
         counter[0] += 1
-        with g.scope(f"model.{i}" if not g._scope else f"cv{i}"):
+        with g.scope(f"cv{i}"):
             if unfused:
                 y = g.conv(x, cin, cout, k, s, k // 2, bias=False, gain=SILU_GAIN)
                 y = g.bn(y, cout)

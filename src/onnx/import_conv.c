@@ -210,11 +210,12 @@ static ingot_status conv_common(ingot_onnx_node *n, bool transpose) {
         int64_t in = xd.d[2 + i], want = out_shape[out_count == ns ? i : i + 2];
         int64_t full = w.stride[i] * (in - 1) + d.output_padding[i] + (w.kernel[i] - 1) * w.dilation[i] + 1;
         int64_t total = full - want;
-        if (total < 0)
-          return ingot_onnx_fail(n, INGOT_UNSUPPORTED,
-                                 "attribute output_shape[%d] is %lld, larger than the full transposed convolution "
-                                 "(%lld)",
-                                 i, (long long)want, (long long)full);
+        if (total < 0) {
+          /* A larger output than the full one: the extra cells at the end get no input, as
+           * output_padding's (the ONNX reference pads negatively at the end). */
+          d.output_padding[i] -= total;
+          continue;
+        }
         d.pre_padding[i] = w.same_upper ? total / 2 : total - total / 2;
         d.post_padding[i] = total - d.pre_padding[i];
       }
@@ -272,11 +273,19 @@ static ingot_status pool_common(ingot_onnx_node *n, ingot_pooling_type type) {
   }
   d.ceil_mode = ingot_onnx_attr_int(n, "ceil_mode", 0) != 0;
   d.average_count_excludes_padding = ingot_onnx_attr_int(n, "count_include_pad", 0) == 0;
-  ingot_tensor *x;
+  ingot_tensor *x, *y;
   TRY(input(n, 0, &x));
+  /* 8-bit max pooling runs in float32: every int8/uint8 value is exact there. */
+  ingot_dtype dt = input_dtype(n, 0);
+  bool via_float = type == INGOT_POOLING_MAX && (dt == INGOT_INT8 || dt == INGOT_UINT8);
+  if (via_float) TRY(ingot_onnx_add_cast(n, x, INGOT_FLOAT32, &x));
   ingot_layer *layer = NULL;
-  ingot_status st = ingot_network_add_pooling(ingot_onnx_node_network(n), x, &d, &layer);
-  return name_and_output(n, st, layer, "adding a pooling layer");
+  TRY(ingot_onnx_check(n, ingot_network_add_pooling(ingot_onnx_node_network(n), x, &d, &layer),
+                       "adding a pooling layer"));
+  ingot_onnx_name_layer(n, layer);
+  y = ingot_layer_get_output(layer, 0);
+  if (via_float) TRY(ingot_onnx_add_cast(n, y, dt, &y));
+  return output(n, y);
 }
 
 static ingot_status import_max_pool(ingot_onnx_node *n) { return pool_common(n, INGOT_POOLING_MAX); }
@@ -456,11 +465,31 @@ static ingot_status import_instance_norm(ingot_onnx_node *n) {
   return output(n, y);
 }
 
-/* LayerNormalization: the dims from `axis` on; the Mean and InvStdDev outputs are refused. */
+/* LayerNormalization's optional outputs 1 (Mean) and 2 (InvStdDev), float32 (stash_type 1)
+ * with the normalized dims kept as 1s: composed from reductions (unused ones are dead code
+ * for the builder). */
+static ingot_status layer_norm_stats(ingot_onnx_node *n, ingot_tensor *x, uint32_t mask, float eps) {
+  int64_t stash = ingot_onnx_attr_int(n, "stash_type", 1);
+  if (stash != 1)
+    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute stash_type is %lld with outputs Mean/InvStdDev: only 1 "
+                           "(float32) is supported", (long long)stash);
+  ingot_tensor *xf = x, *mean, *d, *var, *e, *inv;
+  if (input_dtype(n, 0) != INGOT_FLOAT32) TRY(ingot_onnx_add_cast(n, x, INGOT_FLOAT32, &xf));
+  TRY(ingot_onnx_add_reduce(n, xf, INGOT_REDUCE_MEAN, mask, true, &mean));
+  TRY(ingot_onnx_set_output(n, 1, mean));
+  if (ingot_onnx_node_num_outputs(n) < 3) return INGOT_SUCCESS;
+  TRY(ingot_onnx_add_elementwise(n, xf, mean, INGOT_ELEMENTWISE_SUB, &d));
+  TRY(ingot_onnx_add_elementwise(n, d, d, INGOT_ELEMENTWISE_PROD, &d));
+  TRY(ingot_onnx_add_reduce(n, d, INGOT_REDUCE_MEAN, mask, true, &var));
+  TRY(ingot_onnx_add_scalar(n, INGOT_FLOAT32, eps, 0, &e));
+  TRY(ingot_onnx_add_elementwise(n, var, e, INGOT_ELEMENTWISE_SUM, &var));
+  TRY(ingot_onnx_add_unary(n, var, INGOT_UNARY_SQRT, &inv));
+  TRY(ingot_onnx_add_unary(n, inv, INGOT_UNARY_RECIPROCAL, &inv));
+  return ingot_onnx_set_output(n, 2, inv);
+}
+
+/* LayerNormalization: the dims from `axis` on. */
 static ingot_status import_layer_norm(ingot_onnx_node *n) {
-  if (ingot_onnx_node_num_outputs(n) > 1)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "has %d outputs: outputs 1 and 2 (Mean, InvStdDev) are not supported",
-                           ingot_onnx_node_num_outputs(n));
   int32_t rank, axis;
   TRY(ingot_onnx_input_rank(n, 0, &rank));
   TRY(ingot_onnx_normalize_axis(n, ingot_onnx_attr_int(n, "axis", -1), rank, "attribute axis", &axis));
@@ -473,8 +502,11 @@ static ingot_status import_layer_norm(ingot_onnx_node *n) {
     TRY(input(n, 2, &bias));
     if (input_dtype(n, 2) != dt) TRY(ingot_onnx_add_cast(n, bias, dt, &bias));
   }
-  TRY(add_layer_norm(n, x, scale, bias, trailing_mask(axis, rank), ingot_onnx_attr_float(n, "epsilon", 1e-5f), &y));
-  return output(n, y);
+  float eps = ingot_onnx_attr_float(n, "epsilon", 1e-5f);
+  TRY(add_layer_norm(n, x, scale, bias, trailing_mask(axis, rank), eps, &y));
+  TRY(output(n, y));
+  if (ingot_onnx_node_num_outputs(n) > 1) TRY(layer_norm_stats(n, x, trailing_mask(axis, rank), eps));
+  return INGOT_SUCCESS;
 }
 
 /* GroupNormalization: x [N, C, ...] seen as [N, G, C/G * spatial], normalized along its last

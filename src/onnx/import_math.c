@@ -551,6 +551,15 @@ static ingot_status reduce_family(ingot_onnx_node *n, reduce_kind kind) {
   bool keep = ingot_onnx_attr_int(n, "keepdims", 1) != 0;
   ingot_tensor *x, *y, *t;
   TRY(input(n, 0, &x));
+  /* Max and min of bool (any / all) and 8-bit values run in int32, exactly. */
+  ingot_dtype dt = input_dtype(n, 0);
+  bool via_int = (kind == R_MAX || kind == R_MIN) && (dt == INGOT_BOOL || dt == INGOT_INT8 || dt == INGOT_UINT8);
+  if (via_int && !noop && mask != 0) {
+    TRY(ingot_onnx_add_cast(n, x, INGOT_INT32, &x));
+    TRY(ingot_onnx_add_reduce(n, x, kind == R_MAX ? INGOT_REDUCE_MAX : INGOT_REDUCE_MIN, mask, keep, &y));
+    TRY(ingot_onnx_add_cast(n, y, dt, &y));
+    return output(n, y);
+  }
   if (noop || (mask == 0 && rank == 0)) {
     /* No axes: the input as is (the composed ones still apply their elementwise part). */
     switch (kind) {

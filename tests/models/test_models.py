@@ -120,6 +120,10 @@ def test_model(name, model_dir, record_property, capsys):
         t0 = time.perf_counter()
         got = context.execute(feeds)
         run_s = time.perf_counter() - t0
+        if FULL and batch == 1:  # steady state: a second run
+            t0 = time.perf_counter()
+            context.execute(feeds)
+            run_s = min(run_s, time.perf_counter() - t0)
         case = f"batch {batch}" + (f" seq {seq}" if seq else "")
         errs = []
         for k in out_names:

@@ -4,13 +4,17 @@ overall, by category, and RESULTS.md (beside this file) with the table by operat
 
     PYTHONPATH=python INGOT_LIBRARY=build/libingot.so python3 tests/onnx_conformance/report.py
         [--kinds node,simple,real,pytorch-converted,pytorch-operator] [--out RESULTS.md]
-        [--stall 180] [-k EXPR] [--from-log LOG.jsonl]
+        [--stall 180] [-k EXPR] [--from-log LOG.jsonl] [--check] [--update-baseline]
 
 pytest runs in a subprocess with _report_plugin, which logs each test as it goes: a
 crash (a signal in the C library) or a test that stalls longer than --stall seconds is
 recorded as "crash" / "timeout" for the test in flight, and pytest is started again
 without the tests already done. Totals: "run" counts every test not excluded
 (passed + failed + crashed + timed out); "excluded" are the exclusions.py skips.
+
+Regressions: passing.txt lists the tests that passed when it was last written
+(--update-baseline); --check exits 1 when one of them no longer passes (for ctest: the
+suite itself fails on everything not done yet, so ctest runs report.py --check).
 """
 import argparse
 import collections
@@ -274,6 +278,10 @@ def main(argv=None):
     p.add_argument("--from-log", default=None, help="report an existing log instead of running")
     p.add_argument("--keep-log", default=None, help="write the JSON-lines log here")
     p.add_argument("--quiet", action="store_true", help="hide pytest's stderr")
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 if a test of the baseline (passing.txt) does not pass (a regression)")
+    p.add_argument("--update-baseline", action="store_true", help="write the passing tests to the baseline")
+    p.add_argument("--baseline", default=os.path.join(HERE, "passing.txt"))
     args = p.parse_args(argv)
 
     start = time.time()
@@ -304,10 +312,43 @@ def main(argv=None):
         print(f"({len(frozen)} of the passes needed integer inputs frozen to constants)")
     write_markdown(args.out, results, meta, by_kind, by_op, groups, frozen, elapsed, ingot.library_path)
     print(f"wrote {args.out} ({elapsed:.0f} s)")
+    status = 0
+    passing = sorted(n for n, r in results.items() if classify(r) == "pass")
+    if args.check:
+        status = check_baseline(args.baseline, results, passing)
+    if args.update_baseline:
+        with open(args.baseline, "w") as f:
+            f.write("# tests/onnx_conformance/report.py --update-baseline: the tests that pass; --check fails\n"
+                    "# when one of them does not.\n" + "\n".join(passing) + "\n")
+        print(f"wrote {args.baseline} ({len(passing)} tests)")
     if not args.from_log and not args.keep_log:
         for pth in (log_path, log_path + ".done"):
             if os.path.exists(pth):
                 os.remove(pth)
+    return status
+
+
+def check_baseline(path, results, passing):
+    if not os.path.exists(path):
+        print(f"no baseline {path}: nothing to check (write one with --update-baseline)")
+        return 0
+    with open(path) as f:
+        base = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+    lost = [n for n in base if n in results and classify(results[n]) != "pass"]
+    gone = [n for n in base if n not in results]
+    new = sorted(set(passing) - set(base))
+    if new:
+        print(f"{len(new)} tests pass that the baseline does not list (--update-baseline): "
+              + ", ".join(new[:20]) + (" ..." if len(new) > 20 else ""))
+    if gone:
+        print(f"note: {len(gone)} baseline tests were not run (filtered out?)")
+    if lost:
+        print(f"REGRESSION: {len(lost)} tests of the baseline no longer pass:")
+        for n in lost:
+            msg = (results[n]["reason"] or results[n]["outcome"]).strip().splitlines()
+            print(f"  {n}: {msg[0][:200] if msg else results[n]['outcome']}")
+        return 1
+    print(f"baseline: all {len(base) - len(gone)} tests still pass")
     return 0
 
 

@@ -141,6 +141,8 @@ DECONV_CASES = [
     ((1, 2, 5, 5), (2, 3, 3, 3), {"dilations": [2, 2]}),
     ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "output_shape": [10, 10]}),
     ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "output_shape": [9, 10]}),
+    ((1, 1, 3, 3), (1, 2, 3, 3), {"strides": [3, 2], "output_shape": [10, 8]}),  # larger than the full output
+    ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "output_shape": [10, 10], "auto_pad": "SAME_UPPER"}),
     ((1, 3, 5, 5), (3, 2, 4, 4), {"strides": [2, 2], "auto_pad": "SAME_UPPER"}),
     ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "auto_pad": "SAME_UPPER"}),
     ((1, 3, 5, 5), (3, 2, 3, 3), {"strides": [2, 2], "auto_pad": "SAME_LOWER"}),
@@ -185,6 +187,15 @@ POOL_CASES = [
 def test_max_pool(logger, rng, xs, attrs):
     x = randn(rng, *xs)
     check(logger, make_model("MaxPool", [("x", x)], attrs, 12), {"x": x})
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_max_pool_8bit(logger, rng, dtype):
+    info = np.iinfo(dtype)
+    x = rng.integers(info.min, info.max + 1, (1, 2, 6, 6)).astype(dtype)
+    model = make_model("MaxPool", [("x", x)], {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1], "strides": [2, 2]}, 12,
+                       out_types=[_elem(x)])
+    check(logger, model, {"x": x})
 
 
 def test_max_pool_dilations(logger, rng):
@@ -290,11 +301,14 @@ def test_layer_norm(logger, rng, axis, with_bias):
     check(logger, make_model("LayerNormalization", inputs, attrs, 17, inits=inits), {"x": x})
 
 
-def test_layer_norm_extra_outputs_refused(logger, rng):
-    x, s = randn(rng, 2, 5), randn(rng, 5)
-    model = make_model("LayerNormalization", [("x", x), ("s", s)], {}, 17, inits={"s": s},
-                       outputs=("y", "mean", "inv"))
-    expect_parse_error(logger, model, "Mean")
+@pytest.mark.parametrize("outputs", [("y", "mean"), ("y", "mean", "inv")])
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_layer_norm_mean_inv_std_dev(logger, rng, outputs, axis):
+    x = randn(rng, 2, 3, 5)
+    s = randn(rng, *x.shape[axis:])
+    model = make_model("LayerNormalization", [("x", x), ("s", s)], {"axis": axis}, 17, inits={"s": s},
+                       outputs=outputs)
+    check(logger, model, {"x": x})
 
 
 @pytest.mark.parametrize("opset", [18, 21])
@@ -475,19 +489,13 @@ def test_upsample_opset9(logger, rng, mode):
 
 
 # ---- dynamic dims (the shapes come from the profile at build time) -------------------------------
-# With a dynamic network input the network cannot give the dims (not even the rank) of the
-# values computed from it (ingot_tensor_get_dims answers nb_dims -1), so an importer that
-# needs the rank of such a value relies on the model's value_info, which exporters write
-# (onnx.shape_inference); `declared=False` runs the model without it.
-RANK_UNKNOWN = ("the rank of a value computed from a dynamic input is unknown without value_info: "
-                "ingot_tensor_get_dims gives nb_dims -1 once any network input is dynamic")
+# Importers that need the rank of a value computed from a dynamic input get it from the
+# network's shape inference (dynamic dims left -1) or from the model's value_info, which
+# exporters write (onnx.shape_inference): `declared` runs each model both ways.
 
 
 def declare(model, declared, request):
-    if declared:
-        return onnx.shape_inference.infer_shapes(model)
-    request.applymarker(pytest.mark.xfail(strict=True, reason=RANK_UNKNOWN))
-    return model
+    return onnx.shape_inference.infer_shapes(model) if declared else model
 
 
 @pytest.mark.parametrize("declared", [True, False])

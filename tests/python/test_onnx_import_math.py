@@ -418,6 +418,17 @@ def test_reduce_int(logger, rng):
     check(logger, make_model("ReduceMax", [("x", x)], {"axes": [1]}, 13, out_types=[TensorProto.INT64]), {"x": x})
 
 
+@pytest.mark.parametrize("op", ["ReduceMax", "ReduceMin"])
+@pytest.mark.parametrize("dtype", [np.bool_, np.uint8, np.int8])
+def test_reduce_max_min_small_types(logger, rng, op, dtype):
+    x = (rng.integers(0, 2, (2, 3, 4)).astype(bool) if dtype == np.bool_
+         else rng.integers(np.iinfo(dtype).min, np.iinfo(dtype).max + 1, (2, 3, 4)).astype(dtype))
+    inits = {"axes": np.array([1], np.int64)}
+    model = make_model(op, [("x", x), ("axes", inits["axes"])], {"keepdims": 0}, 20, inits=inits,
+                       out_types=[_elem(x)])
+    check(logger, model, {"x": x})
+
+
 def test_reduce_axes_tensor_refused(logger, rng):
     x, axes = randn(rng, 2, 3), np.array([1], np.int64)
     expect_parse_error(logger, make_model("ReduceSum", [("x", x), ("axes", axes)], opset=13), "axes")
@@ -556,19 +567,13 @@ def test_cast_like(logger, rng):
 
 
 # ---- dynamic dims (the shapes come from the profile at build time) -------------------------------
-# With a dynamic network input the network cannot give the dims (not even the rank) of the
-# values computed from it (ingot_tensor_get_dims answers nb_dims -1), so an importer that
-# needs the rank of such a value relies on the model's value_info, which exporters write
-# (onnx.shape_inference); `declared=False` runs the model without it.
-RANK_UNKNOWN = ("the rank of a value computed from a dynamic input is unknown without value_info: "
-                "ingot_tensor_get_dims gives nb_dims -1 once any network input is dynamic")
+# Importers that need the rank of a value computed from a dynamic input get it from the
+# network's shape inference (dynamic dims left -1) or from the model's value_info, which
+# exporters write (onnx.shape_inference): `declared` runs each model both ways.
 
 
 def declare(model, declared, request):
-    if declared:
-        return onnx.shape_inference.infer_shapes(model)
-    request.applymarker(pytest.mark.xfail(strict=True, reason=RANK_UNKNOWN))
-    return model
+    return onnx.shape_inference.infer_shapes(model) if declared else model
 
 
 @pytest.mark.parametrize("op", ["Softmax", "LogSoftmax", "Hardmax"])

@@ -48,4 +48,20 @@ INGOT_CPU_KERNEL(ingot_cpu_einsum);
 /* Scratch for top-k (implemented in topk.c). */
 uint64_t ingot_cpu_topk_workspace(const ingot_kernel_args *args);
 
+/* Packed-GEMM tactics (src/backend/cpu/gemm/): supports, workspace, prepare, run. */
+#define INGOT_CPU_TACTIC_FNS(prefix)                                                                   \
+  bool prefix##_supports(const ingot_node *node, const ingot_tensor_view *inputs,                     \
+                         const ingot_tensor_view *outputs);                                            \
+  uint64_t prefix##_workspace(const ingot_kernel_args *args);                                          \
+  ingot_status prefix##_prepare(const ingot_kernel_args *args, void **prepared_out, uint64_t *size_out); \
+  INGOT_CPU_KERNEL(prefix)
+INGOT_CPU_TACTIC_FNS(ingot_cpu_fc_gemm);     /* fc_gemm.c */
+INGOT_CPU_TACTIC_FNS(ingot_cpu_matmul_gemm); /* matmul_gemm.c */
+INGOT_CPU_TACTIC_FNS(ingot_cpu_conv_gemm);   /* conv_gemm.c */
+#undef INGOT_CPU_TACTIC_FNS
+/* conv_depthwise.c: no prepare, no workspace */
+bool ingot_cpu_conv_depthwise_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                       const ingot_tensor_view *outputs);
+INGOT_CPU_KERNEL(ingot_cpu_conv_depthwise);
+
 #endif

@@ -177,6 +177,9 @@ static bool has_epilogue(const ingot_gemm_epilogue *e) { return e->bias || e->re
 
 /* ---- multiply ----------------------------------------------------------------------------- */
 
+static int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
+static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 typedef struct gemm_job {
   const ingot_gemm_problem *p;
   int64_t mc, nc, kc, tiles_m;
@@ -235,13 +238,12 @@ static void gemm_tasks(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-static int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
-static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 void ingot_gemm_compute(ingot_thread_pool *pool, const ingot_gemm_problem *p) {
   if (p->m <= 0 || p->n <= 0) return;
   const ingot_gemm_kernel *kr = p->kernel;
   gemm_job job = {.p = p, .kc = kr->kc > 0 ? kr->kc : 256, .epilogue = has_epilogue(&p->epilogue)};
+  /* K blocks of equal size: no short last block paying the C tile's loads and stores */
+  if (p->k > job.kc) job.kc = ceil_div(p->k, ceil_div(p->k, job.kc));
   /* Small problems are not worth waking the pool. */
   double flops = 2.0 * (double)p->m * (double)p->n * (double)(p->k > 0 ? p->k : 1);
   int64_t threads = flops < 2e5 ? 1 : ingot_thread_pool_size(pool);

@@ -1,0 +1,73 @@
+/* The geometry of a 1-D or 2-D convolution as the fast conv tactics see it (conv_gemm.c,
+ * conv_depthwise.c): a 1-D one is a 2-D one of height 1. Padding comes from the same
+ * arithmetic as shape inference and the reference kernel (ops/conv_geometry.h). */
+#ifndef INGOT_BACKEND_CPU_GEMM_CONV2D_H
+#define INGOT_BACKEND_CPU_GEMM_CONV2D_H
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "ops/conv_geometry.h"
+
+typedef struct ingot_conv2d {
+  int64_t N, C, H, W, K, OH, OW;
+  int64_t G, cpg, kpg;  /* groups, channels and maps per group */
+  int64_t kh, kw, sh, sw, dh, dw;
+  int64_t pt, pl;       /* padding before the first row / column */
+  int64_t hw, ohw, kdim; /* input plane, output plane, cpg * kh * kw */
+  int64_t Hp, Wp;       /* the rows and columns the taps reach, padding included */
+  bool padded;          /* some tap reads padding: Hp x Wp is more than the input */
+} ingot_conv2d;
+
+/* False when the node is not a 1-D/2-D convolution whose dims agree with x, w and y. */
+static inline bool ingot_conv2d_geometry(const ingot_conv_params *p, const ingot_dims *xd, const ingot_dims *wd,
+                                         const ingot_dims *yd, ingot_conv2d *c) {
+  memset(c, 0, sizeof *c);
+  int32_t ns = p->nb_spatial_dims;
+  if ((ns != 1 && ns != 2) || xd->nb_dims != 2 + ns || yd->nb_dims != 2 + ns || wd->nb_dims != 2 + ns) return false;
+  c->N = xd->d[0];
+  c->C = xd->d[1];
+  c->K = yd->d[1];
+  c->G = ingot_or_one(p->groups);
+  if (c->G <= 0 || c->C % c->G || c->K % c->G || yd->d[0] != c->N) return false;
+  c->cpg = c->C / c->G;
+  c->kpg = c->K / c->G;
+  int64_t in[2] = {1, 1}, out[2] = {1, 1}, k[2] = {1, 1}, s[2] = {1, 1}, d[2] = {1, 1}, pre[2] = {0, 0};
+  for (int32_t i = 0; i < ns; i++) {
+    int32_t j = i + 2 - ns; /* 1-D fills the width */
+    int64_t post;
+    in[j] = xd->d[2 + i];
+    out[j] = yd->d[2 + i];
+    k[j] = p->kernel_size[i];
+    s[j] = ingot_or_one(p->stride[i]);
+    d[j] = ingot_or_one(p->dilation[i]);
+    if (k[j] != wd->d[2 + i] || k[j] <= 0 || s[j] <= 0 || d[j] <= 0) return false;
+    int64_t o = ingot_window_forward(in[j], k[j], s[j], d[j], p->padding_mode, p->pre_padding[i], p->post_padding[i], 0,
+                                     &pre[j], &post);
+    if (o != out[j]) return false;
+  }
+  if (wd->d[0] != c->K || wd->d[1] != c->cpg) return false;
+  c->H = in[0];
+  c->W = in[1];
+  c->OH = out[0];
+  c->OW = out[1];
+  c->kh = k[0];
+  c->kw = k[1];
+  c->sh = s[0];
+  c->sw = s[1];
+  c->dh = d[0];
+  c->dw = d[1];
+  c->pt = pre[0];
+  c->pl = pre[1];
+  c->hw = c->H * c->W;
+  c->ohw = c->OH * c->OW;
+  c->kdim = c->cpg * c->kh * c->kw;
+  int64_t reach_h = c->OH > 0 ? (c->OH - 1) * c->sh + (c->kh - 1) * c->dh + 1 : 0;
+  int64_t reach_w = c->OW > 0 ? (c->OW - 1) * c->sw + (c->kw - 1) * c->dw + 1 : 0;
+  c->Hp = c->pt + c->H > reach_h ? c->pt + c->H : reach_h;
+  c->Wp = c->pl + c->W > reach_w ? c->pl + c->W : reach_w;
+  c->padded = c->Hp != c->H || c->Wp != c->W;
+  return c->N >= 0 && c->H >= 0 && c->W >= 0 && c->OH >= 0 && c->OW >= 0 && c->pt >= 0 && c->pl >= 0;
+}
+
+#endif

@@ -1,0 +1,599 @@
+/* Tactic-tier tests: every non-reference CPU tactic against the reference tactic of its op
+ * (the first row of that op in the table, the oracle), on random inputs over many shapes:
+ * convolution (strides, padding modes, dilation, groups incl. depthwise, 1x1, 1-D, odd
+ * sizes, batch > 1, bias / residual / activation epilogues, several B tiles), fully
+ * connected and matrix multiply (transposes, vectors, batch broadcast, constant or
+ * computed B, bias broadcasts). A tactic runs as the builder and the runtime run it:
+ * supports() and prepare() see only the constant inputs' data, the workspace is what
+ * workspace_size() asks for (with guard bytes after it and after the output), and it runs
+ * serially and on a pool. Also: what the fast tactics refuse, and packed weights made
+ * for another kernel's tile (a plan from another machine). */
+#include "test_util.h"
+
+#include "backend/cpu/cpu_kernels.h"
+#include "backend/cpu/gemm/gemm.h"
+#include "core/dims.h"
+#include "core/thread_pool.h"
+#include "ops/graph.h"
+
+#define MAX_IN 5
+#define GUARD_BYTES 256
+static const unsigned char GUARD = 0xA5;
+
+static uint64_t g_seed = 0xC0FFEE123ULL;
+static ingot_thread_pool *g_pool;
+static int32_t g_runs[128]; /* per tactic row: cases compared */
+
+static int64_t rnd(int64_t n) {
+  g_seed = g_seed * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (int64_t)((g_seed >> 33) % (uint64_t)n);
+}
+
+typedef struct tcase {
+  char name[160];
+  ingot_node node;
+  int32_t nb_inputs;
+  ingot_dims dims[MAX_IN];
+  bool constant[MAX_IN];
+  float *data[MAX_IN];
+} tcase;
+
+static void case_init(tcase *c, ingot_op op, const char *name) {
+  memset(c, 0, sizeof *c);
+  snprintf(c->name, sizeof c->name, "%s", name);
+  c->node.name = c->name;
+  c->node.op = op;
+  c->node.nb_outputs = 1;
+}
+
+static void case_add(tcase *c, bool constant, int32_t nb, const int64_t *d) {
+  int32_t i = c->nb_inputs++;
+  c->dims[i] = ingot_dims_make(nb, d);
+  c->constant[i] = constant;
+  int64_t v = ingot_dims_volume(&c->dims[i]);
+  c->data[i] = malloc(sizeof(float) * (size_t)(v > 0 ? v : 1));
+  for (int64_t k = 0; k < v; k++) c->data[i][k] = test_randf(&g_seed);
+}
+
+static void case_free(tcase *c) {
+  for (int32_t i = 0; i < c->nb_inputs; i++) free(c->data[i]);
+}
+
+static void set_epilogue(ingot_epilogue *e, int64_t pick) {
+  static const int32_t acts[] = {-1, -1, INGOT_ACTIVATION_RELU, INGOT_ACTIVATION_CLIP, INGOT_ACTIVATION_SIGMOID,
+                                 INGOT_ACTIVATION_LEAKY_RELU};
+  e->activation = acts[pick % 6];
+  e->alpha = e->activation == INGOT_ACTIVATION_CLIP ? -0.5f : 0.1f;
+  e->beta = e->activation == INGOT_ACTIVATION_CLIP ? 0.75f : 0.0f;
+}
+
+/* ---- running a tactic as the builder and runtime do ---------------------------------------- */
+
+typedef struct result {
+  ingot_status status;
+  bool supported;
+  float *y;
+  int64_t volume;
+} result;
+
+static void views_of(const tcase *c, bool constants_only, ingot_tensor_view *v) {
+  for (int32_t i = 0; i < c->nb_inputs; i++) {
+    v[i].dtype = INGOT_FLOAT32;
+    v[i].dims = c->dims[i];
+    v[i].data = !constants_only || c->constant[i] ? c->data[i] : NULL;
+  }
+}
+
+static bool guard_intact(const unsigned char *p) {
+  for (int32_t i = 0; i < GUARD_BYTES; i++)
+    if (p[i] != GUARD) return false;
+  return true;
+}
+
+/* Runs tactic t on the case; prepared_override (may be NULL) replaces prepare(). */
+static result run_tactic(const ingot_tactic *t, tcase *c, const ingot_dims *ydims, const void *prepared_override,
+                         uint64_t prepared_override_size) {
+  result r = {INGOT_SUCCESS, false, NULL, ingot_dims_volume(ydims)};
+  ingot_tensor_view in[MAX_IN], out;
+  out.dtype = INGOT_FLOAT32;
+  out.dims = *ydims;
+  out.data = NULL;
+  c->node.nb_inputs = c->nb_inputs;
+  views_of(c, true, in);
+  if (t->supports && !t->supports(&c->node, in, &out)) return r;
+  r.supported = true;
+  ingot_kernel_args args;
+  memset(&args, 0, sizeof args);
+  args.node = &c->node;
+  args.params = &c->node.params;
+  args.nb_inputs = c->nb_inputs;
+  args.inputs = in;
+  args.nb_outputs = 1;
+  args.outputs = &out;
+  void *prepared = NULL;
+  uint64_t prepared_size = 0;
+  if (prepared_override) {
+    prepared = (void *)prepared_override;
+    prepared_size = prepared_override_size;
+  } else if (t->prepare) {
+    r.status = t->prepare(&args, &prepared, &prepared_size);
+    if (r.status != INGOT_SUCCESS) return r;
+  }
+  /* run time: no data in the views while sizing the workspace, as the context does */
+  for (int32_t i = 0; i < c->nb_inputs; i++) in[i].data = NULL;
+  args.prepared = prepared;
+  args.prepared_size = prepared_size;
+  uint64_t ws = t->workspace_size ? t->workspace_size(&args) : 0;
+  unsigned char *wsb = NULL, *yb = NULL;
+  size_t ybytes = sizeof(float) * (size_t)r.volume;
+  if (posix_memalign((void **)&wsb, 64, ws + GUARD_BYTES) != 0 || posix_memalign((void **)&yb, 64, ybytes + GUARD_BYTES) != 0) {
+    fprintf(stderr, "%s: out of memory\n", c->name);
+    exit(2);
+  }
+  memset(wsb, GUARD, ws + GUARD_BYTES);
+  memset(yb, GUARD, ybytes + GUARD_BYTES);
+  views_of(c, false, in);
+  out.data = yb;
+  args.workspace = ws ? wsb : NULL;
+  args.workspace_size = ws;
+  args.pool = g_pool;
+  r.status = t->run(&args);
+  if (!guard_intact(wsb + ws)) {
+    fprintf(stderr, "%s: %s wrote past its workspace of %llu bytes\n", c->name, t->name, (unsigned long long)ws);
+    test_failures++;
+  }
+  if (!guard_intact(yb + ybytes)) {
+    fprintf(stderr, "%s: %s wrote past its output\n", c->name, t->name);
+    test_failures++;
+  }
+  if (!prepared_override) free(prepared);
+  free(wsb);
+  r.y = (float *)yb;
+  return r;
+}
+
+static const ingot_tactic *reference_of(const ingot_backend *be, ingot_op op) {
+  for (int32_t i = 0; i < be->nb_tactics; i++)
+    if (be->tactics[i].op == op) return &be->tactics[i];
+  return NULL;
+}
+
+static bool is_reference(const ingot_tactic *t) {
+  size_t n = strlen(t->name);
+  return n >= 10 && strcmp(t->name + n - 10, "_reference") == 0;
+}
+
+/* Every non-reference tactic of the case's op against the reference. `expect` names a
+ * tactic that must support the case (NULL: none in particular). */
+static void compare_case(tcase *c, const char *expect) {
+  const ingot_backend *be = ingot_cpu_backend();
+  ingot_infer_fn infer = ingot_op_infer(c->node.op);
+  ingot_value_info vi[MAX_IN], vo[INGOT_MAX_OUTPUTS];
+  memset(vo, 0, sizeof vo);
+  c->node.nb_inputs = c->nb_inputs;
+  for (int32_t i = 0; i < c->nb_inputs; i++) {
+    vi[i].dtype = INGOT_FLOAT32;
+    vi[i].dims = c->dims[i];
+    vi[i].data = c->constant[i] ? c->data[i] : NULL;
+  }
+  if (infer(&c->node, vi, vo) != INGOT_SUCCESS) {
+    fprintf(stderr, "%s: shape inference failed: %s\n", c->name, ingot_last_error());
+    test_failures++;
+    return;
+  }
+  const ingot_tactic *ref = reference_of(be, c->node.op);
+  result want = run_tactic(ref, c, &vo[0].dims, NULL, 0);
+  if (want.status != INGOT_SUCCESS) {
+    fprintf(stderr, "%s: reference %s failed: %s\n", c->name, ref->name, ingot_last_error());
+    test_failures++;
+    free(want.y);
+    return;
+  }
+  bool expected_seen = expect == NULL;
+  for (int32_t i = 0; i < be->nb_tactics; i++) {
+    const ingot_tactic *t = &be->tactics[i];
+    if (t->op != c->node.op || is_reference(t)) continue;
+    result got = run_tactic(t, c, &vo[0].dims, NULL, 0);
+    if (!got.supported) continue;
+    if (expect && strcmp(expect, t->name) == 0) expected_seen = true;
+    if (got.status != INGOT_SUCCESS) {
+      fprintf(stderr, "%s: %s failed: %s\n", c->name, t->name, ingot_last_error());
+      test_failures++;
+    } else {
+      if (i < (int32_t)(sizeof g_runs / sizeof g_runs[0])) g_runs[i]++;
+      for (int64_t k = 0; k < want.volume; k++) {
+        double g = got.y[k], w = want.y[k];
+        if (!(fabs(g - w) <= 1e-4 * (1.0 + fabs(w)))) {
+          fprintf(stderr, "%s: %s element %lld is %.8g, the reference %s gives %.8g\n", c->name, t->name, (long long)k, g,
+                  ref->name, w);
+          test_failures++;
+          break;
+        }
+      }
+    }
+    free(got.y);
+  }
+  if (!expected_seen) {
+    fprintf(stderr, "%s: %s does not support it\n", c->name, expect);
+    test_failures++;
+  }
+  free(want.y);
+}
+
+/* ---- convolution ------------------------------------------------------------------------- */
+
+typedef struct conv_spec {
+  int32_t ns, mode;
+  int64_t N, C, K, G;
+  int64_t in[2], k[2], s[2], d[2], pre[2], post[2];
+  int32_t bias, residual, act;
+} conv_spec;
+
+static int64_t conv_out(const conv_spec *s, int32_t i) {
+  int64_t st = s->s[i] ? s->s[i] : 1, dl = s->d[i] ? s->d[i] : 1, in = s->in[i], k = s->k[i];
+  int64_t span = in - dl * (k - 1) - 1; /* < 0: no output (C division would round it up to 0) */
+  if (s->mode == INGOT_PADDING_EXPLICIT) span += s->pre[i] + s->post[i];
+  else if (s->mode != INGOT_PADDING_VALID) return (in + st - 1) / st;
+  return span < 0 ? 0 : span / st + 1;
+}
+
+static void conv_case(const conv_spec *s, const char *expect) {
+  tcase c;
+  char name[160];
+  snprintf(name, sizeof name,
+           "conv%dd N%lld C%lld K%lld G%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld/%lld,%lld mode %d b%d r%d a%d",
+           s->ns, (long long)s->N, (long long)s->C, (long long)s->K, (long long)s->G, (long long)s->in[0],
+           (long long)s->in[1], (long long)s->k[0], (long long)s->k[1], (long long)s->s[0], (long long)s->s[1],
+           (long long)s->d[0], (long long)s->d[1], (long long)s->pre[0], (long long)s->pre[1], (long long)s->post[0],
+           (long long)s->post[1], s->mode, s->bias, s->residual, s->act);
+  case_init(&c, INGOT_OP_CONVOLUTION, name);
+  ingot_conv_params *p = &c.node.params.conv;
+  p->nb_spatial_dims = s->ns;
+  p->padding_mode = s->mode;
+  p->num_output_maps = s->K;
+  p->groups = s->G;
+  p->has_bias = s->bias;
+  set_epilogue(&p->epilogue, (uint64_t)s->act);
+  p->epilogue.has_residual = s->residual;
+  int64_t xd[4] = {s->N, s->C}, wd[4] = {s->K, s->C / s->G}, yd[4] = {s->N, s->K};
+  for (int32_t i = 0; i < s->ns; i++) {
+    p->kernel_size[i] = s->k[i];
+    p->stride[i] = s->s[i];
+    p->dilation[i] = s->d[i];
+    p->pre_padding[i] = s->pre[i];
+    p->post_padding[i] = s->post[i];
+    xd[2 + i] = s->in[i];
+    wd[2 + i] = s->k[i];
+    yd[2 + i] = conv_out(s, i);
+    if (yd[2 + i] < 1) return;
+  }
+  case_add(&c, false, 2 + s->ns, xd);
+  case_add(&c, true, 2 + s->ns, wd);
+  if (s->bias) case_add(&c, true, 1, (const int64_t[]){s->K});
+  if (s->residual) case_add(&c, false, 2 + s->ns, yd);
+  compare_case(&c, expect);
+  case_free(&c);
+}
+
+static conv_spec conv2(int64_t N, int64_t C, int64_t K, int64_t G, int64_t h, int64_t w, int64_t k, int64_t s,
+                       int64_t pad) {
+  conv_spec c = {2, INGOT_PADDING_EXPLICIT, N, C, K, G, {h, w}, {k, k}, {s, s}, {1, 1}, {pad, pad}, {pad, pad}, 0, 0, 0};
+  return c;
+}
+
+static void test_conv(void) {
+  /* hand-picked: the layers the fast paths were written for */
+  conv_spec s;
+  s = conv2(1, 3, 8, 1, 9, 11, 3, 1, 1), conv_case(&s, "conv_f32_gemm");
+  s = conv2(2, 16, 24, 1, 7, 7, 1, 1, 0), s.bias = 1, s.act = 2, conv_case(&s, "conv_f32_gemm"); /* 1x1 direct */
+  s = conv2(1, 16, 20, 1, 9, 9, 1, 2, 0), s.bias = 1, conv_case(&s, "conv_f32_gemm");          /* 1x1 stride 2 */
+  s = conv2(2, 8, 8, 8, 10, 13, 3, 1, 1), s.bias = 1, s.act = 2, conv_case(&s, "conv_f32_depthwise");
+  s = conv2(1, 12, 12, 12, 11, 9, 3, 2, 1), s.residual = 1, conv_case(&s, "conv_f32_depthwise");
+  s = conv2(1, 6, 6, 6, 8, 8, 5, 1, 2), s.d[0] = 2, s.d[1] = 1, conv_case(&s, "conv_f32_depthwise");
+  s = conv2(1, 8, 12, 4, 9, 9, 3, 1, 1), s.bias = 1, s.residual = 1, s.act = 2, conv_case(&s, "conv_f32_gemm");
+  s = conv2(1, 3, 7, 1, 23, 19, 7, 2, 3), s.bias = 1, conv_case(&s, "conv_f32_gemm");          /* stem-like */
+  s = conv2(1, 256, 9, 1, 28, 28, 3, 1, 1), s.bias = 1, s.residual = 1, conv_case(&s, "conv_f32_gemm"); /* 2 B tiles */
+  s = conv2(3, 5, 17, 1, 4, 3, 1, 1, 0), s.residual = 1, s.act = 3, conv_case(&s, "conv_f32_gemm");
+  s = conv2(1, 4, 4, 1, 6, 6, 3, 1, 0), s.mode = INGOT_PADDING_SAME_UPPER, s.s[0] = 2, conv_case(&s, "conv_f32_gemm");
+  s = conv2(1, 4, 4, 4, 7, 6, 4, 1, 0), s.mode = INGOT_PADDING_SAME_LOWER, conv_case(&s, "conv_f32_depthwise");
+  s = conv2(1, 2, 3, 1, 5, 5, 3, 1, 0), s.mode = INGOT_PADDING_VALID, conv_case(&s, "conv_f32_gemm");
+  s = conv2(1, 2, 3, 1, 2, 2, 3, 1, 0), s.pre[0] = 3, s.post[1] = 4, conv_case(&s, "conv_f32_gemm"); /* mostly padding */
+  conv_spec one_d = {1, INGOT_PADDING_EXPLICIT, 2, 6, 10, 2, {37, 0}, {5, 0}, {2, 0}, {2, 0}, {3, 0}, {1, 0}, 1, 1, 2};
+  conv_case(&one_d, "conv_f32_gemm");
+  conv_spec one_dw = {1, INGOT_PADDING_EXPLICIT, 1, 5, 5, 5, {40, 0}, {3, 0}, {1, 0}, {1, 0}, {1, 0}, {1, 0}, 1, 0, 4};
+  conv_case(&one_dw, "conv_f32_depthwise");
+  /* random */
+  static const int64_t chans[] = {1, 2, 3, 4, 6, 8, 12, 16, 17, 32};
+  for (int32_t r = 0; r < 160; r++) {
+    conv_spec x;
+    memset(&x, 0, sizeof x);
+    x.ns = rnd(5) == 0 ? 1 : 2;
+    x.mode = rnd(4) == 0 ? (int32_t)rnd(4) : INGOT_PADDING_EXPLICIT;
+    x.N = 1 + rnd(3);
+    int64_t kind = rnd(5);
+    if (kind == 0) { /* depthwise */
+      x.C = x.K = x.G = chans[rnd(10)];
+      if (x.G == 1) x.C = x.K = x.G = 2;
+    } else if (kind == 1) { /* grouped */
+      x.G = 1 + rnd(4);
+      x.C = x.G * (1 + rnd(4));
+      x.K = x.G * (1 + rnd(5));
+    } else {
+      x.G = 1;
+      x.C = chans[rnd(10)];
+      x.K = chans[rnd(10)] + rnd(3);
+    }
+    for (int32_t i = 0; i < x.ns; i++) {
+      int32_t j = x.ns == 1 ? 0 : i;
+      x.in[j] = 1 + rnd(x.ns == 1 ? 60 : 20);
+      x.k[j] = 1 + rnd(5);
+      x.s[j] = 1 + rnd(3);
+      x.d[j] = rnd(4) == 0 ? 2 : 1;
+      x.pre[j] = rnd(3);
+      x.post[j] = rnd(3);
+    }
+    x.bias = rnd(2);
+    x.residual = rnd(3) == 0;
+    x.act = (int32_t)rnd(6);
+    conv_case(&x, NULL);
+  }
+}
+
+/* What the conv tactics refuse, and what they need. */
+static void test_conv_refusals(void) {
+  const ingot_backend *be = ingot_cpu_backend();
+  const ingot_tactic *gemm = NULL, *dw = NULL;
+  for (int32_t i = 0; i < be->nb_tactics; i++) {
+    if (strcmp(be->tactics[i].name, "conv_f32_gemm") == 0) gemm = &be->tactics[i];
+    if (strcmp(be->tactics[i].name, "conv_f32_depthwise") == 0) dw = &be->tactics[i];
+  }
+  CHECK(gemm && dw);
+  if (!gemm || !dw) return;
+  ingot_node n;
+  memset(&n, 0, sizeof n);
+  n.name = "refuse";
+  n.op = INGOT_OP_CONVOLUTION;
+  n.nb_inputs = 2;
+  n.nb_outputs = 1;
+  n.params.conv.nb_spatial_dims = 3;
+  n.params.conv.num_output_maps = 2;
+  n.params.conv.kernel_size[0] = n.params.conv.kernel_size[1] = n.params.conv.kernel_size[2] = 1;
+  n.params.conv.epilogue.activation = -1;
+  float w[8] = {0};
+  ingot_tensor_view in[2] = {{INGOT_FLOAT32, ingot_dims_make(5, (const int64_t[]){1, 2, 3, 3, 3}), NULL},
+                             {INGOT_FLOAT32, ingot_dims_make(5, (const int64_t[]){2, 2, 1, 1, 1}), w}};
+  ingot_tensor_view out = {INGOT_FLOAT32, ingot_dims_make(5, (const int64_t[]){1, 2, 3, 3, 3}), NULL};
+  CHECK(!gemm->supports(&n, in, &out)); /* 3-D */
+  n.params.conv.nb_spatial_dims = 2;
+  in[0].dims = ingot_dims_make(4, (const int64_t[]){1, 2, 3, 3});
+  in[1].dims = ingot_dims_make(4, (const int64_t[]){2, 2, 1, 1});
+  out.dims = ingot_dims_make(4, (const int64_t[]){1, 2, 3, 3});
+  CHECK(gemm->supports(&n, in, &out));
+  CHECK(!dw->supports(&n, in, &out)); /* not depthwise */
+  in[1].data = NULL;
+  CHECK(!gemm->supports(&n, in, &out)); /* weights not constant */
+  in[1].data = w;
+  in[0].dtype = INGOT_FLOAT16;
+  CHECK(!gemm->supports(&n, in, &out));
+  in[0].dtype = INGOT_FLOAT32;
+  out.dtype = INGOT_BFLOAT16;
+  CHECK(!gemm->supports(&n, in, &out));
+}
+
+/* Packed weights made for another tile (a plan built where another kernel was best) run
+ * through the kernel of that tile or the generic one, with the same results. */
+static void test_foreign_pack(void) {
+  const ingot_backend *be = ingot_cpu_backend();
+  const ingot_tactic *gemm = NULL;
+  for (int32_t i = 0; i < be->nb_tactics; i++)
+    if (strcmp(be->tactics[i].name, "conv_f32_gemm") == 0) gemm = &be->tactics[i];
+  if (!gemm) return;
+  conv_spec s = conv2(2, 5, 11, 1, 9, 8, 3, 1, 1);
+  s.bias = 1;
+  tcase c;
+  case_init(&c, INGOT_OP_CONVOLUTION, "conv with a foreign pack");
+  ingot_conv_params *p = &c.node.params.conv;
+  p->nb_spatial_dims = 2;
+  p->num_output_maps = s.K;
+  p->has_bias = 1;
+  p->epilogue.activation = -1;
+  for (int32_t i = 0; i < 2; i++) {
+    p->kernel_size[i] = 3;
+    p->pre_padding[i] = p->post_padding[i] = 1;
+  }
+  case_add(&c, false, 4, (const int64_t[]){2, 5, 9, 8});
+  case_add(&c, true, 4, (const int64_t[]){11, 5, 3, 3});
+  case_add(&c, true, 1, (const int64_t[]){11});
+  c.node.nb_inputs = 3;
+  ingot_dims yd = ingot_dims_make(4, (const int64_t[]){2, 11, 9, 8});
+  result want = run_tactic(reference_of(be, INGOT_OP_CONVOLUTION), &c, &yd, NULL, 0);
+  ingot_gemm_kernel shapes[2] = {{.mr = 4, .nr = 16}, {.mr = 5, .nr = 24}}; /* portable's tile; one of no kernel */
+  for (int32_t v = 0; v < 2; v++) {
+    ingot_gemm_kernel storage;
+    const ingot_gemm_kernel *kr = ingot_gemm_kernel_for_shape(shapes[v].mr, shapes[v].nr, &storage);
+    uint64_t size = 0;
+    void *block = ingot_gemm_pack_alloc(kr, 0, 11, 45, 1, &size);
+    ingot_gemm_pack_a(NULL, kr, 11, 45, c.data[1], 45, 1, (float *)ingot_gemm_pack_matrix(block, 0));
+    result got = run_tactic(gemm, &c, &yd, block, size);
+    CHECK_OK(got.status);
+    for (int64_t k = 0; got.status == INGOT_SUCCESS && k < want.volume; k++)
+      if (!(fabs(got.y[k] - want.y[k]) <= 1e-4 * (1.0 + fabs(want.y[k])))) {
+        fprintf(stderr, "foreign pack %dx%d: element %lld is %g, expected %g\n", kr->mr, kr->nr, (long long)k, got.y[k],
+                want.y[k]);
+        test_failures++;
+        break;
+      }
+    free(got.y);
+    /* a pack for other dims is refused with a message */
+    c.dims[1].d[0] = 10;
+    c.dims[2].d[0] = 10;
+    ingot_dims yd10 = ingot_dims_make(4, (const int64_t[]){2, 10, 9, 8});
+    p->num_output_maps = 10;
+    got = run_tactic(gemm, &c, &yd10, block, size);
+    CHECK(got.status == INGOT_INVALID_ARGUMENT);
+    CHECK(strstr(ingot_last_error(), "packed weights") != NULL);
+    free(got.y);
+    c.dims[1].d[0] = 11;
+    c.dims[2].d[0] = 11;
+    p->num_output_maps = 11;
+    free(block);
+  }
+  free(want.y);
+  case_free(&c);
+}
+
+/* ---- fully connected ---------------------------------------------------------------------- */
+
+static void fc_case(int64_t rows, const int64_t *xtail, int32_t ntail, int64_t outputs, int32_t bias, int32_t residual,
+                    int64_t act) {
+  tcase c;
+  char name[128];
+  int64_t k = 1;
+  for (int32_t i = 0; i < ntail; i++) k *= xtail[i];
+  snprintf(name, sizeof name, "fc rows %lld K %lld out %lld b%d r%d a%lld", (long long)rows, (long long)k,
+           (long long)outputs, bias, residual, (long long)act);
+  case_init(&c, INGOT_OP_FULLY_CONNECTED, name);
+  ingot_fc_params *p = &c.node.params.fc;
+  p->num_outputs = outputs;
+  p->has_bias = bias;
+  set_epilogue(&p->epilogue, act);
+  p->epilogue.has_residual = residual;
+  int64_t xd[5] = {rows};
+  for (int32_t i = 0; i < ntail; i++) xd[1 + i] = xtail[i];
+  case_add(&c, false, 1 + ntail, xd);
+  case_add(&c, true, 2, (const int64_t[]){outputs, k});
+  if (bias) case_add(&c, true, 1, (const int64_t[]){outputs});
+  if (residual) case_add(&c, false, 2, (const int64_t[]){rows, outputs});
+  compare_case(&c, "fc_f32_gemm");
+  case_free(&c);
+}
+
+static void test_fc(void) {
+  fc_case(1, (const int64_t[]){400}, 1, 120, 1, 0, 2);
+  fc_case(8, (const int64_t[]){16, 5, 5}, 3, 120, 1, 1, 2);
+  fc_case(3, (const int64_t[]){1}, 1, 1, 0, 0, 0);
+  fc_case(33, (const int64_t[]){300}, 1, 257, 1, 1, 3);
+  static const int64_t sizes[] = {1, 2, 5, 7, 16, 17, 31, 64, 100, 130};
+  for (int32_t r = 0; r < 60; r++) {
+    int64_t k = sizes[rnd(10)];
+    fc_case(sizes[rnd(10)], &k, 1, sizes[rnd(10)], (int32_t)rnd(2), rnd(3) == 0, rnd(6));
+  }
+}
+
+/* ---- matrix multiply ---------------------------------------------------------------------- */
+
+typedef struct mm_spec {
+  int32_t op_a, op_b;
+  int32_t ra, rb;             /* ranks */
+  int64_t a[4], b[4];         /* dims */
+  bool b_const;
+  int32_t bias_rank;          /* 0: none */
+  int64_t bias[4];
+  int32_t residual;
+  int64_t act;
+} mm_spec;
+
+static void mm_case(const mm_spec *s) {
+  tcase c;
+  char name[160];
+  snprintf(name, sizeof name, "matmul op %d,%d a rank %d [%lld %lld %lld %lld] b rank %d [%lld %lld %lld %lld] bconst %d bias %d r%d a%lld",
+           s->op_a, s->op_b, s->ra, (long long)s->a[0], (long long)s->a[1], (long long)s->a[2], (long long)s->a[3], s->rb,
+           (long long)s->b[0], (long long)s->b[1], (long long)s->b[2], (long long)s->b[3], s->b_const, s->bias_rank,
+           s->residual, (long long)s->act);
+  case_init(&c, INGOT_OP_MATRIX_MULTIPLY, name);
+  ingot_matmul_params *p = &c.node.params.matmul;
+  p->op_a = s->op_a;
+  p->op_b = s->op_b;
+  p->has_bias = s->bias_rank > 0;
+  set_epilogue(&p->epilogue, s->act);
+  p->epilogue.has_residual = s->residual;
+  case_add(&c, false, s->ra, s->a);
+  case_add(&c, s->b_const, s->rb, s->b);
+  if (s->bias_rank) case_add(&c, true, s->bias_rank, s->bias);
+  if (s->residual) {
+    /* the output's dims, from inference */
+    ingot_value_info vi[3], vo[1];
+    memset(vi, 0, sizeof vi);
+    for (int32_t i = 0; i < c.nb_inputs; i++) {
+      vi[i].dtype = INGOT_FLOAT32;
+      vi[i].dims = c.dims[i];
+    }
+    c.node.nb_inputs = c.nb_inputs;
+    if (ingot_op_infer(c.node.op)(&c.node, vi, vo) != INGOT_SUCCESS) {
+      case_free(&c);
+      return;
+    }
+    case_add(&c, false, vo[0].dims.nb_dims, vo[0].dims.d);
+  }
+  compare_case(&c, "matmul_f32_gemm");
+  case_free(&c);
+}
+
+static void test_matmul(void) {
+  static const int64_t sizes[] = {1, 2, 3, 5, 7, 8, 16, 17, 33, 64, 100};
+  for (int32_t r = 0; r < 120; r++) {
+    mm_spec s;
+    memset(&s, 0, sizeof s);
+    s.op_a = (int32_t)rnd(3);
+    s.op_b = (int32_t)rnd(3);
+    int64_t m = sizes[rnd(11)], n = sizes[rnd(11)], k = sizes[rnd(11)];
+    int32_t batch_a = (int32_t)rnd(3), batch_b = (int32_t)rnd(3); /* extra leading dims */
+    int64_t bdims[2] = {1 + rnd(3), 1 + rnd(3)};
+    /* each operand's batch dims: a suffix of bdims, some set to 1 to broadcast */
+    int32_t need_a = s.op_a == INGOT_MATRIX_OP_VECTOR ? 1 : 2, need_b = s.op_b == INGOT_MATRIX_OP_VECTOR ? 1 : 2;
+    s.ra = batch_a + need_a;
+    s.rb = batch_b + need_b;
+    for (int32_t i = 0; i < batch_a; i++) s.a[i] = rnd(3) == 0 ? 1 : bdims[2 - batch_a + i];
+    for (int32_t i = 0; i < batch_b; i++) s.b[i] = rnd(3) == 0 ? 1 : bdims[2 - batch_b + i];
+    if (s.op_a == INGOT_MATRIX_OP_NONE) s.a[batch_a] = m, s.a[batch_a + 1] = k;
+    else if (s.op_a == INGOT_MATRIX_OP_TRANSPOSE) s.a[batch_a] = k, s.a[batch_a + 1] = m;
+    else s.a[batch_a] = k;
+    if (s.op_b == INGOT_MATRIX_OP_NONE) s.b[batch_b] = k, s.b[batch_b + 1] = n;
+    else if (s.op_b == INGOT_MATRIX_OP_TRANSPOSE) s.b[batch_b] = n, s.b[batch_b + 1] = k;
+    else s.b[batch_b] = k;
+    s.b_const = rnd(2);
+    s.residual = rnd(3) == 0;
+    s.act = rnd(6);
+    int64_t bias_kind = rnd(4);
+    if (bias_kind == 1 && s.op_b != INGOT_MATRIX_OP_VECTOR) {
+      s.bias_rank = 1;
+      s.bias[0] = n;
+    } else if (bias_kind == 2 && s.op_a != INGOT_MATRIX_OP_VECTOR && s.op_b != INGOT_MATRIX_OP_VECTOR) {
+      s.bias_rank = 2;
+      s.bias[0] = m;
+      s.bias[1] = rnd(2) ? n : 1;
+    } else if (bias_kind == 3 && (s.op_a != INGOT_MATRIX_OP_VECTOR || s.op_b != INGOT_MATRIX_OP_VECTOR)) {
+      s.bias_rank = 1;
+      s.bias[0] = 1;
+    }
+    mm_case(&s);
+  }
+  /* the folded path: A [B, S, K] times a shared constant B [K, N], per-column bias */
+  mm_spec t = {0, 0, 3, 2, {4, 13, 37}, {37, 29}, true, 1, {29}, 1, 2};
+  mm_case(&t);
+  t.b_const = false;
+  mm_case(&t);
+  mm_spec u = {1, 1, 4, 3, {2, 3, 21, 9}, {3, 18, 21}, false, 3, {3, 9, 18}, 0, 3}; /* both transposed, batch bias */
+  mm_case(&u);
+}
+
+int main(void) {
+  for (int32_t pass = 0; pass < 2; pass++) {
+    if (pass == 1) CHECK_OK(ingot_thread_pool_create(3, &g_pool));
+    test_conv();
+    test_fc();
+    test_matmul();
+  }
+  test_conv_refusals();
+  test_foreign_pack();
+  ingot_thread_pool_destroy(g_pool);
+  const ingot_backend *be = ingot_cpu_backend();
+  for (int32_t i = 0; i < be->nb_tactics && i < (int32_t)(sizeof g_runs / sizeof g_runs[0]); i++) {
+    const ingot_tactic *t = &be->tactics[i];
+    if (is_reference(t)) continue;
+    bool covered = t->op == INGOT_OP_CONVOLUTION || t->op == INGOT_OP_FULLY_CONNECTED || t->op == INGOT_OP_MATRIX_MULTIPLY;
+    printf("%-24s %d cases%s\n", t->name, g_runs[i], covered ? "" : " (no cases for its op here)");
+    if (covered) CHECK(g_runs[i] > 0);
+  }
+  TEST_EXIT();
+}
