@@ -76,13 +76,32 @@ static ingot_status pass_through(ingot_onnx_node *node) {
 
 static ingot_status import_identity(ingot_onnx_node *node) { return pass_through(node); }
 
-/* Dropout at inference is the identity. Training mode (opset 12+ input 2) and the mask
- * output would need randomness or a tensor of ones that nothing should depend on: refused. */
+/* Ones of `x`'s shape, as a bool tensor: the dropout mask at inference. */
+static ingot_status all_true_like(ingot_onnx_node *node, ingot_tensor **mask_out) {
+  ingot_network *network = ingot_onnx_node_network(node);
+  ingot_tensor *x = NULL;
+  ingot_layer *shape = NULL, *fill = NULL;
+  ingot_status st = ingot_onnx_input_tensor(node, 0, &x);
+  if (st != INGOT_SUCCESS) return st;
+  st = ingot_network_add_shape(network, x, &shape);
+  if (st == INGOT_SUCCESS) {
+    ingot_onnx_name_layer(node, shape);
+    st = ingot_network_add_fill(network, ingot_layer_get_output(shape, 0), INGOT_BOOL, 1.0, &fill);
+  }
+  if (st != INGOT_SUCCESS) return ingot_onnx_fail(node, st, "building the mask output: %s", ingot_last_error());
+  ingot_onnx_name_layer(node, fill);
+  *mask_out = ingot_layer_get_output(fill, 0);
+  return INGOT_SUCCESS;
+}
+
+/* Dropout at inference is the identity, and its mask output all true. Training mode
+ * (opset 12+ input 2) would need randomness: refused. */
 static ingot_status import_dropout(ingot_onnx_node *node) {
   if (node->desc->nb_outputs > 1 && node->desc->outputs[1][0]) {
-    return ingot_onnx_fail(node, INGOT_UNSUPPORTED,
-                           "output 1 ('%s', the dropout mask) is not supported: at inference it is all true; "
-                           "remove the output from the model", node->desc->outputs[1]);
+    ingot_tensor *mask = NULL;
+    ingot_status st = all_true_like(node, &mask);
+    if (st == INGOT_SUCCESS) st = ingot_onnx_set_output(node, 1, mask);
+    if (st != INGOT_SUCCESS) return st;
   }
   const ingot_onnx_value *training = ingot_onnx_input(node, 2);
   if (training) {

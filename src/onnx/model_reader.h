@@ -16,8 +16,8 @@ typedef struct ingot_onnx_model ingot_onnx_model;
 #define INGOT_ONNX_MAX_MODEL_BYTES ((size_t)INT32_MAX)
 
 /* The opsets of the default domain ("" or "ai.onnx") ingot imports. */
-#define INGOT_ONNX_MIN_OPSET 7
-#define INGOT_ONNX_MAX_OPSET 24
+#define INGOT_ONNX_MIN_OPSET 1
+#define INGOT_ONNX_MAX_OPSET 28 /* the newest the pinned onnx (1.23.2) defines */
 
 /* What reading tensors needs besides the model: where external data files are (NULL:
  * external data refused) and where verbose notes go (may be NULL). */

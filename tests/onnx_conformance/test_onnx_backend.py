@@ -54,3 +54,6 @@ for _cls_name, _cls in list(_cases.items()):
             setattr(_cls, _attr, unittest.skip(f"excluded ({_why[0]}): {_why[1]}")(getattr(_cls, _attr)))
 
 globals().update(_cases)
+# (no module-level name may keep a TestCase class: pytest would collect it twice)
+for _name in ("_cls_name", "_cls", "_attr", "_m", "_why", "_kind"):
+    globals().pop(_name, None)

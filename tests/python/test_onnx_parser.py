@@ -313,10 +313,10 @@ def test_undefined_input_value(logger):
     assert "node 'adder' (Add, opset 17): input 1 ('ghost') is not defined" in parsed.messages[0]
 
 
-def test_opset_3_refused(logger):
-    parsed = _parse(logger, _relu_model(opset=3))
+def test_opset_beyond_the_newest_refused(logger):
+    parsed = _parse(logger, _relu_model(opset=29))
     assert parsed.status == UNSUPPORTED
-    assert "opset 3 is not supported" in parsed.messages[0]
+    assert "opset 29 is not supported" in parsed.messages[0]
     assert parsed.network.num_layers == 0
 
 

@@ -5,6 +5,8 @@
  * AVX2+FMA and the baseline ISA and picked from cpuid. Taps are summed in the reference
  * kernel's order, then bias, residual and activation on the finished row. Weights are
  * read as they are: no prepare, no workspace. */
+#include <string.h>
+
 #include "backend/cpu/gemm/conv2d.h"
 #include "backend/cpu/gemm/gemm_tactic.h"
 #include "core/dims.h"
@@ -17,12 +19,85 @@ typedef struct dw_job {
   const float *res;
 } dw_job;
 
+/* Stride 1: blocks of output rows computed "wide", over the zero-padded input rows in a
+ * band on the stack: out[q] = sum over taps t of w[t] * band[q + offset(t)] for q over the
+ * whole block (rows of Wp cells, the cells past OW being discarded), one long vector loop
+ * per tap whatever the plane's width. */
+#define BAND_FLOATS 4096 /* 16 KiB: the band and the block stay in L1 */
+#define WIDE_FLOATS 2048
+#define MAX_TAPS 64
+
+static inline bool dw_flat_fits(const ingot_conv2d *c) {
+  return c->sh == 1 && c->sw == 1 && c->Wp <= WIDE_FLOATS && ((c->kh - 1) * c->dh + 1) * c->Wp <= BAND_FLOATS;
+}
+
+static inline __attribute__((always_inline)) void dw_plane_flat(const ingot_conv2d *c, const float *restrict xp,
+                                                                const float *restrict wk, float *restrict yp) {
+  float band[BAND_FLOATS], wide[WIDE_FLOATS];
+  int64_t Wp = c->Wp, span = (c->kh - 1) * c->dh; /* extra band rows below a block */
+  int64_t rows = BAND_FLOATS / Wp - span, wrows = WIDE_FLOATS / Wp;
+  if (rows > wrows) rows = wrows;
+  for (int64_t oh0 = 0; oh0 < c->OH; oh0 += rows) {
+    /* the block's cells up to its last output: the taps of the last row's discarded
+     * cells would read past the band */
+    int64_t R = c->OH - oh0 < rows ? c->OH - oh0 : rows, n = (R - 1) * Wp + c->OW;
+    /* band row b holds padded input row oh0 + b (input row oh0 + b - pt) */
+    for (int64_t b = 0; b < R + span; b++) {
+      float *br = band + b * Wp;
+      int64_t ih = oh0 + b - c->pt;
+      if (ih < 0 || ih >= c->H) {
+        memset(br, 0, sizeof(float) * (size_t)Wp);
+        continue;
+      }
+      memset(br, 0, sizeof(float) * (size_t)c->pl);
+      memcpy(br + c->pl, xp + ih * c->W, sizeof(float) * (size_t)c->W);
+      memset(br + c->pl + c->W, 0, sizeof(float) * (size_t)(Wp - c->pl - c->W));
+    }
+    int64_t taps = c->kh * c->kw, off[MAX_TAPS];
+    if (taps <= MAX_TAPS) {
+      /* 16 cells at a time, every tap summed in registers */
+      for (int64_t ty = 0; ty < c->kh; ty++)
+        for (int64_t tx = 0; tx < c->kw; tx++) off[ty * c->kw + tx] = ty * c->dh * Wp + tx * c->dw;
+      int64_t q = 0;
+      for (; q < n && n >= 16; q += 16) {
+        if (q + 16 > n) q = n - 16; /* the last 16 cells, overlapping the ones before */
+        float acc[16] = {0};
+        for (int64_t t = 0; t < taps; t++) {
+          const float *restrict src = band + q + off[t];
+          float wv = wk[t];
+          for (int j = 0; j < 16; j++) acc[j] += wv * src[j];
+        }
+        memcpy(wide + q, acc, sizeof acc);
+      }
+      for (; q < n; q++) {
+        float acc = 0.0f;
+        for (int64_t t = 0; t < taps; t++) acc += wk[t] * band[q + off[t]];
+        wide[q] = acc;
+      }
+    } else {
+      for (int64_t q = 0; q < n; q++) wide[q] = 0.0f;
+      for (int64_t ty = 0; ty < c->kh; ty++)
+        for (int64_t tx = 0; tx < c->kw; tx++) {
+          float wv = wk[ty * c->kw + tx];
+          const float *restrict src = band + ty * c->dh * Wp + tx * c->dw;
+          for (int64_t q = 0; q < n; q++) wide[q] += wv * src[q];
+        }
+    }
+    for (int64_t r = 0; r < R; r++) memcpy(yp + (oh0 + r) * c->OW, wide + r * Wp, sizeof(float) * (size_t)c->OW);
+  }
+}
+
 static inline __attribute__((always_inline)) void dw_planes_body(const dw_job *j, int64_t begin, int64_t end) {
   const ingot_conv2d *c = &j->c;
+  bool flat = dw_flat_fits(c);
   for (int64_t plane = begin; plane < end; plane++) {
     int64_t k = plane % c->K;
     const float *xp = j->x + plane * c->hw, *wk = j->w + k * c->kh * c->kw;
     float *yp = j->y + plane * c->ohw;
+    if (flat) {
+      dw_plane_flat(c, xp, wk, yp);
+      goto epilogue;
+    }
     for (int64_t oh = 0; oh < c->OH; oh++) {
       float *restrict yr = yp + oh * c->OW;
       for (int64_t ow = 0; ow < c->OW; ow++) yr[ow] = 0.0f;
@@ -45,6 +120,7 @@ static inline __attribute__((always_inline)) void dw_planes_body(const dw_job *j
         }
       }
     }
+  epilogue:;
     ingot_gemm_epilogue ep = j->ep;
     if (ep.bias) ep.bias += k;
     if (j->res) ep.residual = j->res + plane * c->ohw;

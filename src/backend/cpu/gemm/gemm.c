@@ -2,6 +2,7 @@
  * pool, the tile epilogue and the packed-weights header (see gemm.h). */
 #include "backend/cpu/gemm/gemm.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ const ingot_gemm_kernel *ingot_gemm_default_kernel(void) {
 /* Any (mr, nr) up to the maxima, at scalar speed: runs data packed for a kernel this CPU
  * lacks (a plan built on a machine with AVX-512, run on one without). */
 static void generic_ukernel(const ingot_gemm_kernel *self, int64_t kc, const float *a, const float *b, float *c,
-                            int64_t ldc, int32_t m, int32_t accumulate) {
+                            int64_t ldc, int32_t m, int32_t accumulate, const ingot_gemm_fused *f) {
   int32_t mr = self->mr, nr = self->nr;
   float acc[INGOT_GEMM_MAX_MR * INGOT_GEMM_MAX_NR];
   memset(acc, 0, sizeof(float) * (size_t)(m * nr));
@@ -54,7 +55,20 @@ static void generic_ukernel(const ingot_gemm_kernel *self, int64_t kc, const flo
     for (int32_t i = 0; i < m; i++)
       for (int32_t j = 0; j < nr; j++) acc[i * nr + j] += a[i] * b[j];
   for (int32_t i = 0; i < m; i++)
-    for (int32_t j = 0; j < nr; j++) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : 0.0f) + acc[i * nr + j];
+    for (int32_t j = 0; j < nr; j++) {
+      float v = (accumulate ? c[i * ldc + j] : 0.0f) + acc[i * nr + j];
+      if (f) {
+        if (f->bias_row) v += f->bias_row[i];
+        if (f->bias_col) v += f->bias_col[j];
+        for (int t = 0; t < 2; t++)
+          if (f->add[t]) v += f->add[t][i * f->ld_add[t] + j];
+        if (f->clamp) {
+          v = v < f->lo ? f->lo : v;
+          v = v > f->hi ? f->hi : v;
+        }
+      }
+      c[i * ldc + j] = v;
+    }
 }
 
 static bool always(void) { return true; }
@@ -175,6 +189,70 @@ void ingot_gemm_apply_epilogue(const ingot_gemm_epilogue *e, float *c, int64_t l
 
 static bool has_epilogue(const ingot_gemm_epilogue *e) { return e->bias || e->residual || e->activation >= 0; }
 
+/* How the epilogue splits between the micro-kernel (in registers) and a pass over the
+ * stored tile: the kernel takes bias by row, by column or as a matrix, the residual, and
+ * relu / clip; another activation is a pass after it; an unusual bias layout makes the
+ * whole epilogue a pass. */
+typedef struct epilogue_plan {
+  bool in_kernel;           /* fused holds the kernel's part */
+  ingot_gemm_fused fused;   /* pointers at C(0, 0) */
+  int32_t bias_kind;        /* 0 none, 1 row, 2 column, 3 matrix */
+  bool activation_pass;     /* after the kernel: the activation only */
+  ingot_gemm_epilogue activation_only;
+} epilogue_plan;
+
+static void plan_epilogue(const ingot_gemm_epilogue *e, epilogue_plan *pl) {
+  memset(pl, 0, sizeof *pl);
+  pl->in_kernel = true;
+  if (e->bias) {
+    if (e->bias_rs == 1 && e->bias_cs == 0) {
+      pl->bias_kind = 1;
+    } else if (e->bias_rs == 0 && e->bias_cs == 1) {
+      pl->bias_kind = 2;
+    } else if (e->bias_cs == 1 && e->bias_rs > 0) {
+      pl->bias_kind = 3;
+    } else {
+      pl->in_kernel = false;
+      return;
+    }
+  }
+  if (e->residual) {
+    pl->fused.add[1] = e->residual;
+    pl->fused.ld_add[1] = e->ldr;
+  }
+  if (e->activation == INGOT_ACTIVATION_RELU) {
+    pl->fused.clamp = 1;
+    pl->fused.lo = 0.0f;
+    pl->fused.hi = INFINITY;
+  } else if (e->activation == INGOT_ACTIVATION_CLIP) {
+    pl->fused.clamp = 1;
+    pl->fused.lo = e->alpha;
+    pl->fused.hi = e->beta;
+  } else if (e->activation >= 0) {
+    pl->activation_pass = true;
+    pl->activation_only = ingot_gemm_no_epilogue();
+    pl->activation_only.activation = e->activation;
+    pl->activation_only.alpha = e->alpha;
+    pl->activation_only.beta = e->beta;
+  }
+}
+
+/* The kernel's part for the tile at (i, j). */
+static void fused_at(const epilogue_plan *pl, const ingot_gemm_epilogue *e, int64_t i, int64_t j,
+                     ingot_gemm_fused *f) {
+  *f = pl->fused;
+  switch (pl->bias_kind) {
+    case 1: f->bias_row = e->bias + i; break;
+    case 2: f->bias_col = e->bias + j; break;
+    case 3:
+      f->add[0] = e->bias + i * e->bias_rs + j;
+      f->ld_add[0] = e->bias_rs;
+      break;
+    default: break;
+  }
+  if (f->add[1]) f->add[1] += i * f->ld_add[1] + j;
+}
+
 /* ---- multiply ----------------------------------------------------------------------------- */
 
 static int64_t round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
@@ -184,6 +262,7 @@ typedef struct gemm_job {
   const ingot_gemm_problem *p;
   int64_t mc, nc, kc, tiles_m;
   bool epilogue;
+  epilogue_plan plan;
 } gemm_job;
 
 /* C block [i0, i1) x [j0, j1): i0 a multiple of mr, j0 of nr. K blocks outermost, so an A
@@ -212,12 +291,20 @@ static void run_block(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0, i
         const float *ap = p->a_packed + (i / mr) * mr * k + pc * mr;
         float *cp = p->c + i * p->ldc + j;
         if (ncur == nr) {
-          kr->ukernel(kr, kcur, ap, bp, cp, p->ldc, mcur, acc);
+          if (last && job->epilogue && job->plan.in_kernel) {
+            ingot_gemm_fused f;
+            fused_at(&job->plan, &p->epilogue, i, j, &f);
+            kr->ukernel(kr, kcur, ap, bp, cp, p->ldc, mcur, acc, &f);
+            if (job->plan.activation_pass)
+              ingot_gemm_apply_epilogue(&job->plan.activation_only, cp, p->ldc, i, j, mcur, ncur);
+            continue;
+          }
+          kr->ukernel(kr, kcur, ap, bp, cp, p->ldc, mcur, acc, NULL);
         } else {
           /* the last columns: through a full-width tile on the stack */
           if (acc)
             for (int32_t r = 0; r < mcur; r++) memcpy(tile + r * nr, cp + r * p->ldc, sizeof(float) * (size_t)ncur);
-          kr->ukernel(kr, kcur, ap, bp, tile, nr, mcur, acc);
+          kr->ukernel(kr, kcur, ap, bp, tile, nr, mcur, acc, NULL);
           for (int32_t r = 0; r < mcur; r++) memcpy(cp + r * p->ldc, tile + r * nr, sizeof(float) * (size_t)ncur);
         }
         if (last && job->epilogue) ingot_gemm_apply_epilogue(&p->epilogue, cp, p->ldc, i, j, mcur, ncur);
@@ -242,6 +329,7 @@ void ingot_gemm_compute(ingot_thread_pool *pool, const ingot_gemm_problem *p) {
   if (p->m <= 0 || p->n <= 0) return;
   const ingot_gemm_kernel *kr = p->kernel;
   gemm_job job = {.p = p, .kc = kr->kc > 0 ? kr->kc : 256, .epilogue = has_epilogue(&p->epilogue)};
+  plan_epilogue(&p->epilogue, &job.plan);
   /* K blocks of equal size: no short last block paying the C tile's loads and stores */
   if (p->k > job.kc) job.kc = ceil_div(p->k, ceil_div(p->k, job.kc));
   /* Small problems are not worth waking the pool. */

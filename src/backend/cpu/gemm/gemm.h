@@ -25,11 +25,26 @@
 
 struct ingot_gemm_kernel;
 
+/* The part of an epilogue a micro-kernel applies to its tile in registers, before the
+ * store, in this order: + bias_row[i], + bias_col[j], + add[0](i, j), + add[1](i, j), then
+ * v = min(hi, max(lo, v)) when clamp (relu, clip; NaN stays NaN as in the reference).
+ * Pointers are at the tile's origin and cover all its nr columns. */
+typedef struct ingot_gemm_fused {
+  const float *bias_row; /* NULL: none */
+  const float *bias_col;
+  const float *add[2];   /* matrices (a full bias, the residual); NULL: none */
+  int64_t ld_add[2];
+  int32_t clamp;
+  float lo, hi;
+} ingot_gemm_fused;
+
 /* Computes the tile C[0..m, 0..nr) (+)= Apanel * Bpanel over kc steps: a is a packed A
  * panel (stride mr per k), b a packed B panel (stride nr per k), m <= mr rows are stored,
- * every nr columns. accumulate: add to C, else overwrite. */
+ * every nr columns. accumulate: add to C, else overwrite. fused: NULL, or what to apply
+ * before storing (the last K block only). */
 typedef void (*ingot_gemm_ukernel_fn)(const struct ingot_gemm_kernel *self, int64_t kc, const float *a,
-                                      const float *b, float *c, int64_t ldc, int32_t m, int32_t accumulate);
+                                      const float *b, float *c, int64_t ldc, int32_t m, int32_t accumulate,
+                                      const ingot_gemm_fused *fused);
 
 typedef struct ingot_gemm_kernel {
   const char *name; /* "gemm_f32_6x16_avx2": dtype, tile, ISA */

@@ -12,7 +12,7 @@
 
 static inline __attribute__((always_inline)) TARGET void tile(int M, int64_t kc, const float *restrict a,
                                                               const float *restrict b, float *restrict c, int64_t ldc,
-                                                              int32_t accumulate) {
+                                                              int32_t accumulate, const ingot_gemm_fused *f) {
   __m256 c0[MR], c1[MR];
 #pragma GCC unroll 6
   for (int i = 0; i < MR; i++) c0[i] = c1[i] = _mm256_setzero_ps();
@@ -29,23 +29,66 @@ static inline __attribute__((always_inline)) TARGET void tile(int M, int64_t kc,
     a += MR;
     b += NR;
   }
+  if (accumulate) {
+#pragma GCC unroll 6
+    for (int i = 0; i < MR; i++)
+      if (i < M) {
+        c0[i] = _mm256_add_ps(c0[i], _mm256_loadu_ps(c + i * ldc));
+        c1[i] = _mm256_add_ps(c1[i], _mm256_loadu_ps(c + i * ldc + 8));
+      }
+  }
+  if (f) {
+    if (f->bias_row) {
+#pragma GCC unroll 6
+      for (int i = 0; i < MR; i++)
+        if (i < M) {
+          __m256 v = _mm256_broadcast_ss(f->bias_row + i);
+          c0[i] = _mm256_add_ps(c0[i], v);
+          c1[i] = _mm256_add_ps(c1[i], v);
+        }
+    }
+    if (f->bias_col) {
+      __m256 v0 = _mm256_loadu_ps(f->bias_col), v1 = _mm256_loadu_ps(f->bias_col + 8);
+#pragma GCC unroll 6
+      for (int i = 0; i < MR; i++)
+        if (i < M) {
+          c0[i] = _mm256_add_ps(c0[i], v0);
+          c1[i] = _mm256_add_ps(c1[i], v1);
+        }
+    }
+    for (int t = 0; t < 2; t++)
+      if (f->add[t]) {
+        const float *r = f->add[t];
+        int64_t ld = f->ld_add[t];
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++)
+          if (i < M) {
+            c0[i] = _mm256_add_ps(c0[i], _mm256_loadu_ps(r + i * ld));
+            c1[i] = _mm256_add_ps(c1[i], _mm256_loadu_ps(r + i * ld + 8));
+          }
+      }
+    if (f->clamp) {
+      __m256 lo = _mm256_set1_ps(f->lo), hi = _mm256_set1_ps(f->hi);
+#pragma GCC unroll 6
+      for (int i = 0; i < MR; i++)
+        if (i < M) { /* max(lo, v), min(hi, v): a NaN v comes through */
+          c0[i] = _mm256_min_ps(hi, _mm256_max_ps(lo, c0[i]));
+          c1[i] = _mm256_min_ps(hi, _mm256_max_ps(lo, c1[i]));
+        }
+    }
+  }
 #pragma GCC unroll 6
   for (int i = 0; i < MR; i++)
     if (i < M) {
-      float *ci = c + i * ldc;
-      if (accumulate) {
-        c0[i] = _mm256_add_ps(c0[i], _mm256_loadu_ps(ci));
-        c1[i] = _mm256_add_ps(c1[i], _mm256_loadu_ps(ci + 8));
-      }
-      _mm256_storeu_ps(ci, c0[i]);
-      _mm256_storeu_ps(ci + 8, c1[i]);
+      _mm256_storeu_ps(c + i * ldc, c0[i]);
+      _mm256_storeu_ps(c + i * ldc + 8, c1[i]);
     }
 }
 
 #define ROWS(M)                                                                                                   \
   static TARGET void gemm_f32_##M##x16_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,    \
-                                            int32_t accumulate) {                                                 \
-    tile(M, kc, a, b, c, ldc, accumulate);                                                                        \
+                                            int32_t accumulate, const ingot_gemm_fused *f) {                      \
+    tile(M, kc, a, b, c, ldc, accumulate, f);                                                                     \
   }
 ROWS(1)
 ROWS(2)
@@ -56,15 +99,15 @@ ROWS(6)
 #undef ROWS
 
 static void ukernel(const ingot_gemm_kernel *self, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                    int32_t m, int32_t accumulate) {
+                    int32_t m, int32_t accumulate, const ingot_gemm_fused *f) {
   (void)self;
   switch (m) {
-    case 1: gemm_f32_1x16_avx2(kc, a, b, c, ldc, accumulate); break;
-    case 2: gemm_f32_2x16_avx2(kc, a, b, c, ldc, accumulate); break;
-    case 3: gemm_f32_3x16_avx2(kc, a, b, c, ldc, accumulate); break;
-    case 4: gemm_f32_4x16_avx2(kc, a, b, c, ldc, accumulate); break;
-    case 5: gemm_f32_5x16_avx2(kc, a, b, c, ldc, accumulate); break;
-    default: gemm_f32_6x16_avx2(kc, a, b, c, ldc, accumulate); break;
+    case 1: gemm_f32_1x16_avx2(kc, a, b, c, ldc, accumulate, f); break;
+    case 2: gemm_f32_2x16_avx2(kc, a, b, c, ldc, accumulate, f); break;
+    case 3: gemm_f32_3x16_avx2(kc, a, b, c, ldc, accumulate, f); break;
+    case 4: gemm_f32_4x16_avx2(kc, a, b, c, ldc, accumulate, f); break;
+    case 5: gemm_f32_5x16_avx2(kc, a, b, c, ldc, accumulate, f); break;
+    default: gemm_f32_6x16_avx2(kc, a, b, c, ldc, accumulate, f); break;
   }
 }
 

@@ -12,7 +12,7 @@
 
 static inline __attribute__((always_inline)) TARGET void tile(int M, int64_t kc, const float *restrict a,
                                                               const float *restrict b, float *restrict c, int64_t ldc,
-                                                              int32_t accumulate) {
+                                                              int32_t accumulate, const ingot_gemm_fused *f) {
   __m512 c0[MR], c1[MR];
 #pragma GCC unroll 14
   for (int i = 0; i < MR; i++) c0[i] = c1[i] = _mm512_setzero_ps();
@@ -28,23 +28,66 @@ static inline __attribute__((always_inline)) TARGET void tile(int M, int64_t kc,
     a += MR;
     b += NR;
   }
+  if (accumulate) {
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+      if (i < M) {
+        c0[i] = _mm512_add_ps(c0[i], _mm512_loadu_ps(c + i * ldc));
+        c1[i] = _mm512_add_ps(c1[i], _mm512_loadu_ps(c + i * ldc + 16));
+      }
+  }
+  if (f) {
+    if (f->bias_row) {
+#pragma GCC unroll 14
+      for (int i = 0; i < MR; i++)
+        if (i < M) {
+          __m512 v = _mm512_set1_ps(f->bias_row[i]);
+          c0[i] = _mm512_add_ps(c0[i], v);
+          c1[i] = _mm512_add_ps(c1[i], v);
+        }
+    }
+    if (f->bias_col) {
+      __m512 v0 = _mm512_loadu_ps(f->bias_col), v1 = _mm512_loadu_ps(f->bias_col + 16);
+#pragma GCC unroll 14
+      for (int i = 0; i < MR; i++)
+        if (i < M) {
+          c0[i] = _mm512_add_ps(c0[i], v0);
+          c1[i] = _mm512_add_ps(c1[i], v1);
+        }
+    }
+    for (int t = 0; t < 2; t++)
+      if (f->add[t]) {
+        const float *r = f->add[t];
+        int64_t ld = f->ld_add[t];
+#pragma GCC unroll 14
+        for (int i = 0; i < MR; i++)
+          if (i < M) {
+            c0[i] = _mm512_add_ps(c0[i], _mm512_loadu_ps(r + i * ld));
+            c1[i] = _mm512_add_ps(c1[i], _mm512_loadu_ps(r + i * ld + 16));
+          }
+      }
+    if (f->clamp) {
+      __m512 lo = _mm512_set1_ps(f->lo), hi = _mm512_set1_ps(f->hi);
+#pragma GCC unroll 14
+      for (int i = 0; i < MR; i++)
+        if (i < M) { /* max(lo, v), min(hi, v): a NaN v comes through */
+          c0[i] = _mm512_min_ps(hi, _mm512_max_ps(lo, c0[i]));
+          c1[i] = _mm512_min_ps(hi, _mm512_max_ps(lo, c1[i]));
+        }
+    }
+  }
 #pragma GCC unroll 14
   for (int i = 0; i < MR; i++)
     if (i < M) {
-      float *ci = c + i * ldc;
-      if (accumulate) {
-        c0[i] = _mm512_add_ps(c0[i], _mm512_loadu_ps(ci));
-        c1[i] = _mm512_add_ps(c1[i], _mm512_loadu_ps(ci + 16));
-      }
-      _mm512_storeu_ps(ci, c0[i]);
-      _mm512_storeu_ps(ci + 16, c1[i]);
+      _mm512_storeu_ps(c + i * ldc, c0[i]);
+      _mm512_storeu_ps(c + i * ldc + 16, c1[i]);
     }
 }
 
 #define ROWS(M)                                                                                                   \
   static TARGET void gemm_f32_##M##x32_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,  \
-                                              int32_t accumulate) {                                               \
-    tile(M, kc, a, b, c, ldc, accumulate);                                                                        \
+                                              int32_t accumulate, const ingot_gemm_fused *f) {                    \
+    tile(M, kc, a, b, c, ldc, accumulate, f);                                                                     \
   }
 ROWS(1)
 ROWS(2)
@@ -62,7 +105,7 @@ ROWS(13)
 ROWS(14)
 #undef ROWS
 
-typedef void (*rows_fn)(int64_t, const float *, const float *, float *, int64_t, int32_t);
+typedef void (*rows_fn)(int64_t, const float *, const float *, float *, int64_t, int32_t, const ingot_gemm_fused *);
 static const rows_fn by_rows[MR] = {
     gemm_f32_1x32_avx512,  gemm_f32_2x32_avx512,  gemm_f32_3x32_avx512,  gemm_f32_4x32_avx512,  gemm_f32_5x32_avx512,
     gemm_f32_6x32_avx512,  gemm_f32_7x32_avx512,  gemm_f32_8x32_avx512,  gemm_f32_9x32_avx512,  gemm_f32_10x32_avx512,
@@ -70,9 +113,9 @@ static const rows_fn by_rows[MR] = {
 };
 
 static void ukernel(const ingot_gemm_kernel *self, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                    int32_t m, int32_t accumulate) {
+                    int32_t m, int32_t accumulate, const ingot_gemm_fused *f) {
   (void)self;
-  by_rows[(m < 1 ? 1 : (m > MR ? MR : m)) - 1](kc, a, b, c, ldc, accumulate);
+  by_rows[(m < 1 ? 1 : (m > MR ? MR : m)) - 1](kc, a, b, c, ldc, accumulate, f);
 }
 
 static bool available(void) {

@@ -9,7 +9,7 @@
 
 static inline __attribute__((always_inline)) void tile(int M, int64_t kc, const float *restrict a,
                                                        const float *restrict b, float *restrict c, int64_t ldc,
-                                                       int32_t accumulate) {
+                                                       int32_t accumulate, const ingot_gemm_fused *f) {
   float acc[MR][NR];
   memset(acc, 0, sizeof acc);
   for (int64_t p = 0; p < kc; p++) {
@@ -25,16 +25,29 @@ static inline __attribute__((always_inline)) void tile(int M, int64_t kc, const 
   for (int i = 0; i < M; i++) {
     float *ci = c + i * ldc;
     if (accumulate)
-      for (int j = 0; j < NR; j++) ci[j] += acc[i][j];
-    else
-      for (int j = 0; j < NR; j++) ci[j] = acc[i][j];
+      for (int j = 0; j < NR; j++) acc[i][j] += ci[j];
+    if (f) {
+      if (f->bias_row)
+        for (int j = 0; j < NR; j++) acc[i][j] += f->bias_row[i];
+      if (f->bias_col)
+        for (int j = 0; j < NR; j++) acc[i][j] += f->bias_col[j];
+      for (int t = 0; t < 2; t++)
+        if (f->add[t])
+          for (int j = 0; j < NR; j++) acc[i][j] += f->add[t][i * f->ld_add[t] + j];
+      if (f->clamp)
+        for (int j = 0; j < NR; j++) {
+          float v = acc[i][j] < f->lo ? f->lo : acc[i][j];
+          acc[i][j] = v > f->hi ? f->hi : v;
+        }
+    }
+    for (int j = 0; j < NR; j++) ci[j] = acc[i][j];
   }
 }
 
 #define ROWS(M)                                                                                                   \
   static void gemm_f32_##M##x16_c(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,              \
-                                  int32_t accumulate) {                                                           \
-    tile(M, kc, a, b, c, ldc, accumulate);                                                                        \
+                                  int32_t accumulate, const ingot_gemm_fused *f) {                                \
+    tile(M, kc, a, b, c, ldc, accumulate, f);                                                                     \
   }
 ROWS(1)
 ROWS(2)
@@ -43,13 +56,13 @@ ROWS(4)
 #undef ROWS
 
 static void ukernel(const ingot_gemm_kernel *self, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                    int32_t m, int32_t accumulate) {
+                    int32_t m, int32_t accumulate, const ingot_gemm_fused *f) {
   (void)self;
   switch (m) {
-    case 1: gemm_f32_1x16_c(kc, a, b, c, ldc, accumulate); break;
-    case 2: gemm_f32_2x16_c(kc, a, b, c, ldc, accumulate); break;
-    case 3: gemm_f32_3x16_c(kc, a, b, c, ldc, accumulate); break;
-    default: gemm_f32_4x16_c(kc, a, b, c, ldc, accumulate); break;
+    case 1: gemm_f32_1x16_c(kc, a, b, c, ldc, accumulate, f); break;
+    case 2: gemm_f32_2x16_c(kc, a, b, c, ldc, accumulate, f); break;
+    case 3: gemm_f32_3x16_c(kc, a, b, c, ldc, accumulate, f); break;
+    default: gemm_f32_4x16_c(kc, a, b, c, ldc, accumulate, f); break;
   }
 }
 
