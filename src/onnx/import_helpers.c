@@ -61,7 +61,7 @@ ingot_status ingot_onnx_axes_mask(ingot_onnx_node *node, const int64_t *axes, in
                                   const char *what, uint32_t *mask_out) {
   uint32_t mask = 0;
   for (int32_t i = 0; i < count; i++) {
-    int32_t a;
+    int32_t a = 0;
     char name[64];
     snprintf(name, sizeof name, "%s[%d]", what, i);
     INGOT_ONNX_TRY(ingot_onnx_normalize_axis(node, axes[i], rank, name, &a));
