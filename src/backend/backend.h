@@ -30,6 +30,12 @@ typedef struct ingot_kernel_args {
   const void *prepared;             /* what prepare() made at build time, or NULL */
   uint64_t prepared_size;
   ingot_thread_pool *pool;          /* may be NULL: run serially */
+  /* Device targets only (NULL on the CPU): the stream the kernels are launched on (a
+   * cudaStream_t for cuda) and the backend's per-context handles (for cuda an
+   * ingot_cuda_handles: cuBLASLt and cuDNN handles bound to that stream). Tensor views,
+   * workspace and prepared data are then device pointers. */
+  void *stream;
+  void *device_handles;
 } ingot_kernel_args;
 
 typedef struct ingot_tactic {
