@@ -340,6 +340,10 @@ def _load():
         try:
             return ctypes.CDLL(p), p
         except OSError as e:
+            if env and i == 0:
+                # The library the caller named exists but does not load: falling back to
+                # another copy would hide the problem (and test a different build).
+                raise ImportError(f"ingot: $INGOT_LIBRARY={env!r} names {p}, which does not load: {e}") from e
             errors.append(f"{p}: {e}")
     try:  # the system loader's path (e.g. an installed /usr/local/lib/libingot.so)
         return ctypes.CDLL(LIBRARY_NAME), LIBRARY_NAME

@@ -38,6 +38,31 @@ def test_every_function_declared(source_dir):
     assert _lib.missing == [], f"library {_lib.path} lacks {_lib.missing}"
 
 
+def test_every_onnx_parser_function_declared(source_dir):
+    with open(os.path.join(source_dir, "include", "ingot", "onnx_parser.h")) as f:
+        text = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+    names = set(re.findall(r"INGOT_API\s+[^;(]*?\b(ingot_\w+)\s*\(", text))
+    assert len(names) >= 8
+    assert names == set(_lib.ONNX_FUNCTIONS), (names - set(_lib.ONNX_FUNCTIONS), set(_lib.ONNX_FUNCTIONS) - names)
+    for name in names:
+        params = re.search(r"\b" + name + r"\s*\((.*?)\)\s*;", text, flags=re.S).group(1).strip()
+        nparams = 0 if params in ("", "void") else params.count(",") + 1
+        assert len(_lib.ONNX_FUNCTIONS[name][1]) == nparams, name
+    assert _lib.missing_onnx == [], f"library {_lib.path} lacks {_lib.missing_onnx}"
+
+
+def test_unloadable_library_named_by_env_is_an_error(tmp_path):
+    bogus = tmp_path / "libingot.so"
+    bogus.write_bytes(b"not an ELF file")
+    code = "import ingot"
+    env = dict(os.environ, INGOT_LIBRARY=str(bogus))
+    env.pop("LD_PRELOAD", None)
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode != 0 and "does not load" in r.stderr, r.stderr
+
+
 ENUMS = {
     "ingot_status": (ingot.Status, "INGOT_"),
     "ingot_dtype": (ingot.DataType, "INGOT_"),
