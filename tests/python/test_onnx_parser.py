@@ -193,6 +193,41 @@ def test_external_data(logger, rng, tmp_path):
     assert parsed.status != 0 and "no model directory" in parsed.messages[0]
 
 
+def test_external_data_beyond_4_gib(logger, rng, tmp_path):
+    """A model whose weights file is over 2 GiB (the protobuf limit that external data exists
+    to get around): the tensors sit past 4 GiB in a sparse file, so the offsets need 64 bits
+    and nothing of the file but the tensors is read."""
+    w = _f32(rng, 4, 4)
+    b = _f32(rng, 4)
+    offset_w, offset_b = (4 << 30) + 4096, (5 << 30) + 8192
+    with open(tmp_path / "big.bin", "wb") as f:
+        f.seek(offset_w)
+        f.write(w.tobytes())
+        f.seek(offset_b)
+        f.write(b.tobytes())
+    assert os.path.getsize(tmp_path / "big.bin") > (5 << 30)
+    tensors = []
+    for name, arr, offset in (("w", w, offset_w), ("b", b, offset_b)):
+        t = numpy_helper.from_array(arr, name)
+        t.ClearField("raw_data")
+        t.data_location = TensorProto.EXTERNAL
+        for key, value in (("location", "big.bin"), ("offset", str(offset)), ("length", str(arr.nbytes))):
+            entry = t.external_data.add()
+            entry.key, entry.value = key, value
+        tensors.append(t)
+    model = _model([helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["y"])],
+                   [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4])],
+                   [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4])], tensors)
+    path = tmp_path / "big.onnx"
+    path.write_bytes(model.SerializeToString())
+    parsed = _parse(logger, path=path)
+    assert parsed.status == 0, parsed.messages
+    x = _f32(rng, 2, 4)
+    got = ingot.run_network(parsed.network, {"x": x}, logger=logger)
+    np.testing.assert_allclose(got["y"], x @ w + b, rtol=1e-5, atol=1e-5)
+    parsed.network.close()
+
+
 def test_operator_table():
     n = _c.ingot_onnx_num_operators()
     since = ctypes.c_int64()
