@@ -9,6 +9,7 @@
 
 #include "core/dims.h"
 #include "onnx/import_helpers.h"
+#include "onnx/import_tensor_helpers.h"
 
 #define TRY INGOT_ONNX_TRY
 
@@ -93,11 +94,17 @@ static ingot_status import_celu(ingot_onnx_node *n) {
   return output(n, y);
 }
 
-/* PRelu: ONNX broadcasts the slope unidirectionally against X, which numpy's rules cover. */
+/* PRelu: ONNX broadcasts the slope unidirectionally against X, which numpy's rules cover.
+ * Before opset 7 a 1-D slope holds one value per channel (dim 1), as in PyTorch's exports
+ * of that time: it gets trailing size-1 dims so that it lines up with dim 1. */
 static ingot_status import_prelu(ingot_onnx_node *n) {
   ingot_tensor *x, *slope;
   TRY(input(n, 0, &x));
   TRY(input(n, 1, &slope));
+  ingot_dims dx_dims = ingot_onnx_input_dims(n, 0), ds_dims = ingot_onnx_input_dims(n, 1);
+  if (ingot_onnx_node_opset(n) < 7 && ds_dims.nb_dims == 1 && dx_dims.nb_dims > 2 && ds_dims.d[0] > 1 &&
+      ds_dims.d[0] == dx_dims.d[1])
+    TRY(ingot_onnx_unsqueeze(n, slope, 1, 0, dx_dims.nb_dims - 1, &slope));
   ingot_dtype dx = input_dtype(n, 0), ds = input_dtype(n, 1);
   if (ds != dx) TRY(ingot_onnx_add_cast(n, slope, dx, &slope));
   ingot_layer *layer = NULL;
@@ -223,9 +230,8 @@ static ingot_status import_mod(ingot_onnx_node *n) {
   int64_t fmod_attr = ingot_onnx_attr_int(n, "fmod", 0);
   if (fmod_attr != 0 && fmod_attr != 1)
     return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute fmod is %lld, expected 0 or 1", (long long)fmod_attr);
-  if (fmod_attr == 0 && is_float(input_dtype(n, 0)))
-    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute fmod is 0 with a %s input: ONNX requires fmod=1 for floats",
-                           ingot_dtype_name(input_dtype(n, 0)));
+  /* fmod=0 on floats: the ONNX tests and onnxruntime take it as numpy's mod (the sign of
+   * the divisor), which the float MOD kernel computes. */
   return binary(n, fmod_attr ? INGOT_ELEMENTWISE_FMOD : INGOT_ELEMENTWISE_MOD);
 }
 
@@ -629,24 +635,57 @@ static ingot_status import_reduce_log_sum(ingot_onnx_node *n) { return reduce_fa
 static ingot_status import_reduce_log_sum_exp(ingot_onnx_node *n) { return reduce_family(n, R_LOG_SUM_EXP); }
 static ingot_status import_reduce_sum_square(ingot_onnx_node *n) { return reduce_family(n, R_SUM_SQUARE); }
 
+/* x reversed along `axis` (a slice of stride -1 from the last element; dynamic dims too),
+ * and dim - 1 of that axis as an int64 tensor of dims [1] * rank. */
+static ingot_status reverse_axis(ingot_onnx_node *n, ingot_tensor *x, int32_t axis, int32_t rank, ingot_tensor **out,
+                                 ingot_tensor **last_out) {
+  ingot_dims dims = ingot_onnx_tensor_dims(x);
+  ingot_onnx_sv shape, unit, start, stride, t, last;
+  int64_t unit_v[INGOT_MAX_DIMS], stride_v[INGOT_MAX_DIMS], axis64 = axis;
+  for (int32_t i = 0; i < rank; i++) {
+    unit_v[i] = i == axis;
+    stride_v[i] = i == axis ? -1 : 1;
+  }
+  unit = ingot_onnx_sv_host(rank, unit_v);
+  stride = ingot_onnx_sv_host(rank, stride_v);
+  TRY(ingot_onnx_sv_shape_of(n, x, &dims, &shape));
+  TRY(ingot_onnx_sv_binary(n, &shape, &unit, INGOT_ELEMENTWISE_PROD, &t));
+  TRY(ingot_onnx_sv_binary(n, &t, &unit, INGOT_ELEMENTWISE_SUB, &start));
+  TRY(ingot_onnx_sv_slice_layer(n, x, &start, &shape, &stride, out));
+  TRY(ingot_onnx_sv_gather(n, &start, &axis64, 1, &last));
+  ingot_tensor *last_1d;
+  TRY(ingot_onnx_sv_tensor(n, &last, &last_1d));
+  ingot_dims ones = {rank, {0}};
+  for (int32_t i = 0; i < rank; i++) ones.d[i] = 1;
+  return ingot_onnx_reshape(n, last_1d, &ones, false, last_out);
+}
+
 /* ArgMax/ArgMin: the indices output of top-1 along the axis (first index on ties, as ONNX's
- * default select_last_index=0); keepdims=0 drops the axis with a reduce over its single cell. */
+ * default select_last_index=0; with select_last_index=1 the top-1 of the input reversed
+ * along the axis, its index i mapped back to dim - 1 - i); keepdims=0 drops the axis with a
+ * reduce over its single cell. */
 static ingot_status arg_extreme(ingot_onnx_node *n, ingot_topk_op op) {
   int64_t last = ingot_onnx_attr_int(n, "select_last_index", 0);
-  if (last != 0)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute select_last_index is %lld, only 0 is supported",
+  if (last != 0 && last != 1)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute select_last_index is %lld, expected 0 or 1",
                            (long long)last);
   int32_t rank = ingot_onnx_input_rank_or_unknown(n, 0), axis;
+  if (last && rank < 0)
+    return ingot_onnx_fail(n, INGOT_UNSUPPORTED,
+                           "attribute select_last_index is 1 and the rank of input 0 is unknown: it is needed to "
+                           "reverse the axis");
   bool keep = ingot_onnx_attr_int(n, "keepdims", 1) != 0;
   int64_t axis_attr = ingot_onnx_attr_int(n, "axis", 0);
-  if (keep) TRY(layer_axis(n, axis_attr, rank, "attribute axis", &axis));
+  if (keep && !last) TRY(layer_axis(n, axis_attr, rank, "attribute axis", &axis));
   else TRY(ingot_onnx_normalize_axis(n, axis_attr, rank, "attribute axis", &axis)); /* a mask bit below */
-  ingot_tensor *x, *y;
+  ingot_tensor *x, *y, *last_index = NULL;
   TRY(input(n, 0, &x));
+  if (last) TRY(reverse_axis(n, x, axis, rank, &x, &last_index));
   ingot_layer *layer = NULL;
   TRY(ingot_onnx_check(n, ingot_network_add_topk(ingot_onnx_node_network(n), x, op, 1, axis, &layer), "adding a top-k"));
   ingot_onnx_name_layer(n, layer);
   y = ingot_layer_get_output(layer, 1);
+  if (last) TRY(ingot_onnx_add_elementwise(n, last_index, y, INGOT_ELEMENTWISE_SUB, &y));
   if (!keep) TRY(ingot_onnx_add_reduce(n, y, INGOT_REDUCE_MAX, 1u << axis, false, &y));
   return output(n, y);
 }

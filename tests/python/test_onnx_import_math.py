@@ -128,6 +128,13 @@ def test_prelu(logger, rng, slope_shape):
     check(logger, model, {"x": x})
 
 
+def test_prelu_opset6_per_channel_slope(logger, rng):
+    x, slope = randn(rng, 2, 3, 4, 5), rng.uniform(0, 0.5, (3,)).astype(np.float32)
+    got = run_ingot(make_model("PRelu", [("x", x), ("slope", slope)], opset=6, inits={"slope": slope}), {"x": x},
+                    logger)["y"]
+    np.testing.assert_allclose(got, np.where(x >= 0, x, x * slope[:, None, None]), rtol=1e-6)
+
+
 def test_prelu_slope_input(logger, rng):
     x, slope = randn(rng, 2, 3, 4), rng.uniform(0, 0.5, (3, 1)).astype(np.float32)
     model = make_model("PRelu", [("x", x), ("slope", slope)], opset=9)
@@ -237,6 +244,9 @@ def test_mod(logger, rng):
           {"a": a, "b": b})
     fa, fb = randn(rng, 3, 4) * 5, rng.uniform(0.5, 2, (3, 4)).astype(np.float32)
     check(logger, make_model("Mod", [("a", fa), ("b", fb)], {"fmod": 1}, opset=13), {"a": fa, "b": fb})
+    fb = fb * rng.choice([-1, 1], (3, 4)).astype(np.float32)  # fmod=0 on floats: numpy's mod (divisor's sign)
+    got = run_ingot(make_model("Mod", [("a", fa), ("b", fb)], opset=13), {"a": fa, "b": fb}, logger)["y"]
+    np.testing.assert_allclose(got, np.mod(fa, fb), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("op,opset", [("Equal", 13), ("Greater", 13), ("GreaterOrEqual", 16), ("Less", 13),
@@ -448,10 +458,18 @@ def test_arg(logger, rng, op, axis, keepdims):
     check(logger, make_model(op, [("x", x)], attrs, 13, out_types=[TensorProto.INT64]), {"x": x})
 
 
+@pytest.mark.parametrize("op", ["ArgMax", "ArgMin"])
+@pytest.mark.parametrize("axis,keepdims", [(0, 1), (1, 0), (-1, 1)])
+def test_arg_select_last(logger, rng, op, axis, keepdims):
+    x = rng.integers(0, 3, (3, 4, 5)).astype(np.float32)  # many ties: the last one must win
+    attrs = {"axis": axis, "keepdims": keepdims, "select_last_index": 1}
+    check(logger, make_model(op, [("x", x)], attrs, 13, out_types=[TensorProto.INT64]), {"x": x})
+
+
 def test_arg_select_last_refused(logger, rng):
     x = randn(rng, 2, 3)
-    expect_parse_error(logger, make_model("ArgMax", [("x", x)], {"select_last_index": 1}, 13,
-                                          out_types=[TensorProto.INT64]), "select_last_index")
+    expect_parse_error(logger, make_model("ArgMax", [("x", x)], {"select_last_index": 2}, 13,
+                                          out_types=[TensorProto.INT64]), "ArgMax", "select_last_index is 2")
 
 
 @pytest.mark.parametrize("axis,exclusive,reverse", [(0, 0, 0), (1, 0, 0), (-1, 1, 0), (1, 0, 1), (2, 1, 1)])

@@ -1,0 +1,117 @@
+/* ONNX importers of small operators composed from elementwise, select and index-grid layers:
+ * Swish, Shrink, Trilu, EyeLike. */
+#include <string.h>
+
+#include "onnx/import_masks.h"
+
+#define TRY INGOT_ONNX_TRY
+
+static ingot_status select_(ingot_onnx_node *n, ingot_tensor *cond, ingot_tensor *a, ingot_tensor *b,
+                            ingot_tensor **out) {
+  ingot_layer *layer = NULL;
+  TRY(ingot_onnx_check(n, ingot_network_add_select(ingot_onnx_node_network(n), cond, a, b, &layer),
+                       "adding a select"));
+  ingot_onnx_name_layer(n, layer);
+  *out = ingot_layer_get_output(layer, 0);
+  return INGOT_SUCCESS;
+}
+
+static ingot_dtype input_dtype(ingot_onnx_node *n, int32_t i) {
+  const ingot_onnx_value *v = ingot_onnx_input(n, i);
+  return v ? v->dtype : INGOT_FLOAT32;
+}
+
+/* Swish (opset 24): x * sigmoid(alpha * x). */
+static ingot_status import_swish(ingot_onnx_node *n) {
+  float alpha = ingot_onnx_attr_float(n, "alpha", 1.0f);
+  ingot_tensor *x, *ax, *s, *y;
+  TRY(ingot_onnx_input_tensor(n, 0, &x));
+  if (alpha == 1.0f) {
+    TRY(ingot_onnx_add_activation(n, x, INGOT_ACTIVATION_SILU, 0, 0, &y));
+    return ingot_onnx_set_output(n, 0, y);
+  }
+  TRY(ingot_onnx_add_scalar(n, input_dtype(n, 0), alpha, 0, &ax));
+  TRY(ingot_onnx_add_elementwise(n, x, ax, INGOT_ELEMENTWISE_PROD, &ax));
+  TRY(ingot_onnx_add_activation(n, ax, INGOT_ACTIVATION_SIGMOID, 0, 0, &s));
+  TRY(ingot_onnx_add_elementwise(n, x, s, INGOT_ELEMENTWISE_PROD, &y));
+  return ingot_onnx_set_output(n, 0, y);
+}
+
+/* Shrink: x < -lambd ? x + bias : x > lambd ? x - bias : 0. */
+static ingot_status import_shrink(ingot_onnx_node *n) {
+  ingot_dtype dt = input_dtype(n, 0);
+  if (dt == INGOT_BOOL)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input 0 is bool, expected a numeric type");
+  double lambd = ingot_onnx_attr_float(n, "lambd", 0.5f), bias = ingot_onnx_attr_float(n, "bias", 0.0f);
+  ingot_tensor *x, *lo, *hi, *b, *zero, *below, *above, *plus, *minus, *y;
+  TRY(ingot_onnx_input_tensor(n, 0, &x));
+  TRY(ingot_onnx_add_scalar(n, dt, -lambd, 0, &lo));
+  TRY(ingot_onnx_add_scalar(n, dt, lambd, 0, &hi));
+  TRY(ingot_onnx_add_scalar(n, dt, bias, 0, &b));
+  TRY(ingot_onnx_add_scalar(n, dt, 0.0, 0, &zero));
+  TRY(ingot_onnx_add_elementwise(n, x, lo, INGOT_ELEMENTWISE_LESS, &below));
+  TRY(ingot_onnx_add_elementwise(n, x, hi, INGOT_ELEMENTWISE_GREATER, &above));
+  TRY(ingot_onnx_add_elementwise(n, x, b, INGOT_ELEMENTWISE_SUM, &plus));
+  TRY(ingot_onnx_add_elementwise(n, x, b, INGOT_ELEMENTWISE_SUB, &minus));
+  TRY(select_(n, above, minus, zero, &y));
+  TRY(select_(n, below, plus, y, &y));
+  return ingot_onnx_set_output(n, 0, y);
+}
+
+/* Trilu: keeps the cells on and above (upper) or on and below the k-th diagonal of the last
+ * two dims, zeroes the others; k (input 1) may be computed by the network. */
+static ingot_status import_trilu(ingot_onnx_node *n) {
+  int64_t upper = ingot_onnx_attr_int(n, "upper", 1);
+  if (upper != 0 && upper != 1)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute upper is %lld, expected 0 or 1", (long long)upper);
+  ingot_tensor *x, *diag, *k, *keep, *zero, *y;
+  TRY(ingot_onnx_input_tensor(n, 0, &x));
+  TRY(ingot_onnx_diagonal_offsets(n, x, &diag));
+  if (ingot_onnx_input(n, 1)) {
+    ingot_dims scalar = {0, {0}};
+    TRY(ingot_onnx_input_tensor(n, 1, &k));
+    if (ingot_onnx_value_count(ingot_onnx_input(n, 1)) > 1)
+      return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input 1 (k) holds %lld values, expected 1",
+                             (long long)ingot_onnx_value_count(ingot_onnx_input(n, 1)));
+    if (input_dtype(n, 1) != INGOT_INT64) TRY(ingot_onnx_add_cast(n, k, INGOT_INT64, &k));
+    TRY(ingot_onnx_reshape(n, k, &scalar, false, &k));
+  } else {
+    TRY(ingot_onnx_add_scalar(n, INGOT_INT64, 0, 0, &k));
+  }
+  TRY(ingot_onnx_add_elementwise(n, diag, k, upper ? INGOT_ELEMENTWISE_GREATER_EQUAL : INGOT_ELEMENTWISE_LESS_EQUAL,
+                                 &keep));
+  TRY(ingot_onnx_add_scalar(n, input_dtype(n, 0), 0.0, 0, &zero));
+  TRY(select_(n, keep, x, zero, &y));
+  return ingot_onnx_set_output(n, 0, y);
+}
+
+/* EyeLike: ones on the k-th diagonal of a 2-D tensor shaped like the input, zeros elsewhere,
+ * of attribute dtype (default the input's). */
+static ingot_status import_eye_like(ingot_onnx_node *n) {
+  ingot_dtype dt = input_dtype(n, 0);
+  if (ingot_onnx_has_attr(n, "dtype")) {
+    int64_t onnx_dt = ingot_onnx_attr_int(n, "dtype", 1);
+    if (!ingot_onnx_dtype_from_onnx(onnx_dt, &dt))
+      return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute dtype is %lld (%s): not a dtype ingot has",
+                             (long long)onnx_dt, ingot_onnx_dtype_onnx_name(onnx_dt));
+  }
+  int32_t rank;
+  TRY(ingot_onnx_input_rank(n, 0, &rank));
+  if (rank != 2) return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input 0 has rank %d, expected 2", (int)rank);
+  ingot_tensor *x, *diag, *k, *on, *y;
+  TRY(ingot_onnx_input_tensor(n, 0, &x));
+  TRY(ingot_onnx_diagonal_offsets(n, x, &diag));
+  TRY(ingot_onnx_add_scalar(n, INGOT_INT64, (double)ingot_onnx_attr_int(n, "k", 0), 0, &k));
+  TRY(ingot_onnx_add_elementwise(n, diag, k, INGOT_ELEMENTWISE_EQUAL, &on));
+  TRY(ingot_onnx_add_cast(n, on, dt, &y));
+  return ingot_onnx_set_output(n, 0, y);
+}
+
+const ingot_onnx_importer ingot_onnx_misc_importers[] = {
+    {"Swish", 24, import_swish},
+    {"Shrink", 9, import_shrink},
+    {"Trilu", 14, import_trilu},
+    {"EyeLike", 9, import_eye_like},
+};
+const int32_t ingot_onnx_misc_importer_count =
+    (int32_t)(sizeof ingot_onnx_misc_importers / sizeof ingot_onnx_misc_importers[0]);

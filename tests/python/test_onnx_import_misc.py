@@ -1,0 +1,80 @@
+"""ONNX import of the small composed operators (src/onnx/import_misc.c): Swish, Shrink,
+Trilu, EyeLike against NumPy on random inputs, with static and network-computed k, and the
+attribute errors naming node, op type and opset."""
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto  # noqa: E402
+
+from test_onnx_import_attention import randn  # noqa: E402
+from test_onnx_import_math import expect_parse_error, make_model, run_ingot  # noqa: E402
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.35])
+def test_swish(logger, rng, alpha):
+    x = randn(rng, 2, 3, 4) * 3
+    got = run_ingot(make_model("Swish", [("x", x)], {"alpha": alpha}, 24), {"x": x}, logger)["y"]
+    np.testing.assert_allclose(got, x / (1 + np.exp(-alpha * x)), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("lambd,bias", [(0.5, 0.0), (1.2, 0.7)])
+def test_shrink(logger, rng, lambd, bias):
+    x = randn(rng, 4, 5) * 2
+    want = np.where(x < -lambd, x + bias, np.where(x > lambd, x - bias, 0)).astype(np.float32)
+    got = run_ingot(make_model("Shrink", [("x", x)], {"lambd": lambd, "bias": bias}, 9), {"x": x}, logger)["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_shrink_int(logger, rng):
+    x = rng.integers(-5, 6, (3, 4)).astype(np.int32)
+    model = make_model("Shrink", [("x", x)], {"lambd": 1.5, "bias": 1.0}, 9, out_types=[TensorProto.INT32])
+    got = run_ingot(model, {"x": x}, logger)["y"]
+    np.testing.assert_array_equal(got, np.where(x < -1.5, x + 1, np.where(x > 1.5, x - 1, 0)))
+
+
+@pytest.mark.parametrize("upper", [0, 1])
+@pytest.mark.parametrize("k,k_input", [(None, None), (2, "const"), (-1, "const"), (1, "fed"), (-7, "fed")])
+def test_trilu(logger, rng, upper, k, k_input):
+    x = randn(rng, 2, 4, 5)
+    inputs, feeds, inits = [("x", x)], {"x": x}, {}
+    if k_input is not None:
+        kv = np.array(k, dtype=np.int64)
+        inputs.append(("k", kv))
+        if k_input == "const":
+            inits["k"] = kv
+        else:
+            feeds["k"] = kv
+    model = make_model("Trilu", inputs, {"upper": upper}, 14, inits=inits)
+    want = (np.triu if upper else np.tril)(x, k or 0)
+    np.testing.assert_array_equal(run_ingot(model, feeds, logger)["y"], want)
+
+
+def test_trilu_errors(logger, rng):
+    x = randn(rng, 3, 3)
+    expect_parse_error(logger, make_model("Trilu", [("x", x)], {"upper": 2}, 14), "Trilu", "opset 14",
+                       "attribute upper is 2")
+    v = randn(rng, 3)
+    expect_parse_error(logger, make_model("Trilu", [("x", v)], {}, 14), "Trilu", "rank 1")
+
+
+@pytest.mark.parametrize("shape,k,dtype", [((3, 3), 0, None), ((3, 5), 1, TensorProto.INT32),
+                                           ((4, 2), -1, TensorProto.FLOAT)])
+def test_eye_like(logger, rng, shape, k, dtype):
+    x = randn(rng, *shape)
+    attrs = {"k": k}
+    if dtype is not None:
+        attrs["dtype"] = dtype
+    out_type = dtype if dtype is not None else TensorProto.FLOAT
+    got = run_ingot(make_model("EyeLike", [("x", x)], attrs, 9, out_types=[out_type]), {"x": x}, logger)["y"]
+    want = np.eye(*shape, k=k, dtype=np.int32 if dtype == TensorProto.INT32 else np.float32)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+def test_eye_like_errors(logger, rng):
+    x = randn(rng, 2, 3, 4)
+    expect_parse_error(logger, make_model("EyeLike", [("x", x)], {}, 9), "EyeLike", "opset 9", "rank 3")
+    x2 = randn(rng, 2, 3)
+    expect_parse_error(logger, make_model("EyeLike", [("x", x2)], {"dtype": TensorProto.STRING}, 9), "EyeLike",
+                       "attribute dtype is 8")
