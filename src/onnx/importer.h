@@ -93,6 +93,7 @@ INGOT_ONNX_FAMILY(tensor)      /* Reshape, Transpose, Slice, Gather*, Concat, Sp
 INGOT_ONNX_FAMILY(attention)   /* Attention, RotaryEmbedding (import_attention.c) */
 INGOT_ONNX_FAMILY(normalization) /* RMSNormalization, LpNormalization, MeanVarianceNormalization */
 INGOT_ONNX_FAMILY(misc)        /* Swish, Shrink, Trilu, EyeLike (import_misc.c) */
+INGOT_ONNX_FAMILY(loss)        /* NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss (import_loss.c) */
 #undef INGOT_ONNX_FAMILY
 
 /* The full table (importers.c), looked up by op type and opset. */

@@ -89,10 +89,6 @@ GROUPS = {
         "reason": "no importer yet for the recurrent operators (RNN, GRU, LSTM)",
         "ops": ["RNN", "GRU", "LSTM"],
     },
-    "not imported yet: losses": {
-        "reason": "no importer yet for the loss operators (their function-expanded tests run)",
-        "ops": ["NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"],
-    },
     "not imported yet: normalization and pooling variants": {
         "reason": "no importer yet (MaxUnpool)",
         "ops": ["MaxUnpool"],
