@@ -1,0 +1,689 @@
+/* Every row of ingot's own CUDA kernel table (src/backend/cuda/cuda_kernel_table.c)
+ * against the CPU reference tactic of its op, on random inputs (never zeros): several
+ * shapes per family (broadcasting, odd sizes, long rows that take the block paths), every
+ * dtype the row supports. Float16/bfloat16 inputs are rounded first and the reference
+ * runs on their exact float32 values; results are compared with a tolerance per precision
+ * (exact for integers, bools and data movement). Guard bytes after each device output
+ * catch overruns. Skips (exit 0, with a message) when no CUDA device is present.
+ * INGOT_CK_BENCH=1 also times a few large cases (memory bandwidth). */
+#include <cuda_runtime_api.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/backend.h"
+#include "backend/cuda/cuda_kernel_table.h"
+#include "core/dims.h"
+#include "ops/ops.h"
+
+#define MAX_IN 5
+#define GUARD 256
+
+static int g_failures, g_cases;
+static int g_row_cases[64], g_row_failures[64];
+static uint64_t g_seed = 0x9E3779B97F4A7C15ULL;
+
+static double urand(void) { /* [0, 1) */
+  g_seed = g_seed * 6364136223846793005ULL + 1442695040888963407ULL;
+  return (double)(g_seed >> 11) / 9007199254740992.0;
+}
+
+typedef enum { DATA_ANY, DATA_POSITIVE, DATA_UNIT, DATA_GE1, DATA_WIDE, DATA_NONZERO, DATA_INDEX } data_kind;
+
+typedef struct tcase {
+  char label[160];
+  ingot_node node;
+  int32_t node_inputs[MAX_IN];
+  int32_t nb_inputs;
+  ingot_dtype dt[MAX_IN];
+  ingot_dims dims[MAX_IN];
+  data_kind kind[MAX_IN];
+  int64_t index_range[MAX_IN]; /* DATA_INDEX: values in [-range, range) */
+  const int64_t *fixed[MAX_IN]; /* int64 values to use instead of random ones (shapes) */
+} tcase;
+
+static tcase *case_new(ingot_op op, const char *fmt, const char *detail) {
+  static tcase c;
+  memset(&c, 0, sizeof c);
+  snprintf(c.label, sizeof c.label, fmt, detail);
+  c.node.name = c.label;
+  c.node.op = op;
+  c.node.nb_outputs = 1;
+  c.node.inputs = c.node_inputs;
+  return &c;
+}
+
+static void case_in(tcase *c, ingot_dtype dt, int32_t nb, const int64_t *d, data_kind kind) {
+  int32_t k = c->nb_inputs++;
+  c->node_inputs[k] = k;
+  c->node.nb_inputs = c->nb_inputs;
+  c->dt[k] = dt;
+  c->dims[k] = ingot_dims_make(nb, d);
+  c->kind[k] = kind;
+}
+
+static void fill(void *data, ingot_dtype dt, int64_t n, data_kind kind, int64_t range) {
+  for (int64_t i = 0; i < n; i++) {
+    double u = urand() * 2.0 - 1.0, v;
+    switch (kind) {
+      case DATA_POSITIVE: v = 0.1 + 2.0 * fabs(u); break;
+      case DATA_UNIT: v = 0.95 * u; break;
+      case DATA_GE1: v = 1.0 + 3.0 * fabs(u); break;
+      case DATA_WIDE: v = 300.0 * u; break;
+      case DATA_INDEX: v = (double)((int64_t)(urand() * 2.0 * (double)range) - range); break;
+      default: v = 3.0 * u; break;
+    }
+    if (ingot_dtype_is_integer(dt) && kind != DATA_INDEX) {
+      int64_t span = dt == INGOT_UINT8 ? 200 : dt == INGOT_INT8 ? 100 : 1000;
+      v = (double)(int64_t)(u * (double)span);
+      if (dt == INGOT_UINT8) v = fabs(v);
+      if (kind == DATA_NONZERO && v == 0.0) v = 3.0;
+      if (kind == DATA_POSITIVE) v = fmod(fabs(v), 5.0) + 1.0;
+    }
+    if (dt == INGOT_BOOL) v = urand() < 0.5;
+    ingot_store_from_double(data, dt, i, v);
+  }
+}
+
+static bool is_half(ingot_dtype dt) { return dt == INGOT_FLOAT16 || dt == INGOT_BFLOAT16; }
+
+static const ingot_tactic *reference_of(ingot_op op) {
+  const ingot_backend *cpu = ingot_cpu_backend();
+  for (int32_t i = 0; i < cpu->nb_tactics; i++)
+    if (cpu->tactics[i].op == op) return &cpu->tactics[i];
+  return NULL;
+}
+
+static double tolerance(ingot_dtype dt, ingot_op op) {
+  double t = dt == INGOT_FLOAT16 ? 2e-3 : dt == INGOT_BFLOAT16 ? 1.6e-2 : dt == INGOT_FLOAT32 ? 2e-5 : 0.0;
+  if (dt == INGOT_FLOAT32 && (op == INGOT_OP_UNARY || op == INGOT_OP_ACTIVATION || op == INGOT_OP_ELEMENTWISE)) t = 1e-4;
+  if (dt == INGOT_FLOAT32 && (op == INGOT_OP_REDUCE || op == INGOT_OP_LAYER_NORMALIZATION)) t = 1e-4;
+  return t;
+}
+
+static bool close_enough(double got, double want, double tol) {
+  if (isnan(want)) return isnan(got);
+  if (isinf(want)) return got == want;
+  return fabs(got - want) <= tol * (1.0 + fabs(want));
+}
+
+/* Runs the case on the CPU reference and on CUDA row `t`; false if the row refuses it. */
+static bool run_case(int32_t row, const tcase *c) {
+  const ingot_tactic *t = &ingot_cuda_kernel_tactics[row];
+  ingot_value_info vin[MAX_IN], vout[1];
+  void *host[MAX_IN] = {0}, *ref_in[MAX_IN] = {0};
+  ingot_tensor_view dev_in[MAX_IN], ref_view[MAX_IN], dev_out, ref_out;
+  for (int32_t k = 0; k < c->nb_inputs; k++) {
+    int64_t n = ingot_dims_volume(&c->dims[k]);
+    host[k] = calloc((size_t)(n > 0 ? n : 1), 8);
+    if (c->fixed[k])
+      memcpy(host[k], c->fixed[k], (size_t)n * sizeof(int64_t));
+    else
+      fill(host[k], c->dt[k], n, c->kind[k], c->index_range[k]);
+    vin[k] = (ingot_value_info){c->dt[k], c->dims[k], host[k]};
+    /* The reference computes halves through float32: hand it the exact widened values. */
+    ingot_dtype rdt = is_half(c->dt[k]) ? INGOT_FLOAT32 : c->dt[k];
+    ref_in[k] = calloc((size_t)(n > 0 ? n : 1), 8);
+    for (int64_t i = 0; i < n; i++) ingot_store_from_double(ref_in[k], rdt, i, ingot_load_as_double(host[k], c->dt[k], i));
+    ref_view[k] = (ingot_tensor_view){rdt, c->dims[k], ref_in[k]};
+    dev_in[k] = (ingot_tensor_view){c->dt[k], c->dims[k], NULL};
+  }
+  memset(vout, 0, sizeof vout);
+  ingot_infer_fn infer = ingot_op_infer(c->node.op);
+  if (infer(&c->node, vin, vout) != INGOT_SUCCESS) {
+    fprintf(stderr, "FAIL %s: shape inference refused the case: %s\n", c->label, ingot_last_error());
+    g_failures++;
+    goto out;
+  }
+  dev_out = (ingot_tensor_view){vout[0].dtype, vout[0].dims, NULL};
+  if (t->supports && !t->supports(&c->node, dev_in, &dev_out)) {
+    for (int32_t k = 0; k < c->nb_inputs; k++) {
+      free(host[k]);
+      free(ref_in[k]);
+    }
+    return false;
+  }
+  g_cases++;
+  g_row_cases[row]++;
+  int64_t n_out = ingot_dims_volume(&vout[0].dims);
+  size_t es_out = ingot_dtype_size(vout[0].dtype);
+  ingot_dtype rdt_out = is_half(vout[0].dtype) ? INGOT_FLOAT32 : vout[0].dtype;
+  void *ref_y = calloc((size_t)(n_out > 0 ? n_out : 1), 8), *dev_y_host = calloc((size_t)(n_out > 0 ? n_out : 1) * es_out + GUARD, 1);
+  ref_out = (ingot_tensor_view){rdt_out, vout[0].dims, ref_y};
+  ingot_kernel_args a;
+  memset(&a, 0, sizeof a);
+  a.node = &c->node;
+  a.params = &c->node.params;
+  a.nb_inputs = c->nb_inputs;
+  a.inputs = ref_view;
+  a.nb_outputs = 1;
+  a.outputs = &ref_out;
+  const ingot_tactic *ref = reference_of(c->node.op);
+  if (ref->run(&a) != INGOT_SUCCESS) {
+    fprintf(stderr, "FAIL %s: the CPU reference failed: %s\n", c->label, ingot_last_error());
+    g_failures++;
+    g_row_failures[row]++;
+    free(ref_y);
+    free(dev_y_host);
+    goto out;
+  }
+  /* Device buffers, the output followed by guard bytes. */
+  void *dptr[MAX_IN] = {0}, *dy = NULL;
+  for (int32_t k = 0; k < c->nb_inputs; k++) {
+    size_t bytes = (size_t)ingot_dims_volume(&c->dims[k]) * ingot_dtype_size(c->dt[k]);
+    cudaMalloc(&dptr[k], bytes ? bytes : 1);
+    cudaMemcpy(dptr[k], host[k], bytes, cudaMemcpyHostToDevice);
+    dev_in[k].data = dptr[k];
+  }
+  cudaMalloc(&dy, (size_t)n_out * es_out + GUARD);
+  cudaMemset(dy, 0xA5, (size_t)n_out * es_out + GUARD);
+  dev_out.data = dy;
+  cudaStream_t stream;
+  cudaStreamCreate(&stream);
+  a.inputs = dev_in;
+  a.outputs = &dev_out;
+  a.stream = stream;
+  ingot_status st = t->run(&a);
+  cudaError_t err = cudaStreamSynchronize(stream);
+  cudaMemcpy(dev_y_host, dy, (size_t)n_out * es_out + GUARD, cudaMemcpyDeviceToHost);
+  int bad = 0;
+  if (st != INGOT_SUCCESS || err != cudaSuccess) {
+    fprintf(stderr, "FAIL %s [%s]: run %s, %s\n", c->label, t->name, ingot_status_name(st),
+            st != INGOT_SUCCESS ? ingot_last_error() : cudaGetErrorString(err));
+    bad = 1;
+  } else {
+    double tol = tolerance(vout[0].dtype, c->node.op);
+    for (int64_t i = 0; i < n_out && bad < 5; i++) {
+      double got = ingot_load_as_double(dev_y_host, vout[0].dtype, i), want = ingot_load_as_double(ref_y, rdt_out, i);
+      if (!close_enough(got, want, tol)) {
+        fprintf(stderr, "FAIL %s [%s]: element %lld = %.9g, reference %.9g\n", c->label, t->name, (long long)i, got,
+                want);
+        bad++;
+      }
+    }
+    const unsigned char *g = (const unsigned char *)dev_y_host + (size_t)n_out * es_out;
+    for (int i = 0; i < GUARD; i++)
+      if (g[i] != 0xA5) {
+        fprintf(stderr, "FAIL %s [%s]: wrote past the output (guard byte %d)\n", c->label, t->name, i);
+        bad++;
+        break;
+      }
+  }
+  if (bad) {
+    g_failures++;
+    g_row_failures[row]++;
+  }
+  cudaStreamDestroy(stream);
+  for (int32_t k = 0; k < c->nb_inputs; k++) cudaFree(dptr[k]);
+  cudaFree(dy);
+  free(ref_y);
+  free(dev_y_host);
+out:
+  for (int32_t k = 0; k < c->nb_inputs; k++) {
+    free(host[k]);
+    free(ref_in[k]);
+  }
+  return true;
+}
+
+/* Runs the case on every row of its op; a row that supports none of its cases is reported. */
+static void check(const tcase *c) {
+  bool any = false;
+  for (int32_t r = 0; r < ingot_cuda_kernel_tactic_count; r++)
+    if (ingot_cuda_kernel_tactics[r].op == c->node.op) any |= run_case(r, c);
+  if (!any) {
+    fprintf(stderr, "FAIL %s: no CUDA row supports it\n", c->label);
+    g_failures++;
+  }
+}
+
+/* ---- cases -------------------------------------------------------------------------------- */
+
+static const ingot_dtype FLOATS[] = {INGOT_FLOAT32, INGOT_FLOAT16, INGOT_BFLOAT16};
+static const ingot_dtype ALL[] = {INGOT_FLOAT32, INGOT_FLOAT16, INGOT_BFLOAT16, INGOT_INT8,
+                                  INGOT_INT32,   INGOT_INT64,   INGOT_BOOL,     INGOT_UINT8};
+#define N_OF(a) ((int32_t)(sizeof(a) / sizeof((a)[0])))
+#define D(...) ((const int64_t[]){__VA_ARGS__})
+#define R(...) (int32_t)(sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), D(__VA_ARGS__)
+
+static void test_elementwise(void) {
+  static const struct { int32_t na; int64_t a[4]; int32_t nb; int64_t b[4]; } shapes[] = {
+      {3, {3, 5, 7}, 3, {3, 5, 7}},   {4, {2, 1, 4, 5}, 3, {3, 1, 5}}, {2, {1000, 37}, 1, {37}},
+      {3, {64, 33, 17}, 3, {64, 1, 17}}, {0, {0}, 2, {4, 9}},          {1, {4099}, 1, {4099}}};
+  const ingot_dtype dts[] = {INGOT_FLOAT32, INGOT_FLOAT16, INGOT_BFLOAT16, INGOT_INT8, INGOT_INT32, INGOT_INT64, INGOT_UINT8, INGOT_BOOL};
+  for (int32_t op = 0; op < INGOT_ELEMENTWISE_OP_COUNT; op++)
+    for (int32_t di = 0; di < N_OF(dts); di++) {
+      ingot_dtype dt = dts[di];
+      bool logic = op >= INGOT_ELEMENTWISE_AND;
+      if (logic != (dt == INGOT_BOOL)) continue;
+      if (op == INGOT_ELEMENTWISE_POW && ingot_dtype_is_integer(dt) && dt != INGOT_INT64) continue;
+      for (int32_t s = 0; s < N_OF(shapes); s++) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "op %d %s shape %d", (int)op, ingot_dtype_name(dt), (int)s);
+        tcase *c = case_new(INGOT_OP_ELEMENTWISE, "elementwise %s", detail);
+        c->node.params.elementwise.op = op;
+        bool division = op == INGOT_ELEMENTWISE_DIV || op == INGOT_ELEMENTWISE_FLOOR_DIV ||
+                        op == INGOT_ELEMENTWISE_MOD || op == INGOT_ELEMENTWISE_FMOD;
+        data_kind ka = op == INGOT_ELEMENTWISE_POW ? DATA_POSITIVE : DATA_ANY;
+        data_kind kb = division ? DATA_NONZERO : op == INGOT_ELEMENTWISE_POW && ingot_dtype_is_integer(dt) ? DATA_POSITIVE : DATA_ANY;
+        case_in(c, dt, shapes[s].na, shapes[s].a, ka);
+        case_in(c, dt, shapes[s].nb, shapes[s].b, kb);
+        check(c);
+      }
+    }
+}
+
+static void test_select_prelu(void) {
+  for (int32_t di = 0; di < N_OF(ALL); di++) {
+    tcase *c = case_new(INGOT_OP_SELECT, "select %s", ingot_dtype_name(ALL[di]));
+    case_in(c, INGOT_BOOL, R(2, 1, 5), DATA_ANY);
+    case_in(c, ALL[di], R(3, 1), DATA_ANY);
+    case_in(c, ALL[di], R(2, 3, 5), DATA_ANY);
+    check(c);
+  }
+  for (int32_t di = 0; di < N_OF(FLOATS); di++) {
+    tcase *c = case_new(INGOT_OP_PARAMETRIC_RELU, "prelu %s", ingot_dtype_name(FLOATS[di]));
+    case_in(c, FLOATS[di], R(2, 3, 4, 5), DATA_ANY);
+    case_in(c, FLOATS[di], R(3, 1, 1), DATA_ANY);
+    check(c);
+  }
+}
+
+static void test_unary_activation(void) {
+  for (int32_t op = 0; op < INGOT_UNARY_OP_COUNT; op++)
+    for (int32_t di = 0; di < N_OF(ALL); di++) {
+      ingot_dtype dt = ALL[di];
+      bool ok = op == INGOT_UNARY_NOT ? dt == INGOT_BOOL
+                : (op == INGOT_UNARY_ABS || op == INGOT_UNARY_NEG || op == INGOT_UNARY_SIGN)
+                    ? (ingot_dtype_is_float(dt) || dt == INGOT_INT8 || dt == INGOT_INT32 || dt == INGOT_INT64)
+                    : ingot_dtype_is_float(dt);
+      if (!ok) continue;
+      char detail[64];
+      snprintf(detail, sizeof detail, "op %d %s", (int)op, ingot_dtype_name(dt));
+      tcase *c = case_new(INGOT_OP_UNARY, "unary %s", detail);
+      c->node.params.unary.op = op;
+      data_kind k = (op == INGOT_UNARY_LOG || op == INGOT_UNARY_SQRT) ? DATA_POSITIVE
+                    : (op == INGOT_UNARY_ASIN || op == INGOT_UNARY_ACOS || op == INGOT_UNARY_ATANH) ? DATA_UNIT
+                    : op == INGOT_UNARY_ACOSH ? DATA_GE1 : DATA_ANY;
+      case_in(c, dt, R(7, 131), k);
+      check(c);
+    }
+  for (int32_t type = 0; type < INGOT_ACTIVATION_TYPE_COUNT; type++)
+    for (int32_t di = 0; di < N_OF(FLOATS); di++) {
+      char detail[64];
+      snprintf(detail, sizeof detail, "type %d %s", (int)type, ingot_dtype_name(FLOATS[di]));
+      tcase *c = case_new(INGOT_OP_ACTIVATION, "activation %s", detail);
+      c->node.params.activation = (ingot_activation_params){type, 0.3f, 0.8f};
+      if (type == INGOT_ACTIVATION_CLIP) c->node.params.activation = (ingot_activation_params){type, -0.5f, 0.75f};
+      case_in(c, FLOATS[di], R(3, 1001), DATA_ANY);
+      check(c);
+    }
+}
+
+static void test_cast(void) {
+  for (int32_t i = 0; i < N_OF(ALL); i++) {
+    tcase *c = case_new(INGOT_OP_IDENTITY, "identity %s", ingot_dtype_name(ALL[i]));
+    case_in(c, ALL[i], R(3, 333), DATA_ANY);
+    check(c);
+  }
+  for (int32_t i = 0; i < N_OF(ALL); i++)
+    for (int32_t o = 0; o < N_OF(ALL); o++) {
+      char detail[64];
+      snprintf(detail, sizeof detail, "%s -> %s", ingot_dtype_name(ALL[i]), ingot_dtype_name(ALL[o]));
+      tcase *c = case_new(INGOT_OP_CAST, "cast %s", detail);
+      c->node.params.cast.to = ALL[o];
+      case_in(c, ALL[i], R(5, 77), DATA_WIDE);
+      check(c);
+    }
+}
+
+static void test_softmax(void) {
+  static const struct { int32_t n; int64_t d[4]; int32_t axis; } cases[] = {
+      {2, {4, 33}, -1}, {3, {2, 3, 1500}, 2}, {3, {3, 7, 5}, 1}, {3, {3, 7, 5}, 0}, {2, {300, 128}, 1}};
+  for (int32_t s = 0; s < N_OF(cases); s++)
+    for (int32_t log = 0; log < 2; log++)
+      for (int32_t di = 0; di < N_OF(FLOATS); di++) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "case %d log %d %s", (int)s, (int)log, ingot_dtype_name(FLOATS[di]));
+        tcase *c = case_new(INGOT_OP_SOFTMAX, "softmax %s", detail);
+        c->node.params.softmax = (ingot_softmax_params){cases[s].axis, log};
+        case_in(c, FLOATS[di], cases[s].n, cases[s].d, DATA_ANY);
+        check(c);
+      }
+}
+
+static void test_reduce(void) {
+  static const struct { int32_t n; int64_t d[4]; uint32_t mask; } cases[] = {
+      {3, {4, 6, 5}, 1}, {3, {4, 6, 5}, 2}, {3, {4, 6, 5}, 4}, {3, {4, 6, 5}, 5}, {3, {4, 6, 5}, 7},
+      {2, {3, 5000}, 2}, {4, {2, 3, 4, 5}, 10}};
+  const ingot_dtype dts[] = {INGOT_FLOAT32, INGOT_FLOAT16, INGOT_BFLOAT16, INGOT_INT32, INGOT_INT64};
+  for (int32_t s = 0; s < N_OF(cases); s++)
+    for (int32_t op = 0; op < INGOT_REDUCE_OP_COUNT; op++)
+      for (int32_t di = 0; di < N_OF(dts); di++) {
+        if (op == INGOT_REDUCE_PROD && cases[s].d[1] == 5000) continue; /* underflows to 0 */
+        char detail[64];
+        snprintf(detail, sizeof detail, "case %d op %d %s", (int)s, (int)op, ingot_dtype_name(dts[di]));
+        tcase *c = case_new(INGOT_OP_REDUCE, "reduce %s", detail);
+        c->node.params.reduce = (ingot_reduce_params){op, cases[s].mask, s & 1};
+        case_in(c, dts[di], cases[s].n, cases[s].d, op == INGOT_REDUCE_PROD ? DATA_POSITIVE : DATA_ANY);
+        check(c);
+      }
+}
+
+static void test_normalization(void) {
+  for (int32_t di = 0; di < N_OF(FLOATS); di++) {
+    ingot_dtype dt = FLOATS[di];
+    const char *name = ingot_dtype_name(dt);
+    tcase *c = case_new(INGOT_OP_LAYER_NORMALIZATION, "layernorm [2,3,64] %s", name);
+    c->node.params.layernorm = (ingot_layernorm_params){4u, 1e-5f};
+    case_in(c, dt, R(2, 3, 64), DATA_ANY);
+    case_in(c, dt, R(64), DATA_ANY);
+    case_in(c, dt, R(64), DATA_ANY);
+    check(c);
+    c = case_new(INGOT_OP_LAYER_NORMALIZATION, "layernorm [5,3000] no bias %s", name);
+    c->node.params.layernorm = (ingot_layernorm_params){2u, 1e-5f};
+    case_in(c, dt, R(5, 3000), DATA_ANY);
+    case_in(c, INGOT_FLOAT32, R(3000), DATA_ANY);
+    check(c);
+    c = case_new(INGOT_OP_LAYER_NORMALIZATION, "layernorm [2,3,4,5] axes 2,3 %s", name);
+    c->node.params.layernorm = (ingot_layernorm_params){12u, 1e-3f};
+    case_in(c, dt, R(2, 3, 4, 5), DATA_ANY);
+    case_in(c, dt, R(4, 5), DATA_ANY);
+    case_in(c, dt, R(1, 4, 5), DATA_ANY);
+    check(c);
+    c = case_new(INGOT_OP_BATCH_NORMALIZATION, "batchnorm [2,3,4,5] %s", name);
+    c->node.params.batchnorm.epsilon = 1e-5f;
+    case_in(c, dt, R(2, 3, 4, 5), DATA_ANY);
+    for (int32_t k = 0; k < 4; k++) case_in(c, INGOT_FLOAT32, R(3), k == 3 ? DATA_POSITIVE : DATA_ANY);
+    check(c);
+  }
+}
+
+static void test_pooling(void) {
+  for (int32_t di = 0; di < N_OF(FLOATS); di++)
+    for (int32_t v = 0; v < 9; v++) {
+      char detail[64];
+      snprintf(detail, sizeof detail, "variant %d %s", (int)v, ingot_dtype_name(FLOATS[di]));
+      tcase *c = case_new(INGOT_OP_POOLING, "pooling %s", detail);
+      ingot_pooling_params *p = &c->node.params.pooling;
+      p->type = v % 2 ? INGOT_POOLING_AVERAGE : INGOT_POOLING_MAX;
+      p->nb_spatial_dims = 2;
+      for (int32_t i = 0; i < 3; i++) {
+        p->window_size[i] = 3;
+        p->stride[i] = 2;
+        p->pre_padding[i] = p->post_padding[i] = 1;
+        p->dilation[i] = 1;
+      }
+      if (v == 2 || v == 3) p->ceil_mode = 1;
+      if (v == 3) p->average_count_excludes_padding = 1;
+      if (v == 4) p->dilation[0] = p->dilation[1] = 2;
+      if (v == 5) p->padding_mode = INGOT_PADDING_SAME_UPPER;
+      if (v == 6 || v == 7) p->global = 1;
+      if (v == 8) {
+        p->nb_spatial_dims = 3;
+        case_in(c, FLOATS[di], R(1, 2, 5, 6, 7), DATA_ANY);
+      } else {
+        case_in(c, FLOATS[di], R(2, 3, 9, 10), DATA_ANY);
+      }
+      check(c);
+    }
+  tcase *c = case_new(INGOT_OP_POOLING, "pooling %s", "1-D average");
+  c->node.params.pooling = (ingot_pooling_params){.type = INGOT_POOLING_AVERAGE, .nb_spatial_dims = 1,
+                                                  .window_size = {4}, .stride = {3}, .pre_padding = {2},
+                                                  .post_padding = {1}, .dilation = {1}};
+  case_in(c, INGOT_FLOAT32, R(2, 3, 17), DATA_ANY);
+  check(c);
+}
+
+static void test_movement(void) {
+  const ingot_dtype dts[] = {INGOT_FLOAT32, INGOT_FLOAT16, INGOT_INT64, INGOT_BOOL};
+  for (int32_t di = 0; di < N_OF(dts); di++) {
+    ingot_dtype dt = dts[di];
+    const char *name = ingot_dtype_name(dt);
+    tcase *c = case_new(INGOT_OP_SHUFFLE, "transpose 0231 %s", name);
+    c->node.params.shuffle.has_first_transpose = 1;
+    memcpy(c->node.params.shuffle.first_transpose, (int32_t[]){0, 2, 3, 1}, 4 * sizeof(int32_t));
+    case_in(c, dt, R(2, 3, 4, 5), DATA_ANY);
+    check(c);
+    c = case_new(INGOT_OP_SHUFFLE, "reshape + transpose %s", name);
+    c->node.params.shuffle.has_reshape = 1;
+    c->node.params.shuffle.reshape_dims = ingot_dims_make(R(6, 4, 5));
+    c->node.params.shuffle.has_second_transpose = 1;
+    memcpy(c->node.params.shuffle.second_transpose, (int32_t[]){2, 0, 1}, 3 * sizeof(int32_t));
+    case_in(c, dt, R(2, 3, 4, 5), DATA_ANY);
+    check(c);
+    c = case_new(INGOT_OP_SHUFFLE, "transpose 10 [67,129] %s", name);
+    c->node.params.shuffle.has_first_transpose = 1;
+    memcpy(c->node.params.shuffle.first_transpose, (int32_t[]){1, 0}, 2 * sizeof(int32_t));
+    case_in(c, dt, R(67, 129), DATA_ANY);
+    check(c);
+    c = case_new(INGOT_OP_SLICE, "slice strided %s", name);
+    c->node.params.slice.start = ingot_dims_make(R(1, 0, 2));
+    c->node.params.slice.size = ingot_dims_make(R(2, 3, 2));
+    c->node.params.slice.stride = ingot_dims_make(R(2, 2, 1));
+    case_in(c, dt, R(5, 6, 7), DATA_ANY);
+    check(c);
+    c = case_new(INGOT_OP_SLICE, "slice reversed %s", name);
+    c->node.params.slice.start = ingot_dims_make(R(4, 0, 63));
+    c->node.params.slice.size = ingot_dims_make(R(3, 6, 64));
+    c->node.params.slice.stride = ingot_dims_make(R(-1, 1, -1));
+    case_in(c, dt, R(5, 6, 64), DATA_ANY);
+    check(c);
+    for (int32_t axis = 0; axis < 3; axis++) {
+      char detail[64];
+      snprintf(detail, sizeof detail, "axis %d %s", (int)axis, name);
+      c = case_new(INGOT_OP_CONCATENATION, "concat %s", detail);
+      c->node.params.concat.axis = axis;
+      int64_t a[3] = {2, 3, 40}, b[3] = {2, 3, 40}, e[3] = {2, 3, 40};
+      a[axis] = 1;
+      b[axis] = 5;
+      e[axis] = 2;
+      case_in(c, dt, 3, a, DATA_ANY);
+      case_in(c, dt, 3, b, DATA_ANY);
+      case_in(c, dt, 3, e, DATA_ANY);
+      check(c);
+    }
+    c = case_new(INGOT_OP_GATHER, "gather axis 1 int64 %s", name);
+    c->node.params.gather.axis = 1;
+    case_in(c, dt, R(5, 4, 3), DATA_ANY);
+    case_in(c, INGOT_INT64, R(2, 3), DATA_INDEX);
+    c->index_range[1] = 4;
+    check(c);
+    c = case_new(INGOT_OP_GATHER, "gather axis 0 int32 %s", name);
+    case_in(c, dt, R(50, 77), DATA_ANY);
+    case_in(c, INGOT_INT32, R(9), DATA_INDEX);
+    c->index_range[1] = 50;
+    check(c);
+    for (int32_t mode = 0; mode < 4; mode++) {
+      char detail[64];
+      snprintf(detail, sizeof detail, "mode %d %s", (int)mode, name);
+      c = case_new(INGOT_OP_PADDING, "padding %s", detail);
+      ingot_padding_params *p = &c->node.params.padding;
+      p->nb_dims = 3;
+      p->mode = mode;
+      p->value = 1.5f;
+      memcpy(p->pre_padding, D(0, 1, 2), 3 * sizeof(int64_t));
+      memcpy(p->post_padding, D(1, mode == 0 ? -1 : 0, 2), 3 * sizeof(int64_t));
+      case_in(c, dt, R(2, 3, 4), DATA_ANY);
+      check(c);
+    }
+    c = case_new(INGOT_OP_RESIZE, "resize nearest %s", name);
+    c->node.params.resize = (ingot_resize_params){.mode = INGOT_RESIZE_NEAREST,
+                                                  .coordinate_transform = INGOT_RESIZE_ASYMMETRIC,
+                                                  .nearest_rounding = INGOT_RESIZE_FLOOR,
+                                                  .output_dims = ingot_dims_make(R(1, 2, 8, 13))};
+    case_in(c, dt, R(1, 2, 4, 5), DATA_ANY);
+    check(c);
+  }
+  for (int32_t di = 0; di < N_OF(FLOATS); di++)
+    for (int32_t tr = 0; tr < 4; tr++) {
+      char detail[64];
+      snprintf(detail, sizeof detail, "transform %d %s", (int)tr, ingot_dtype_name(FLOATS[di]));
+      tcase *c = case_new(INGOT_OP_RESIZE, "resize linear %s", detail);
+      c->node.params.resize = (ingot_resize_params){.mode = INGOT_RESIZE_LINEAR, .coordinate_transform = tr,
+                                                    .output_dims = ingot_dims_make(R(1, 2, 7, 3))};
+      case_in(c, FLOATS[di], R(1, 2, 4, 5), DATA_ANY);
+      check(c);
+    }
+}
+
+/* Expand and tile take their target shape / repeats as int64 value inputs. */
+static void test_expand_tile(void) {
+  const ingot_dtype dts[] = {INGOT_FLOAT32, INGOT_BFLOAT16, INGOT_INT32, INGOT_UINT8};
+  static const int64_t shape[4] = {2, 3, 4, 5}, repeats[3] = {2, 2, 3};
+  for (int32_t di = 0; di < N_OF(dts); di++) {
+    tcase *c = case_new(INGOT_OP_EXPAND, "expand [3,1,5] to [2,3,4,5] %s", ingot_dtype_name(dts[di]));
+    case_in(c, dts[di], R(3, 1, 5), DATA_ANY);
+    case_in(c, INGOT_INT64, R(4), DATA_ANY);
+    c->fixed[1] = shape;
+    check(c);
+    c = case_new(INGOT_OP_TILE, "tile [3,1,5] by [2,2,3] %s", ingot_dtype_name(dts[di]));
+    case_in(c, dts[di], R(3, 1, 5), DATA_ANY);
+    case_in(c, INGOT_INT64, R(3), DATA_ANY);
+    c->fixed[1] = repeats;
+    check(c);
+  }
+}
+
+/* ---- timing (INGOT_CK_BENCH=1) -------------------------------------------------------------- */
+
+/* Times row `name` on the case (inputs filled with small values on the device), printing
+ * microseconds per run and the bytes moved per second (inputs read once, output written). */
+static void bench_case(const char *name, const tcase *c) {
+  const ingot_tactic *t = NULL;
+  for (int32_t r = 0; r < ingot_cuda_kernel_tactic_count; r++)
+    if (strcmp(ingot_cuda_kernel_tactics[r].name, name) == 0) t = &ingot_cuda_kernel_tactics[r];
+  ingot_value_info vin[MAX_IN], vout[1];
+  ingot_tensor_view in[MAX_IN], out;
+  double bytes = 0;
+  for (int32_t k = 0; k < c->nb_inputs; k++) {
+    int64_t n = ingot_dims_volume(&c->dims[k]);
+    size_t b = (size_t)n * ingot_dtype_size(c->dt[k]);
+    in[k] = (ingot_tensor_view){c->dt[k], c->dims[k], NULL};
+    cudaMalloc(&in[k].data, b);
+    cudaMemset(in[k].data, 0x3c, b); /* small positive floats in every float dtype */
+    bytes += (double)b;
+    vin[k] = (ingot_value_info){c->dt[k], c->dims[k], c->fixed[k]};
+  }
+  memset(vout, 0, sizeof vout);
+  if (!t || ingot_op_infer(c->node.op)(&c->node, vin, vout) != INGOT_SUCCESS) {
+    fprintf(stderr, "bench %s: cannot set up\n", c->label);
+    g_failures++;
+    return;
+  }
+  out = (ingot_tensor_view){vout[0].dtype, vout[0].dims, NULL};
+  size_t ob = (size_t)ingot_dims_volume(&out.dims) * ingot_dtype_size(out.dtype);
+  cudaMalloc(&out.data, ob);
+  bytes += (double)ob;
+  cudaStream_t stream;
+  cudaStreamCreate(&stream);
+  ingot_kernel_args a = {.node = &c->node, .params = &c->node.params, .nb_inputs = c->nb_inputs, .inputs = in,
+                         .nb_outputs = 1, .outputs = &out, .stream = stream};
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  for (int i = 0; i < 3; i++) t->run(&a);
+  const int iters = 50;
+  cudaEventRecord(e0, stream);
+  for (int i = 0; i < iters; i++) t->run(&a);
+  cudaEventRecord(e1, stream);
+  cudaEventSynchronize(e1);
+  float ms = 0;
+  cudaEventElapsedTime(&ms, e0, e1);
+  double us = 1000.0 * ms / iters;
+  printf("bench %-48s %-24s %9.1f us %7.0f GB/s\n", c->label, name, us, bytes / (us * 1e3));
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  cudaStreamDestroy(stream);
+  for (int32_t k = 0; k < c->nb_inputs; k++) cudaFree(in[k].data);
+  cudaFree(out.data);
+}
+
+static void bench(void) {
+  tcase *c = case_new(INGOT_OP_ELEMENTWISE, "%s", "add f16 [64,256,56,56] same shape");
+  case_in(c, INGOT_FLOAT16, R(64, 256, 56, 56), DATA_ANY);
+  case_in(c, INGOT_FLOAT16, R(64, 256, 56, 56), DATA_ANY);
+  bench_case("elementwise_cuda", c);
+  c = case_new(INGOT_OP_ELEMENTWISE, "%s", "add f16 [64,256,56,56] + [256,1,1]");
+  case_in(c, INGOT_FLOAT16, R(64, 256, 56, 56), DATA_ANY);
+  case_in(c, INGOT_FLOAT16, R(256, 1, 1), DATA_ANY);
+  bench_case("elementwise_cuda", c);
+  c = case_new(INGOT_OP_ACTIVATION, "%s", "gelu f16 [64,256,56,56]");
+  c->node.params.activation.type = INGOT_ACTIVATION_GELU_ERF;
+  case_in(c, INGOT_FLOAT16, R(64, 256, 56, 56), DATA_ANY);
+  bench_case("activation_cuda", c);
+  c = case_new(INGOT_OP_CAST, "%s", "cast f32->f16 [64M]");
+  c->node.params.cast.to = INGOT_FLOAT16;
+  case_in(c, INGOT_FLOAT32, R(64 << 20), DATA_ANY);
+  bench_case("cast_cuda", c);
+  c = case_new(INGOT_OP_SOFTMAX, "%s", "softmax f16 [32,12,128,128] last axis");
+  c->node.params.softmax.axis = -1;
+  case_in(c, INGOT_FLOAT16, R(32, 12, 128, 128), DATA_ANY);
+  bench_case("softmax_cuda_online", c);
+  c = case_new(INGOT_OP_LAYER_NORMALIZATION, "%s", "layernorm f16 [32,128,768]");
+  c->node.params.layernorm = (ingot_layernorm_params){4u, 1e-5f};
+  case_in(c, INGOT_FLOAT16, R(32, 128, 768), DATA_ANY);
+  case_in(c, INGOT_FLOAT16, R(768), DATA_ANY);
+  case_in(c, INGOT_FLOAT16, R(768), DATA_ANY);
+  bench_case("layernorm_cuda_welford", c);
+  c = case_new(INGOT_OP_SHUFFLE, "%s", "transpose f16 [32,128,12,64] 0213");
+  c->node.params.shuffle.has_first_transpose = 1;
+  memcpy(c->node.params.shuffle.first_transpose, (int32_t[]){0, 2, 1, 3}, 4 * sizeof(int32_t));
+  case_in(c, INGOT_FLOAT16, R(32, 128, 12, 64), DATA_ANY);
+  bench_case("shuffle_cuda", c);
+  c = case_new(INGOT_OP_SHUFFLE, "%s", "transpose f16 [64,256,56,56] 0231 (NCHW->NHWC)");
+  c->node.params.shuffle.has_first_transpose = 1;
+  memcpy(c->node.params.shuffle.first_transpose, (int32_t[]){0, 2, 3, 1}, 4 * sizeof(int32_t));
+  case_in(c, INGOT_FLOAT16, R(64, 256, 56, 56), DATA_ANY);
+  bench_case("shuffle_cuda", c);
+  c = case_new(INGOT_OP_POOLING, "%s", "global avg pool f16 [64,2048,7,7]");
+  c->node.params.pooling = (ingot_pooling_params){.type = INGOT_POOLING_AVERAGE, .nb_spatial_dims = 2, .global = 1};
+  case_in(c, INGOT_FLOAT16, R(64, 2048, 7, 7), DATA_ANY);
+  bench_case("pooling_cuda", c);
+  c = case_new(INGOT_OP_POOLING, "%s", "max pool 3x3/2 f16 [64,64,112,112]");
+  c->node.params.pooling = (ingot_pooling_params){.type = INGOT_POOLING_MAX, .nb_spatial_dims = 2,
+                                                  .window_size = {3, 3}, .stride = {2, 2}, .pre_padding = {1, 1},
+                                                  .post_padding = {1, 1}, .dilation = {1, 1}};
+  case_in(c, INGOT_FLOAT16, R(64, 64, 112, 112), DATA_ANY);
+  bench_case("pooling_cuda", c);
+  c = case_new(INGOT_OP_REDUCE, "%s", "reduce sum f32 [4096,4096] last axis");
+  c->node.params.reduce = (ingot_reduce_params){INGOT_REDUCE_SUM, 2u, 1};
+  case_in(c, INGOT_FLOAT32, R(4096, 4096), DATA_ANY);
+  bench_case("reduce_cuda", c);
+  c = case_new(INGOT_OP_CONCATENATION, "%s", "concat f16 2x[64,128,56,56] axis 1");
+  c->node.params.concat.axis = 1;
+  case_in(c, INGOT_FLOAT16, R(64, 128, 56, 56), DATA_ANY);
+  case_in(c, INGOT_FLOAT16, R(64, 128, 56, 56), DATA_ANY);
+  bench_case("concat_cuda", c);
+}
+
+int main(void) {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
+    printf("test_cuda_kernels: skipped, no CUDA device\n");
+    return 0;
+  }
+  test_elementwise();
+  test_select_prelu();
+  test_unary_activation();
+  test_cast();
+  test_softmax();
+  test_reduce();
+  test_normalization();
+  test_pooling();
+  test_movement();
+  test_expand_tile();
+  for (int32_t r = 0; r < ingot_cuda_kernel_tactic_count; r++) {
+    printf("%-24s %4d cases, %d failed\n", ingot_cuda_kernel_tactics[r].name, g_row_cases[r], g_row_failures[r]);
+    if (g_row_cases[r] == 0) {
+      fprintf(stderr, "FAIL row %s was never tested\n", ingot_cuda_kernel_tactics[r].name);
+      g_failures++;
+    }
+  }
+  printf("%d cases, %d failures\n", g_cases, g_failures);
+  const char *b = getenv("INGOT_CK_BENCH");
+  if (b && b[0] == '1') bench();
+  return g_failures ? 1 : 0;
+}
