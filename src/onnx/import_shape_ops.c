@@ -244,6 +244,42 @@ ingot_status ingot_onnx_import_tile(ingot_onnx_node *node) { return with_shape_i
 
 /* ---- Pad ------------------------------------------------------------------------------------------ */
 
+/* Pad's constant_value computed by the network: `padded` (padded with 0) keeps the input's
+ * cells and takes the value elsewhere, where a padded tensor of ones says which is which. */
+static ingot_status pad_with_computed_value(ingot_onnx_node *node, ingot_tensor *in, ingot_tensor *padded,
+                                            const ingot_padding_desc *desc, ingot_onnx_sv *pads) {
+  ingot_dtype dt = ingot_onnx_input(node, 0)->dtype;
+  ingot_tensor *value, *one, *ones, *inside, *y;
+  ingot_layer *layer = NULL;
+  INGOT_ONNX_TRY(ingot_onnx_input_tensor(node, 2, &value));
+  if (ingot_onnx_input(node, 2)->dtype != dt) INGOT_ONNX_TRY(ingot_onnx_add_cast(node, value, dt, &value));
+  INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_network_add_shape(ingot_onnx_node_network(node), in, &layer),
+                                  "adding a shape"));
+  ingot_onnx_name_layer(node, layer);
+  INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_network_add_fill(ingot_onnx_node_network(node),
+                                                               ingot_layer_get_output(layer, 0), dt, 1.0, &layer),
+                                  "adding a fill"));
+  ingot_onnx_name_layer(node, layer);
+  INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_network_add_padding(ingot_onnx_node_network(node),
+                                                                  ingot_layer_get_output(layer, 0), desc, &layer),
+                                  "adding padding"));
+  ingot_onnx_name_layer(node, layer);
+  if (!pads->known) {
+    ingot_tensor *t;
+    INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, pads, &t));
+    INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_layer_set_input(layer, 1, t), "setting pads"));
+  }
+  ones = ingot_layer_get_output(layer, 0);
+  INGOT_ONNX_TRY(ingot_onnx_add_scalar(node, dt, 1.0, 0, &one));
+  INGOT_ONNX_TRY(ingot_onnx_add_elementwise(node, ones, one, INGOT_ELEMENTWISE_EQUAL, &inside));
+  INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_network_add_select(ingot_onnx_node_network(node), inside, padded, value,
+                                                                 &layer),
+                                  "adding a select"));
+  ingot_onnx_name_layer(node, layer);
+  y = ingot_layer_get_output(layer, 0);
+  return ingot_onnx_set_output(node, 0, y);
+}
+
 ingot_status ingot_onnx_import_pad(ingot_onnx_node *node) {
   const int64_t opset = ingot_onnx_node_opset(node);
   const char *mode_name = ingot_onnx_attr_string(node, "mode", "constant");
@@ -274,12 +310,10 @@ ingot_status ingot_onnx_import_pad(ingot_onnx_node *node) {
     INGOT_ONNX_TRY(ingot_onnx_sv_input(node, 1, "pads", &pads));
     const ingot_onnx_value *cv = ingot_onnx_input(node, 2);
     if (cv) {
-      if (!cv->is_constant)
-        return ingot_onnx_fail(node, INGOT_UNSUPPORTED, "input 2 (constant_value) must be a constant");
       if (ingot_onnx_value_count(cv) > 1)
         return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "input 2 (constant_value) has %lld elements, expected 1",
                                (long long)ingot_onnx_value_count(cv));
-      if (ingot_onnx_value_count(cv) == 1) desc.value = (float)ingot_onnx_value_at(cv, 0);
+      if (cv->is_constant && ingot_onnx_value_count(cv) == 1) desc.value = (float)ingot_onnx_value_at(cv, 0);
     }
     if (opset >= 18 && ingot_onnx_input(node, 3))
       INGOT_ONNX_TRY(ingot_onnx_input_ints(node, 3, axes, INGOT_MAX_DIMS + 1, &nb_axes));
@@ -329,6 +363,11 @@ ingot_status ingot_onnx_import_pad(ingot_onnx_node *node) {
     ingot_tensor *t;
     INGOT_ONNX_TRY(ingot_onnx_sv_tensor(node, &pads, &t));
     INGOT_ONNX_TRY(ingot_onnx_check(node, ingot_layer_set_input(layer, 1, t), "setting pads"));
+  }
+  const ingot_onnx_value *cv = opset >= 11 ? ingot_onnx_input(node, 2) : NULL;
+  if (desc.mode == INGOT_PAD_CONSTANT && cv && !cv->is_constant) {
+    ingot_onnx_name_layer(node, layer);
+    return pad_with_computed_value(node, in, ingot_layer_get_output(layer, 0), &desc, &pads);
   }
   return output_of(node, layer, 0, 0);
 }

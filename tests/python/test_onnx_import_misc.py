@@ -78,3 +78,16 @@ def test_eye_like_errors(logger, rng):
     x2 = randn(rng, 2, 3)
     expect_parse_error(logger, make_model("EyeLike", [("x", x2)], {"dtype": TensorProto.STRING}, 9), "EyeLike",
                        "attribute dtype is 8")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_pad_computed_constant_value(logger, rng, dtype):
+    """Pad (src/onnx/import_shape_ops.c) with constant_value fed at run time, not a constant."""
+    x = (randn(rng, 2, 3, 4) * 5).astype(dtype)
+    pads = np.array([0, 1, 2, 1, 0, 3], dtype=np.int64)
+    value = np.array(rng.uniform(-9, 9), dtype=dtype)
+    model = make_model("Pad", [("x", x), ("pads", pads), ("v", value)], {"mode": "constant"}, 18,
+                       inits={"pads": pads}, out_types=[TensorProto.FLOAT if dtype == np.float32 else TensorProto.INT32])
+    got = run_ingot(model, {"x": x, "v": value}, logger)["y"]
+    want = np.pad(x, [(0, 1), (1, 0), (2, 3)], constant_values=value)
+    np.testing.assert_array_equal(got, want)
