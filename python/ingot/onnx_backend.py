@@ -32,6 +32,9 @@ from .logger import Logger
 from .onnx_parser import OnnxParser, supports_operator
 
 FREEZE_MAX_ELEMENTS = 4096
+# Float inputs that set an output's shape (Resize's roi and scales, Upsample's scales,
+# Range's bounds): frozen like the integer ones, as a TensorRT parser needs them constant.
+SHAPE_SETTING_INPUTS = {"Resize": (1, 2), "Upsample": (1,), "Range": (0, 1, 2)}
 
 # Counters over the process, read by tests/onnx_conformance/report.py.
 stats = {"prepared": 0, "builds": 0, "frozen_models": 0}
@@ -84,6 +87,9 @@ class IngotBackendRep(BackendRep):
         self._network = None
         self._dynamic = set()
         self._first_error = None  # why the model is run with its integer inputs frozen
+        self._shape_setting = {name for node in _all_nodes(graph) if node.domain in ("", "ai.onnx")
+                               for i, name in enumerate(node.input)
+                               if i in SHAPE_SETTING_INPUTS.get(node.op_type, ())}
         self._freeze = bool(options.get("freeze_inputs", True)) and self._freezable()
         try:
             self._network = self._parse(self._bytes)
@@ -113,7 +119,8 @@ class IngotBackendRep(BackendRep):
         return network
 
     def _freezable(self):
-        return any(self._input_elem.get(n) in (TensorProto.INT64, TensorProto.INT32) for n in self.input_names)
+        return any(self._input_elem.get(n) in (TensorProto.INT64, TensorProto.INT32) or n in self._shape_setting
+                   for n in self.input_names)
 
     def _config(self, profile):
         from .builder import BuilderConfig
@@ -222,7 +229,7 @@ class IngotBackendRep(BackendRep):
                 self._first_error = e
         if engine_ctx is None:
             frozen = [(n, np.ascontiguousarray(feeds[n])) for n in self.input_names
-                      if n in feeds and feeds[n].dtype in (np.int64, np.int32)
+                      if n in feeds and (feeds[n].dtype in (np.int64, np.int32) or n in self._shape_setting)
                       and feeds[n].size <= FREEZE_MAX_ELEMENTS]
             if not frozen:
                 raise self._first_error

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dims.h"
 #include "onnx/import_tensor_helpers.h"
 
 
@@ -146,6 +147,16 @@ ingot_status ingot_onnx_import_range(ingot_onnx_node *node) {
       buf = malloc(n > 0 ? (size_t)n * sizeof(float) : 1);
       if (!buf) return ingot_onnx_fail(node, INGOT_OUT_OF_MEMORY, "out of memory");
       for (int64_t i = 0; i < n; i++, s += d) ((float *)buf)[i] = s;
+    } else if (dtype == INGOT_FLOAT16 || dtype == INGOT_BFLOAT16) { /* float32 math, each value rounded */
+      float s = (float)ingot_onnx_value_at(v[0], 0), l = (float)ingot_onnx_value_at(v[1], 0),
+            d = (float)ingot_onnx_value_at(v[2], 0);
+      if (d == 0.0f) return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "input 2 (delta) is 0");
+      double c = ceil((double)(l - s) / (double)d);
+      n = c > 0 ? (c > (double)INGOT_ONNX_FOLD_MAX_ELEMENTS ? INGOT_ONNX_FOLD_MAX_ELEMENTS + 1 : (int64_t)c) : 0;
+      if (n > INGOT_ONNX_FOLD_MAX_ELEMENTS) goto too_big;
+      buf = malloc(n > 0 ? (size_t)n * 2 : 1);
+      if (!buf) return ingot_onnx_fail(node, INGOT_OUT_OF_MEMORY, "out of memory");
+      for (int64_t i = 0; i < n; i++, s += d) ingot_store_from_double(buf, dtype, i, s);
     } else if (dtype == INGOT_INT32 || dtype == INGOT_INT64) {
       int64_t s = (int64_t)ingot_onnx_value_at(v[0], 0), l = (int64_t)ingot_onnx_value_at(v[1], 0),
               d = (int64_t)ingot_onnx_value_at(v[2], 0);
@@ -166,7 +177,8 @@ ingot_status ingot_onnx_import_range(ingot_onnx_node *node) {
         else ((int32_t *)buf)[i] = (int32_t)x;
       }
     } else {
-      return ingot_onnx_fail(node, INGOT_UNSUPPORTED, "inputs are %s, expected float32, int32 or int64",
+      return ingot_onnx_fail(node, INGOT_UNSUPPORTED,
+                             "inputs are %s, expected float32, float16, bfloat16, int32 or int64",
                              ingot_dtype_name(dtype));
     }
     ingot_dims dims;

@@ -91,3 +91,19 @@ def test_pad_computed_constant_value(logger, rng, dtype):
     got = run_ingot(model, {"x": x, "v": value}, logger)["y"]
     want = np.pad(x, [(0, 1), (1, 0), (2, 3)], constant_values=value)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [TensorProto.FLOAT16, TensorProto.BFLOAT16])
+def test_range_half_precision(logger, dtype):
+    """Range (src/onnx/import_shape_ops.c) of float16/bfloat16 constants: counted and stepped in
+    float32, each value rounded (compared in float32 against NumPy's float32 arange)."""
+    from onnx import helper
+    consts = [helper.make_node("Constant", [], [n], value=helper.make_tensor(n, dtype, [], [v]))
+              for n, v in (("s", 1.5), ("l", 9.0), ("d", 0.75))]
+    nodes = consts + [helper.make_node("Range", ["s", "l", "d"], ["r"]),
+                      helper.make_node("Cast", ["r"], ["y"], to=TensorProto.FLOAT)]
+    graph = helper.make_graph(nodes, "g", [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    got = run_ingot(model, {}, logger)["y"]
+    np.testing.assert_allclose(got, np.arange(1.5, 9.0, 0.75, dtype=np.float32), rtol=1e-2)
