@@ -64,6 +64,15 @@ static void case_in(tcase *c, ingot_dtype dt, int32_t nb, const int64_t *d, data
   c->kind[k] = kind;
 }
 
+/* An absent optional input (index -1 in the node, rank -1 in the views). */
+static void case_absent(tcase *c) {
+  int32_t k = c->nb_inputs++;
+  c->node_inputs[k] = -1;
+  c->node.nb_inputs = c->nb_inputs;
+  c->dt[k] = INGOT_FLOAT32;
+  c->dims[k].nb_dims = -1;
+}
+
 static void fill(void *data, ingot_dtype dt, int64_t n, data_kind kind, int64_t range) {
   for (int64_t i = 0; i < n; i++) {
     double u = urand() * 2.0 - 1.0, v;
@@ -116,6 +125,11 @@ static bool run_case(int32_t row, const tcase *c) {
   void *host[MAX_IN] = {0}, *ref_in[MAX_IN] = {0};
   ingot_tensor_view dev_in[MAX_IN], ref_view[MAX_IN], dev_out, ref_out;
   for (int32_t k = 0; k < c->nb_inputs; k++) {
+    if (c->dims[k].nb_dims < 0) { /* absent */
+      vin[k] = (ingot_value_info){c->dt[k], c->dims[k], NULL};
+      ref_view[k] = dev_in[k] = (ingot_tensor_view){c->dt[k], c->dims[k], NULL};
+      continue;
+    }
     int64_t n = ingot_dims_volume(&c->dims[k]);
     host[k] = calloc((size_t)(n > 0 ? n : 1), 8);
     if (c->fixed[k])
@@ -172,6 +186,7 @@ static bool run_case(int32_t row, const tcase *c) {
   /* Device buffers, the output followed by guard bytes. */
   void *dptr[MAX_IN] = {0}, *dy = NULL;
   for (int32_t k = 0; k < c->nb_inputs; k++) {
+    if (c->dims[k].nb_dims < 0) continue;
     size_t bytes = (size_t)ingot_dims_volume(&c->dims[k]) * ingot_dtype_size(c->dt[k]);
     cudaMalloc(&dptr[k], bytes ? bytes : 1);
     cudaMemcpy(dptr[k], host[k], bytes, cudaMemcpyHostToDevice);
@@ -547,6 +562,78 @@ static void test_expand_tile(void) {
   }
 }
 
+static void test_misc(void) {
+  for (int32_t di = 0; di < N_OF(FLOATS); di++) {
+    ingot_dtype dt = FLOATS[di];
+    const char *name = ingot_dtype_name(dt);
+    for (int32_t mode = 0; mode < 3; mode++) {
+      char detail[64];
+      snprintf(detail, sizeof detail, "mode %d %s", (int)mode, name);
+      tcase *c = case_new(INGOT_OP_SCALE, "scale %s", detail);
+      c->node.params.scale = (ingot_scale_params){mode, 1};
+      int64_t n = mode == INGOT_SCALE_UNIFORM ? 1 : mode == INGOT_SCALE_CHANNEL ? 3 : 60;
+      case_in(c, dt, R(2, 3, 4, 5), DATA_POSITIVE);
+      case_in(c, INGOT_FLOAT32, 1, &n, DATA_ANY);
+      if (mode == 1) case_absent(c); else case_in(c, dt, 1, &n, DATA_ANY);
+      if (mode == 2) case_in(c, INGOT_FLOAT32, 1, &n, DATA_UNIT); else case_absent(c);
+      check(c);
+    }
+    for (int32_t v = 0; v < 4; v++) {
+      char detail[64];
+      snprintf(detail, sizeof detail, "exclusive %d reverse %d %s", v & 1, v >> 1, name);
+      tcase *c = case_new(INGOT_OP_CUMULATIVE, "cumsum %s", detail);
+      c->node.params.cumulative = (ingot_cumulative_params){v == 3 ? 0 : 1, v & 1, v >> 1};
+      case_in(c, dt, R(3, 40, 7), DATA_ANY);
+      check(c);
+    }
+    tcase *c = case_new(INGOT_OP_GATHER_ELEMENTS, "gather elements axis 1 %s", name);
+    c->node.params.gather_ex.axis = 1;
+    case_in(c, dt, R(4, 6, 5), DATA_ANY);
+    case_in(c, INGOT_INT64, R(4, 3, 5), DATA_INDEX);
+    c->index_range[1] = 6;
+    check(c);
+  }
+  const ingot_dtype ints[] = {INGOT_INT32, INGOT_INT64};
+  for (int32_t di = 0; di < 2; di++) {
+    tcase *c = case_new(INGOT_OP_CUMULATIVE, "cumsum %s", ingot_dtype_name(ints[di]));
+    c->node.params.cumulative = (ingot_cumulative_params){-1, 0, 1};
+    case_in(c, ints[di], R(5, 300), DATA_ANY);
+    check(c);
+  }
+  const ingot_dtype qs[] = {INGOT_INT8, INGOT_UINT8};
+  for (int32_t qi = 0; qi < 2; qi++)
+    for (int32_t per_channel = 0; per_channel < 2; per_channel++)
+      for (int32_t zp = 0; zp < 2; zp++) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "%s per channel %d zero point %d", ingot_dtype_name(qs[qi]), (int)per_channel,
+                 (int)zp);
+        int64_t nch = per_channel ? 4 : 1;
+        tcase *c = case_new(INGOT_OP_QUANTIZE, "quantize %s", detail);
+        c->node.params.quantize = (ingot_quantize_params){1, qs[qi]};
+        case_in(c, INGOT_FLOAT32, R(3, 4, 50), DATA_WIDE);
+        case_in(c, INGOT_FLOAT32, per_channel ? 1 : 0, &nch, DATA_POSITIVE);
+        if (zp) case_in(c, qs[qi], per_channel ? 1 : 0, &nch, DATA_ANY);
+        check(c);
+        c = case_new(INGOT_OP_DEQUANTIZE, "dequantize %s", detail);
+        c->node.params.quantize = (ingot_quantize_params){1, 0};
+        case_in(c, qs[qi], R(3, 4, 50), DATA_ANY);
+        case_in(c, INGOT_FLOAT32, per_channel ? 1 : 0, &nch, DATA_POSITIVE);
+        if (zp) case_in(c, qs[qi], per_channel ? 1 : 0, &nch, DATA_ANY);
+        check(c);
+      }
+  static const int64_t fill_shape[3] = {3, 5, 7};
+  for (int32_t di = 0; di < N_OF(ALL); di++) {
+    tcase *c = case_new(INGOT_OP_FILL, "fill %s", ingot_dtype_name(ALL[di]));
+    c->node.params.fill = (ingot_fill_params){ALL[di], -2.75};
+    case_in(c, INGOT_INT64, R(3), DATA_ANY);
+    c->fixed[0] = fill_shape;
+    check(c);
+    c = case_new(INGOT_OP_SHAPE, "shape of %s", ingot_dtype_name(ALL[di]));
+    case_in(c, ALL[di], R(2, 1, 7, 3), DATA_ANY);
+    check(c);
+  }
+}
+
 /* ---- timing (INGOT_CK_BENCH=1) -------------------------------------------------------------- */
 
 /* Times row `name` on the case (inputs filled with small values on the device), printing
@@ -675,6 +762,7 @@ int main(void) {
   test_pooling();
   test_movement();
   test_expand_tile();
+  test_misc();
   for (int32_t r = 0; r < ingot_cuda_kernel_tactic_count; r++) {
     printf("%-24s %4d cases, %d failed\n", ingot_cuda_kernel_tactics[r].name, g_row_cases[r], g_row_failures[r]);
     if (g_row_cases[r] == 0) {

@@ -37,6 +37,13 @@ const ingot_tactic ingot_cuda_kernel_tactics[] = {
     ROW(GATHER, "gather_cuda", ingot_ck_gather_tactic),
     ROW(PADDING, "padding_cuda", ingot_ck_padding_tactic),
     ROW(RESIZE, "resize_cuda", ingot_ck_resize_tactic),
+    ROW(SCALE, "scale_cuda", ingot_ck_scale_tactic),
+    ROW(CUMULATIVE, "cumsum_cuda", ingot_ck_cumsum_tactic),
+    ROW(QUANTIZE, "quantize_cuda", ingot_ck_quantize_tactic),
+    ROW(DEQUANTIZE, "dequantize_cuda", ingot_ck_dequantize_tactic),
+    ROW(FILL, "fill_cuda", ingot_ck_fill_tactic),
+    ROW(SHAPE, "shape_cuda", ingot_ck_shape_tactic),
+    ROW(GATHER_ELEMENTS, "gather_elements_cuda", ingot_ck_gather_elements_tactic),
 };
 #undef ROW
 

@@ -95,6 +95,34 @@ __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
+// The part of a row a thread walks in the row kernels (softmax, normalization, reduce):
+// a warp per row, the warps of a block on consecutive rows; or, when kBlock, the whole
+// block on row blockIdx.x (for long rows).
+struct RowSpan {
+  int64_t row, first, step;
+};
+template <bool kBlock> __device__ __forceinline__ RowSpan row_span() {
+  if (kBlock) return {(int64_t)blockIdx.x, (int64_t)threadIdx.x, (int64_t)blockDim.x};
+  return {(int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5), (int64_t)(threadIdx.x & 31), 32};
+}
+
+constexpr int kRowBlockThreads = 512;
+
+// Launches the block form of a row kernel (a block per row; rows must fit a grid) or its
+// warp form.
+template <typename... P, typename... A>
+cudaError_t launch_rows(void (*block_kernel)(P...), void (*warp_kernel)(P...), bool use_block, int64_t rows,
+                        cudaStream_t s, A... args) {
+  if (use_block) {
+    if (rows > 0x7fffffff) return cudaErrorInvalidValue;
+    block_kernel<<<(unsigned)rows, kRowBlockThreads, 0, s>>>(args...);
+  } else {
+    const int64_t warps = kThreads / 32;
+    warp_kernel<<<(unsigned)((rows + warps - 1) / warps), kThreads, 0, s>>>(args...);
+  }
+  return cudaGetLastError();
+}
+
 }  // namespace ingot_ck
 
 // Runs the code (the trailing arguments) with T bound to the C++ type of a float dtype; returns invalid value otherwise.

@@ -122,6 +122,36 @@ typedef struct ingot_ck_resize {
  * contiguous tensor; coordinates in double, interpolation in fp32. */
 cudaError_t ingot_ck_resize_run(int32_t dtype, int32_t elem_size, const ingot_ck_resize *p, const void *x, void *y, cudaStream_t stream);
 
+/* ---- misc.cu ------------------------------------------------------------------------------ */
+/* y = (x * scale + shift) ^ power with coefficient k = (i / inner) % channels (channels = 1,
+ * inner = 1: uniform); each coefficient pointer may be NULL (absent), of its own dtype. */
+cudaError_t ingot_ck_scale(int32_t dtype, int64_t n, int64_t inner, int64_t channels, const void *x,
+                           int32_t shift_dtype, const void *shift, int32_t scale_dtype, const void *scale,
+                           int32_t power_dtype, const void *power, void *y, cudaStream_t stream);
+/* Cumulative sum of [outer, len, inner] along len (f32/f16/bf16 in fp32, int32, int64). */
+cudaError_t ingot_ck_cumsum(int32_t dtype, int32_t exclusive, int32_t reverse, int64_t outer, int64_t len,
+                            int64_t inner, const void *x, void *y, cudaStream_t stream);
+/* QuantizeLinear: float32 x, float32 scale per channel ((i / inner) % channels), zero point
+ * of y's dtype (int8 or uint8) or NULL. Dequantize: x of x_dtype (int8, uint8, int32). */
+cudaError_t ingot_ck_quantize(int32_t y_dtype, int64_t n, int64_t inner, int64_t channels, const float *x,
+                              const float *scale, const void *zero_point, void *y, cudaStream_t stream);
+cudaError_t ingot_ck_dequantize(int32_t x_dtype, int64_t n, int64_t inner, int64_t channels, const void *x,
+                                const float *scale, const void *zero_point, float *y, cudaStream_t stream);
+/* Writes n elements of elem_size bytes, each the low bytes of value_bits. */
+cudaError_t ingot_ck_fill(int32_t elem_size, int64_t n, uint64_t value_bits, void *y, cudaStream_t stream);
+/* Writes `count` (<= 8) int64 values, passed by value (shape layer). */
+typedef struct ingot_ck_values {
+  int32_t count;
+  int64_t v[INGOT_CK_MAX_DIMS];
+} ingot_ck_values;
+cudaError_t ingot_ck_write_values(const ingot_ck_values *values, int64_t *y, cudaStream_t stream);
+/* GatherElements: y (dims of the indices, `box` operand 0 = data strides with the axis
+ * stride 0) reads data at its own coordinates with the axis one replaced by the index;
+ * negative indices count from axis_dim, out of range ones give zeros. */
+cudaError_t ingot_ck_gather_elements(int32_t elem_size, const ingot_ck_box *box, int64_t axis_dim,
+                                     int64_t axis_stride, int32_t idx_int32, const void *data, const void *idx,
+                                     void *y, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

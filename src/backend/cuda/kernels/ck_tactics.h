@@ -50,6 +50,14 @@ INGOT_CK_TACTIC(ingot_ck_tile_tactic);
 INGOT_CK_TACTIC(ingot_ck_gather_tactic);
 INGOT_CK_TACTIC(ingot_ck_padding_tactic);
 INGOT_CK_TACTIC(ingot_ck_resize_tactic);
+/* ck_misc.c */
+INGOT_CK_TACTIC(ingot_ck_scale_tactic);
+INGOT_CK_TACTIC(ingot_ck_cumsum_tactic);
+INGOT_CK_TACTIC(ingot_ck_quantize_tactic);
+INGOT_CK_TACTIC(ingot_ck_dequantize_tactic);
+INGOT_CK_TACTIC(ingot_ck_fill_tactic);
+INGOT_CK_TACTIC(ingot_ck_shape_tactic);
+INGOT_CK_TACTIC(ingot_ck_gather_elements_tactic);
 #undef INGOT_CK_TACTIC
 
 #endif

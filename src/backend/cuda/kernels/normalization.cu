@@ -37,16 +37,8 @@ __global__ void layernorm_rows(int64_t rows, int64_t len, float eps, const T *__
                                const void *scale, int32_t bdt, const void *bias, T *__restrict__ y) {
   __shared__ float sh[3][32];
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  int64_t row, first, step;
-  if (kBlock) {
-    row = blockIdx.x;
-    first = threadIdx.x;
-    step = blockDim.x;
-  } else {
-    row = (int64_t)blockIdx.x * (blockDim.x >> 5) + warp;
-    first = lane;
-    step = 32;
-  }
+  const RowSpan span = row_span<kBlock>();
+  const int64_t row = span.row, first = span.first, step = span.step;
   if (row >= rows) return;
   const T *xr = x + row * len;
   T *yr = y + row * len;
@@ -93,18 +85,10 @@ extern "C" cudaError_t ingot_ck_layernorm(int32_t dtype, int64_t rows, int64_t l
                                           int32_t scale_dtype, const void *scale, int32_t bias_dtype,
                                           const void *bias, void *y, cudaStream_t stream) {
   if (rows <= 0 || len <= 0) return cudaSuccess;
-  if (len > 2048) {
-    if (rows > 0x7fffffff) return cudaErrorInvalidValue;
-    INGOT_CK_FLOAT_SWITCH(dtype, T,
-                          layernorm_rows<T, true><<<(unsigned)rows, 512, 0, stream>>>(
-                              rows, len, epsilon, (const T *)x, scale_dtype, scale, bias_dtype, bias, (T *)y));
-  } else {
-    const int warps = kThreads / 32;
-    unsigned blocks = (unsigned)((rows + warps - 1) / warps);
-    INGOT_CK_FLOAT_SWITCH(dtype, T,
-                          layernorm_rows<T, false><<<blocks, kThreads, 0, stream>>>(
-                              rows, len, epsilon, (const T *)x, scale_dtype, scale, bias_dtype, bias, (T *)y));
-  }
+  INGOT_CK_FLOAT_SWITCH(dtype, T,
+                        return launch_rows(layernorm_rows<T, true>, layernorm_rows<T, false>, len > 2048, rows, stream,
+                                           rows, len, epsilon, (const T *)x, scale_dtype, scale, bias_dtype, bias,
+                                           (T *)y));
   return cudaGetLastError();
 }
 

@@ -60,16 +60,8 @@ __global__ void reduce_rows(Red<typename Num<T>::W> r, int64_t rows, int64_t len
   typedef typename Num<T>::W W;
   __shared__ W sh[32];
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  int64_t row, first, step;
-  if (kBlock) {
-    row = blockIdx.x;
-    first = threadIdx.x;
-    step = blockDim.x;
-  } else {
-    row = (int64_t)blockIdx.x * (blockDim.x >> 5) + warp;
-    first = lane;
-    step = 32;
-  }
+  const RowSpan span = row_span<kBlock>();
+  const int64_t row = span.row, first = span.first, step = span.step;
   if (row >= rows) return;
   const T *xr = x + row * len;
   W acc = r.init();
@@ -137,17 +129,10 @@ template <> Red<long long> make_red<long long>(int op) { return Red<long long>{o
 template <typename T>
 cudaError_t launch(int op, int64_t outer, int64_t len, int64_t inner, const void *x, void *y, cudaStream_t s) {
   auto r = make_red<T>(op);
-  if (inner == 1) {
-    if (len >= 4096 && outer <= 0x7fffffff) {
-      reduce_rows<T, true><<<(unsigned)outer, 512, 0, s>>>(r, outer, len, (const T *)x, (T *)y);
-    } else {
-      const int warps = kThreads / 32;
-      reduce_rows<T, false><<<(unsigned)((outer + warps - 1) / warps), kThreads, 0, s>>>(r, outer, len,
-                                                                                       (const T *)x, (T *)y);
-    }
-  } else {
-    reduce_cols<T><<<grid_for(outer * inner), kThreads, 0, s>>>(r, outer, len, inner, (const T *)x, (T *)y);
-  }
+  if (inner == 1)
+    return launch_rows(reduce_rows<T, true>, reduce_rows<T, false>, len >= 4096 && outer <= 0x7fffffff, outer, s, r,
+                       outer, len, (const T *)x, (T *)y);
+  reduce_cols<T><<<grid_for(outer * inner), kThreads, 0, s>>>(r, outer, len, inner, (const T *)x, (T *)y);
   return cudaGetLastError();
 }
 

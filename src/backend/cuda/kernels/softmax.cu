@@ -48,24 +48,15 @@ __device__ __forceinline__ T finish(float x, float m, float s, float log_s, int 
   return Num<T>::st(v);
 }
 
-// Rows of `len` contiguous values: a warp per row (kWarpRows rows a block), or a whole
+// Rows of `len` contiguous values: a warp per row (kThreads / 32 rows a block), or a whole
 // block per row when kBlock.
 template <typename T, bool kBlock>
 __global__ void softmax_rows(int64_t rows, int64_t len, int log, const T *__restrict__ x, T *__restrict__ y) {
   __shared__ float sh_m[32], sh_s[32];
   __shared__ int sh_nan[32];
   int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  int64_t row, step;
-  int64_t first;
-  if (kBlock) {
-    row = blockIdx.x;
-    first = threadIdx.x;
-    step = blockDim.x;
-  } else {
-    row = (int64_t)blockIdx.x * (blockDim.x >> 5) + warp;
-    first = lane;
-    step = 32;
-  }
+  const RowSpan span = row_span<kBlock>();
+  const int64_t row = span.row, first = span.first, step = span.step;
   if (row >= rows) return;
   const T *xr = x + row * len;
   T *yr = y + row * len;
@@ -120,17 +111,10 @@ __global__ void softmax_cols(int64_t outer, int64_t len, int64_t inner, int log,
 
 template <typename T>
 cudaError_t launch(int32_t log, int64_t outer, int64_t len, int64_t inner, const void *x, void *y, cudaStream_t s) {
-  if (inner == 1) {
-    if (len > 1024) {
-      softmax_rows<T, true><<<(unsigned)outer, 512, 0, s>>>(outer, len, log, (const T *)x, (T *)y);
-    } else {
-      const int warps = kThreads / 32;
-      softmax_rows<T, false><<<(unsigned)((outer + warps - 1) / warps), kThreads, 0, s>>>(outer, len, log,
-                                                                                        (const T *)x, (T *)y);
-    }
-  } else {
-    softmax_cols<T><<<grid_for(outer * inner), kThreads, 0, s>>>(outer, len, inner, log, (const T *)x, (T *)y);
-  }
+  if (inner == 1)
+    return launch_rows(softmax_rows<T, true>, softmax_rows<T, false>, len > 1024, outer, s, outer, len, log,
+                       (const T *)x, (T *)y);
+  softmax_cols<T><<<grid_for(outer * inner), kThreads, 0, s>>>(outer, len, inner, log, (const T *)x, (T *)y);
   return cudaGetLastError();
 }
 
@@ -140,7 +124,6 @@ cudaError_t launch(int32_t log, int64_t outer, int64_t len, int64_t inner, const
 extern "C" cudaError_t ingot_ck_softmax(int32_t dtype, int32_t log, int64_t outer, int64_t len, int64_t inner,
                                         const void *x, void *y, cudaStream_t stream) {
   if (outer <= 0 || len <= 0 || inner <= 0) return cudaSuccess;
-  if (inner == 1 && len > 1024 && outer > 0x7fffffff) return cudaErrorInvalidValue;
   INGOT_CK_FLOAT_SWITCH(dtype, T, return ingot_ck::launch<T>(log, outer, len, inner, x, y, stream));
   return cudaErrorInvalidValue;
 }
