@@ -53,6 +53,7 @@ typedef enum ingot_layer_type {
   INGOT_LAYER_QUANTIZE,
   INGOT_LAYER_DEQUANTIZE,
   INGOT_LAYER_EINSUM,
+  INGOT_LAYER_RNN,
   INGOT_LAYER_TYPE_COUNT
 } ingot_layer_type;
 
@@ -474,6 +475,87 @@ INGOT_API ingot_status ingot_network_add_dequantize(ingot_network *network, ingo
  * is at most 63 characters, letters a-z and A-Z, with "..." for broadcast dims. */
 INGOT_API ingot_status ingot_network_add_einsum(ingot_network *network, ingot_tensor *const *inputs, int32_t nb_inputs,
                                                 const char *equation, ingot_layer **layer_out);
+
+/* ---- recurrent layers (TensorRT's IRNNv2Layer, ONNX RNN / GRU / LSTM) -------------------- */
+typedef enum ingot_rnn_cell {
+  INGOT_RNN_CELL_RNN = 0, /* Ht = f(Xt W^T + Ht-1 R^T + Wb + Rb); f is tanh unless set */
+  INGOT_RNN_CELL_GRU,     /* gates z, r, h (ONNX order); f = sigmoid, g = tanh by default */
+  INGOT_RNN_CELL_LSTM,    /* gates i, o, f, c (ONNX order); f = sigmoid, g = h = tanh */
+  INGOT_RNN_CELL_COUNT
+} ingot_rnn_cell;
+
+typedef enum ingot_rnn_direction {
+  INGOT_RNN_FORWARD = 0,
+  INGOT_RNN_REVERSE,
+  INGOT_RNN_BIDIRECTIONAL, /* forward then reverse: num_directions = 2 */
+  INGOT_RNN_DIRECTION_COUNT
+} ingot_rnn_direction;
+
+/* The activation functions ONNX recurrent operators name (their own list, as it includes
+ * Affine, which no layer has). */
+typedef enum ingot_rnn_activation {
+  INGOT_RNN_ACTIVATION_SIGMOID = 0,
+  INGOT_RNN_ACTIVATION_TANH,
+  INGOT_RNN_ACTIVATION_RELU,
+  INGOT_RNN_ACTIVATION_AFFINE,           /* alpha * x + beta */
+  INGOT_RNN_ACTIVATION_LEAKY_RELU,       /* x >= 0 ? x : alpha * x */
+  INGOT_RNN_ACTIVATION_THRESHOLDED_RELU, /* x > alpha ? x : 0 */
+  INGOT_RNN_ACTIVATION_SCALED_TANH,      /* alpha * tanh(beta * x) */
+  INGOT_RNN_ACTIVATION_HARD_SIGMOID,     /* min(max(alpha * x + beta, 0), 1) */
+  INGOT_RNN_ACTIVATION_ELU,              /* x >= 0 ? x : alpha * (exp(x) - 1) */
+  INGOT_RNN_ACTIVATION_SOFTSIGN,         /* x / (1 + |x|) */
+  INGOT_RNN_ACTIVATION_SOFTPLUS,         /* log(1 + exp(x)) */
+  INGOT_RNN_ACTIVATION_COUNT
+} ingot_rnn_activation;
+
+#define INGOT_RNN_MAX_ACTIVATIONS 6 /* 3 per direction (LSTM), 2 directions */
+
+/* Inputs of a recurrent layer, by index (ingot_layer_set_input sets the optional ones, as
+ * TensorRT's setSequenceLengths / setHiddenState / setCellState). With G gates (RNN 1,
+ * GRU 3, LSTM 4), D directions and layout 0 (layout 1 swaps the seq/batch and dir/batch
+ * dims of X, Y, the states and Y_h / Y_c):
+ *   0 X [seq, batch, input]           1 W [D, G*hidden, input]     2 R [D, G*hidden, hidden]
+ *   3 B [D, 2*G*hidden] (Wb then Rb)  4 sequence lengths [batch] int32 (each 0..seq)
+ *   5 initial hidden [D, batch, hidden]  6 initial cell [D, batch, hidden] (LSTM)
+ *   7 peepholes P [D, 3*hidden] (LSTM, gates i, o, f)
+ * Outputs: 0 Y [seq, D, batch, hidden] (zero past a sequence's length), 1 Y_h [D, batch,
+ * hidden] (the last valid state), and for LSTM 2 Y_c. Absent B, states and P are zeros. */
+typedef enum ingot_rnn_input {
+  INGOT_RNN_INPUT_X = 0,
+  INGOT_RNN_INPUT_W,
+  INGOT_RNN_INPUT_R,
+  INGOT_RNN_INPUT_B,
+  INGOT_RNN_INPUT_SEQUENCE_LENGTHS,
+  INGOT_RNN_INPUT_INITIAL_HIDDEN,
+  INGOT_RNN_INPUT_INITIAL_CELL,
+  INGOT_RNN_INPUT_PEEPHOLES,
+  INGOT_RNN_INPUT_COUNT
+} ingot_rnn_input;
+
+/* Zero-initialize, then set cell, direction and hidden_size. nb_activations 0 takes the
+ * cell's defaults; else it is the per-direction count (RNN 1, GRU 2, LSTM 3: f, g, h),
+ * repeated for the reverse direction, or twice that for bidirectional layers. alpha and
+ * beta are used only by the activations that take them. */
+typedef struct ingot_rnn_desc {
+  ingot_rnn_cell cell;
+  ingot_rnn_direction direction;
+  int64_t hidden_size;
+  int32_t layout; /* 0: [seq, batch, ...] (ONNX default); 1: [batch, seq, ...] */
+  int32_t nb_activations;
+  ingot_rnn_activation activations[INGOT_RNN_MAX_ACTIVATIONS];
+  float activation_alpha[INGOT_RNN_MAX_ACTIVATIONS];
+  float activation_beta[INGOT_RNN_MAX_ACTIVATIONS];
+  int32_t has_clip;  /* 1: gate pre-activations clipped to [-clip, clip] */
+  float clip;
+  int32_t input_forget;        /* LSTM: forget gate = 1 - input gate */
+  int32_t linear_before_reset; /* GRU: r applied after Ht-1 Rh^T + Rbh */
+} ingot_rnn_desc;
+
+/* A one-layer recurrent network over the sequence `x` with weights `w`, `r` (tensors,
+ * usually constants, which the builder packs) and `b` (may be NULL). */
+INGOT_API ingot_status ingot_network_add_rnn(ingot_network *network, ingot_tensor *x, ingot_tensor *w,
+                                             ingot_tensor *r, ingot_tensor *b, const ingot_rnn_desc *desc,
+                                             ingot_layer **layer_out);
 
 #ifdef __cplusplus
 }

@@ -69,6 +69,10 @@ void ingot_onnx_attr_ints(const ingot_onnx_node *node, const char *name, int64_t
                           int32_t *count_out);
 void ingot_onnx_attr_floats(const ingot_onnx_node *node, const char *name, float *values, int32_t max_count,
                             int32_t *count_out);
+/* A strings attribute: *count_out = how many strings it has (-1 if absent); string `index`
+ * (when in range) is copied NUL-terminated into buf, truncated to size - 1 bytes. */
+void ingot_onnx_attr_strings(const ingot_onnx_node *node, const char *name, int32_t index, char *buf, size_t size,
+                             int32_t *count_out);
 /* A tensor attribute (Constant's value): NULL if absent. */
 const ingot_onnx_value *ingot_onnx_attr_tensor(ingot_onnx_node *node, const char *name);
 
@@ -94,6 +98,7 @@ INGOT_ONNX_FAMILY(attention)   /* Attention, RotaryEmbedding (import_attention.c
 INGOT_ONNX_FAMILY(normalization) /* RMSNormalization, LpNormalization, MeanVarianceNormalization */
 INGOT_ONNX_FAMILY(misc)        /* Swish, Shrink, Trilu, EyeLike (import_misc.c) */
 INGOT_ONNX_FAMILY(loss)        /* NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss (import_loss.c) */
+INGOT_ONNX_FAMILY(rnn)         /* RNN, GRU, LSTM (import_rnn.c) */
 #undef INGOT_ONNX_FAMILY
 
 /* The full table (importers.c), looked up by op type and opset. */

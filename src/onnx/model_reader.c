@@ -274,6 +274,8 @@ static ingot_status read_attr(const Onnx__AttributeProto *a, const ingot_onnx_re
   out->nb_ints = clamp_count(a->n_ints);
   out->floats = a->floats;
   out->nb_floats = clamp_count(a->n_floats);
+  out->strings = a->strings;
+  out->nb_strings = clamp_count(a->n_strings);
   if (out->type == INGOT_ONNX_ATTR_STRING) {
     /* bytes, not NUL-terminated in the file: a copy the importers can use as a C string. */
     out->s = malloc(a->s.len + 1);

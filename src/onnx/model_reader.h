@@ -69,6 +69,8 @@ typedef struct ingot_onnx_attr {
   int32_t nb_ints;
   const float *floats;
   int32_t nb_floats;
+  const struct ProtobufCBinaryData *strings; /* STRINGS: byte strings, not NUL-terminated */
+  int32_t nb_strings;
   /* TENSOR: the converted value, or why it could not be converted. */
   bool has_tensor;
   ingot_onnx_tensor tensor;

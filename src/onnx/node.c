@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <protobuf-c/protobuf-c.h> /* the bytes of STRINGS attributes */
 
 #include "core/alloc.h"
 #include "core/dims.h"
@@ -297,6 +298,24 @@ void ingot_onnx_attr_floats(const ingot_onnx_node *node, const char *name, float
   } else if (a) {
     count = a->nb_floats;
     for (int32_t k = 0; k < count && k < max_count; k++) values[k] = a->floats[k];
+  }
+  if (count_out) *count_out = count;
+}
+
+void ingot_onnx_attr_strings(const ingot_onnx_node *node, const char *name, int32_t index, char *buf, size_t size,
+                             int32_t *count_out) {
+  const ingot_onnx_attr *a = find_attr(node, name, NULL);
+  int32_t count = -1;
+  if (size > 0) buf[0] = '\0';
+  if (a && a->type != INGOT_ONNX_ATTR_STRINGS) {
+    wrong_type(node, a, "STRINGS");
+  } else if (a) {
+    count = a->nb_strings;
+    if (index >= 0 && index < count && size > 0) {
+      size_t len = a->strings[index].len < size - 1 ? a->strings[index].len : size - 1;
+      if (len) memcpy(buf, a->strings[index].data, len);
+      buf[len] = '\0';
+    }
   }
   if (count_out) *count_out = count;
 }

@@ -130,6 +130,7 @@ static bool input_is_optional(const ingot_node *node, int32_t slot) {
     case INGOT_OP_LAYER_NORMALIZATION:
     case INGOT_OP_QUANTIZE:
     case INGOT_OP_DEQUANTIZE: return slot == 2;
+    case INGOT_OP_RNN: return slot >= 3; /* B, lengths, states, peepholes */
     default: return false;
   }
 }

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include "ops/ops.h"
 
-#define INGOT_MAX_OUTPUTS 2
+#define INGOT_MAX_OUTPUTS 3 /* LSTM: Y, Y_h, Y_c */
 
 typedef enum ingot_tensor_kind {
   INGOT_TENSOR_KIND_ACTIVATION = 0, /* produced by a node, lives in the arena */

@@ -84,6 +84,7 @@ static ingot_status check_input_count(const ingot_node *node, int32_t min, int32
 ingot_status ingot_op_validate_params(const ingot_node *node) {
   const ingot_op_params *p = &node->params;
   int32_t want_outputs = node->op == INGOT_OP_TOPK ? 2 : 1;
+  if (node->op == INGOT_OP_RNN) want_outputs = p->rnn.cell == INGOT_RNN_CELL_LSTM ? 3 : 2;
   if ((int)node->op < 0 || node->op >= INGOT_OP_COUNT)
     return ingot_fail(INGOT_INVALID_ARGUMENT, "layer '%s': op kind %d out of range", node->name ? node->name : "?",
                       (int)node->op);
@@ -264,6 +265,7 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
       if (memchr(p->einsum.equation, '\0', sizeof p->einsum.equation) == NULL)
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "einsum equation is not NUL-terminated");
       return check_input_count(node, 1, 2);
+    case INGOT_OP_RNN: return ingot_rnn_validate_params(node);
     case INGOT_OP_COUNT: break;
   }
   return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "unknown op kind");

@@ -46,5 +46,7 @@ ingot_status ingot_node_fail(const struct ingot_node *node, ingot_status status,
 /* Checks the enum and range fields of a node's params (run on every node read from a plan,
  * before any kernel sees it). Shape-dependent checks are in the infer functions. */
 ingot_status ingot_op_validate_params(const struct ingot_node *node);
+/* The recurrent layer's part of it (infer_rnn.c). */
+ingot_status ingot_rnn_validate_params(const struct ingot_node *node);
 
 #endif

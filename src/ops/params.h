@@ -201,6 +201,25 @@ typedef struct ingot_einsum_params {
   char equation[64]; /* NUL-terminated */
 } ingot_einsum_params;
 
+/* RNN: inputs [x, W, R, B?, sequence lengths?, initial h?, initial c?, P?] (always 8
+ * entries, -1 for absent ones; see ingot_rnn_input); outputs [Y, Y_h] and Y_c for LSTM.
+ * The activation list is complete here (the network API fills in defaults): per direction
+ * RNN f; GRU f, g; LSTM f, g, h, the reverse direction's after the forward one's. */
+typedef struct ingot_rnn_params {
+  int32_t cell;      /* ingot_rnn_cell */
+  int32_t direction; /* ingot_rnn_direction */
+  int64_t hidden_size;
+  int32_t layout;
+  int32_t nb_activations; /* activations per direction * num_directions */
+  int32_t activations[INGOT_RNN_MAX_ACTIVATIONS]; /* ingot_rnn_activation */
+  float alpha[INGOT_RNN_MAX_ACTIVATIONS];
+  float beta[INGOT_RNN_MAX_ACTIVATIONS];
+  int32_t has_clip;
+  float clip;
+  int32_t input_forget;
+  int32_t linear_before_reset;
+} ingot_rnn_params;
+
 /* SHAPE [x], RANGE [start, limit, delta], EXPAND [x, shape], TILE [x, repeats]: no params. */
 
 /* Every op's params in one union; a node's `op` says which member is live. Zeroed before
@@ -232,6 +251,7 @@ typedef union ingot_op_params {
   ingot_cumulative_params cumulative;
   ingot_quantize_params quantize;   /* QUANTIZE, DEQUANTIZE */
   ingot_einsum_params einsum;
+  ingot_rnn_params rnn;
   char none;
 } ingot_op_params;
 

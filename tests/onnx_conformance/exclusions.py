@@ -85,10 +85,6 @@ GROUPS = {
                   "opset 25+ fused transformer operators)",
         "ops": ["FlexAttention", "LinearAttention", "SwiGLU", "CausalConvWithState"],
     },
-    "not imported yet: recurrent": {
-        "reason": "no importer yet for the recurrent operators (RNN, GRU, LSTM)",
-        "ops": ["RNN", "GRU", "LSTM"],
-    },
     "not imported yet: normalization and pooling variants": {
         "reason": "no importer yet (MaxUnpool)",
         "ops": ["MaxUnpool"],

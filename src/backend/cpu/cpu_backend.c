@@ -67,6 +67,7 @@ static const ingot_tactic cpu_tactics[] = {
     ROW(QUANTIZE, "quantize_f32_reference", no_half_inputs, ingot_cpu_quantize),
     ROW(DEQUANTIZE, "dequantize_f32_reference", no_half_inputs, ingot_cpu_dequantize),
     ROW(EINSUM, "einsum_f32_reference", no_half_inputs, ingot_cpu_einsum),
+    {INGOT_OP_RNN, "rnn_f32_reference", 1, no_half_inputs, ingot_cpu_rnn_workspace, NULL, ingot_cpu_rnn},
     /* Fast tactics, after every reference row (the oracle); last-listed is fastest by
      * design, taken when the builder does not time. */
     {INGOT_OP_CONVOLUTION, "conv_f32_gemm", 1, ingot_cpu_conv_gemm_supports, ingot_cpu_conv_gemm_workspace,
@@ -77,6 +78,8 @@ static const ingot_tactic cpu_tactics[] = {
      ingot_cpu_fc_gemm_prepare, ingot_cpu_fc_gemm},
     {INGOT_OP_MATRIX_MULTIPLY, "matmul_f32_gemm", 1, ingot_cpu_matmul_gemm_supports, ingot_cpu_matmul_gemm_workspace,
      ingot_cpu_matmul_gemm_prepare, ingot_cpu_matmul_gemm},
+    {INGOT_OP_RNN, "rnn_f32_gemm", 1, ingot_cpu_rnn_gemm_supports, ingot_cpu_rnn_gemm_workspace,
+     ingot_cpu_rnn_gemm_prepare, ingot_cpu_rnn_gemm},
 };
 #undef ROW
 

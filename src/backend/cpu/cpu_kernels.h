@@ -45,6 +45,8 @@ INGOT_CPU_KERNEL(ingot_cpu_tile);            /* expand.c */
 INGOT_CPU_KERNEL(ingot_cpu_quantize);        /* quantize.c */
 INGOT_CPU_KERNEL(ingot_cpu_dequantize);      /* quantize.c */
 INGOT_CPU_KERNEL(ingot_cpu_einsum);
+INGOT_CPU_KERNEL(ingot_cpu_rnn);             /* rnn_reference.c */
+uint64_t ingot_cpu_rnn_workspace(const ingot_kernel_args *args);
 /* Scratch for top-k (implemented in topk.c). */
 uint64_t ingot_cpu_topk_workspace(const ingot_kernel_args *args);
 
@@ -58,6 +60,7 @@ uint64_t ingot_cpu_topk_workspace(const ingot_kernel_args *args);
 INGOT_CPU_TACTIC_FNS(ingot_cpu_fc_gemm);     /* fc_gemm.c */
 INGOT_CPU_TACTIC_FNS(ingot_cpu_matmul_gemm); /* matmul_gemm.c */
 INGOT_CPU_TACTIC_FNS(ingot_cpu_conv_gemm);   /* conv_gemm.c */
+INGOT_CPU_TACTIC_FNS(ingot_cpu_rnn_gemm);    /* rnn_gemm.c */
 #undef INGOT_CPU_TACTIC_FNS
 /* conv_depthwise.c: no prepare, no workspace */
 bool ingot_cpu_conv_depthwise_supports(const ingot_node *node, const ingot_tensor_view *inputs,
