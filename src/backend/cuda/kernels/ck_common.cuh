@@ -133,6 +133,17 @@ cudaError_t launch_rows(void (*block_kernel)(P...), void (*warp_kernel)(P...), b
     case INGOT_CK_BF16: { typedef __nv_bfloat16 T; __VA_ARGS__; } break; \
     default: return cudaErrorInvalidValue;                    \
   }
+// Runs the code with K the power of two (1..32) of values per lane that holds a row of
+// len <= 1024 in a warp's registers.
+#define INGOT_CK_PER_LANE(len, K, ...)                                   \
+  do {                                                                   \
+    if ((len) <= 32) { constexpr int K = 1; __VA_ARGS__; }               \
+    else if ((len) <= 64) { constexpr int K = 2; __VA_ARGS__; }          \
+    else if ((len) <= 128) { constexpr int K = 4; __VA_ARGS__; }         \
+    else if ((len) <= 256) { constexpr int K = 8; __VA_ARGS__; }         \
+    else if ((len) <= 512) { constexpr int K = 16; __VA_ARGS__; }        \
+    else { constexpr int K = 32; __VA_ARGS__; }                          \
+  } while (0)
 // Same for every dtype (bool and uint8 share uint8_t).
 #define INGOT_CK_ANY_SWITCH(dtype, T, ...)                    \
   switch (dtype) {                                            \

@@ -63,6 +63,42 @@ __global__ void layernorm_rows(int64_t rows, int64_t len, float eps, const T *__
   }
 }
 
+// Rows of up to 1024 values held in registers (K a lane, a warp per row): exact two-pass
+// statistics with one read of the row.
+template <typename T, int K>
+__global__ void layernorm_rows_cached(int64_t rows, int64_t len, float eps, const T *__restrict__ x, int32_t sdt,
+                                      const void *scale, int32_t bdt, const void *bias, T *__restrict__ y) {
+  const RowSpan span = row_span<false>();
+  if (span.row >= rows) return;
+  const T *xr = x + span.row * len;
+  T *yr = y + span.row * len;
+  float v[K], sum = 0.0f;
+#pragma unroll
+  for (int k = 0; k < K; k++) {
+    int64_t i = span.first + 32 * k;
+    v[k] = i < len ? Num<T>::ld(xr[i]) : 0.0f;
+    sum += v[k];
+  }
+  const float mean = warp_sum(sum) / (float)len;
+  float sq = 0.0f;
+#pragma unroll
+  for (int k = 0; k < K; k++) {
+    int64_t i = span.first + 32 * k;
+    float d = i < len ? v[k] - mean : 0.0f;
+    sq += d * d;
+  }
+  const float rstd = rsqrtf(warp_sum(sq) / (float)len + eps);
+#pragma unroll
+  for (int k = 0; k < K; k++) {
+    int64_t i = span.first + 32 * k;
+    if (i < len) {
+      float r = (v[k] - mean) * rstd * ld_float(scale, sdt, i);
+      if (bias) r += ld_float(bias, bdt, i);
+      yr[i] = Num<T>::st(r);
+    }
+  }
+}
+
 template <typename T>
 __global__ void batchnorm_kernel(int64_t total, int64_t c, int64_t inner, float eps, const T *__restrict__ x,
                                  int32_t pdt, const void *scale, const void *bias, const void *mean, const void *var,
@@ -85,6 +121,16 @@ extern "C" cudaError_t ingot_ck_layernorm(int32_t dtype, int64_t rows, int64_t l
                                           int32_t scale_dtype, const void *scale, int32_t bias_dtype,
                                           const void *bias, void *y, cudaStream_t stream) {
   if (rows <= 0 || len <= 0) return cudaSuccess;
+  if (len <= 1024) {
+    const int64_t warps = kThreads / 32;
+    const unsigned blocks = (unsigned)((rows + warps - 1) / warps);
+    INGOT_CK_FLOAT_SWITCH(dtype, T,
+                          INGOT_CK_PER_LANE(len, K,
+                                            layernorm_rows_cached<T, K><<<blocks, kThreads, 0, stream>>>(
+                                                rows, len, epsilon, (const T *)x, scale_dtype, scale, bias_dtype,
+                                                bias, (T *)y)));
+    return cudaGetLastError();
+  }
   INGOT_CK_FLOAT_SWITCH(dtype, T,
                         return launch_rows(layernorm_rows<T, true>, layernorm_rows<T, false>, len > 2048, rows, stream,
                                            rows, len, epsilon, (const T *)x, scale_dtype, scale, bias_dtype, bias,

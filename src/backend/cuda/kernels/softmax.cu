@@ -89,6 +89,45 @@ __global__ void softmax_rows(int64_t rows, int64_t len, int log, const T *__rest
   for (int64_t i = first; i < len; i += step) yr[i] = finish<T>(Num<T>::ld(xr[i]), m, a.s, log_s, log, nan);
 }
 
+// Rows of up to 1024 values held in registers, K a lane: one read, one write, no second
+// pass over memory. A warp per row.
+template <typename T, int K>
+__global__ void softmax_rows_cached(int64_t rows, int64_t len, int log, const T *__restrict__ x, T *__restrict__ y) {
+  const RowSpan span = row_span<false>();
+  if (span.row >= rows) return;
+  const T *xr = x + span.row * len;
+  T *yr = y + span.row * len;
+  float v[K];
+  float m = -INFINITY;
+  bool nan = false;
+#pragma unroll
+  for (int k = 0; k < K; k++) {
+    int64_t i = span.first + 32 * k;
+    v[k] = i < len ? Num<T>::ld(xr[i]) : -INFINITY;
+    nan |= isnan(v[k]);
+    m = fmaxf(m, v[k]);
+  }
+  m = warp_max(m);
+  nan = __any_sync(0xffffffffu, nan);
+  if (m == -INFINITY) m = 0.0f; /* all -inf: as the reference, 0/0 */
+  float sum = 0.0f;
+#pragma unroll
+  for (int k = 0; k < K; k++) {
+    v[k] -= m;
+    sum += expf(v[k]);
+  }
+  sum = warp_sum(sum);
+  float log_s = logf(sum), inv = 1.0f / sum;
+#pragma unroll
+  for (int k = 0; k < K; k++) {
+    int64_t i = span.first + 32 * k;
+    if (i < len) {
+      float r = nan ? __int_as_float(0x7fc00000) : (log ? v[k] - log_s : expf(v[k]) * inv);
+      yr[i] = Num<T>::st(r);
+    }
+  }
+}
+
 // Columns: thread per (outer, inner) pair; consecutive threads read consecutive inner.
 template <typename T>
 __global__ void softmax_cols(int64_t outer, int64_t len, int64_t inner, int log, const T *__restrict__ x,
@@ -111,6 +150,13 @@ __global__ void softmax_cols(int64_t outer, int64_t len, int64_t inner, int log,
 
 template <typename T>
 cudaError_t launch(int32_t log, int64_t outer, int64_t len, int64_t inner, const void *x, void *y, cudaStream_t s) {
+  if (inner == 1 && len <= 1024) {
+    const int64_t warps = kThreads / 32;
+    const unsigned blocks = (unsigned)((outer + warps - 1) / warps);
+    INGOT_CK_PER_LANE(len, K,
+                      softmax_rows_cached<T, K><<<blocks, kThreads, 0, s>>>(outer, len, log, (const T *)x, (T *)y));
+    return cudaGetLastError();
+  }
   if (inner == 1)
     return launch_rows(softmax_rows<T, true>, softmax_rows<T, false>, len > 1024, outer, s, outer, len, log,
                        (const T *)x, (T *)y);
