@@ -347,13 +347,15 @@ INGOT_API ingot_status ingot_network_add_layer_normalization(ingot_network *netw
                                                              uint32_t axes_mask, float epsilon,
                                                              ingot_layer **layer_out);
 
-typedef enum ingot_resize_mode { INGOT_RESIZE_NEAREST = 0, INGOT_RESIZE_LINEAR } ingot_resize_mode;
+typedef enum ingot_resize_mode { INGOT_RESIZE_NEAREST = 0, INGOT_RESIZE_LINEAR, INGOT_RESIZE_CUBIC } ingot_resize_mode;
 
 typedef enum ingot_resize_coordinate_transform {
   INGOT_RESIZE_HALF_PIXEL = 0,
   INGOT_RESIZE_ASYMMETRIC,
   INGOT_RESIZE_ALIGN_CORNERS,
-  INGOT_RESIZE_PYTORCH_HALF_PIXEL
+  INGOT_RESIZE_PYTORCH_HALF_PIXEL,
+  INGOT_RESIZE_HALF_PIXEL_SYMMETRIC, /* half_pixel centred on the output canvas */
+  INGOT_RESIZE_TF_CROP_AND_RESIZE    /* samples the region `roi`; outside it: extrapolation_value */
 } ingot_resize_coordinate_transform;
 
 typedef enum ingot_resize_round_mode {
@@ -364,7 +366,11 @@ typedef enum ingot_resize_round_mode {
 } ingot_resize_round_mode;
 
 /* Resize: either output_dims (use_scales = 0; full rank) or scales (one per dim, output
- * dim = floor(input dim * scale)). Linear mode interpolates every resized dim. */
+ * dim = floor(input dim * scale)); with both (use_scales and output_dims of full rank) the
+ * output has output_dims and is sampled with the scales (ONNX keep_aspect_ratio_policy).
+ * Linear and cubic modes interpolate every resized dim (float32 reference). A zeroed
+ * desc's extra fields mean: cubic A = -0.75, taps outside the input clamp to the edge, no
+ * antialias, extrapolation value 0, roi unused. */
 typedef struct ingot_resize_desc {
   ingot_resize_mode mode;
   ingot_resize_coordinate_transform coordinate_transform;
@@ -373,6 +379,11 @@ typedef struct ingot_resize_desc {
   ingot_dims output_dims;
   int32_t nb_scales;
   float scales[INGOT_MAX_DIMS];
+  float cubic_coeff_a;           /* cubic: the kernel's A; 0 stands for -0.75 (ONNX's default) */
+  int32_t exclude_outside;       /* linear/cubic: taps outside the input weigh 0, the rest renormalized */
+  int32_t antialias;             /* linear/cubic: when shrinking, the kernel is widened by 1 / scale */
+  float extrapolation_value;     /* tf_crop_and_resize: the value sampled outside the input */
+  float roi[2 * INGOT_MAX_DIMS]; /* tf_crop_and_resize: normalized starts of every dim, then ends */
 } ingot_resize_desc;
 
 INGOT_API ingot_status ingot_network_add_resize(ingot_network *network, ingot_tensor *input,

@@ -218,6 +218,7 @@ class ResizeMode(IntEnum):
     """ingot_resize_mode (INGOT_RESIZE_*)."""
     NEAREST = 0
     LINEAR = 1
+    CUBIC = 2
 
 
 class ResizeCoordinateTransformation(IntEnum):
@@ -226,6 +227,8 @@ class ResizeCoordinateTransformation(IntEnum):
     ASYMMETRIC = 1
     ALIGN_CORNERS = 2
     PYTORCH_HALF_PIXEL = 3
+    HALF_PIXEL_SYMMETRIC = 4
+    TF_CROP_AND_RESIZE = 5
 
 
 class ResizeRoundMode(IntEnum):

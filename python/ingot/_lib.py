@@ -86,6 +86,11 @@ class ingot_resize_desc(Structure):
         ("output_dims", ingot_dims),
         ("nb_scales", c_int32),
         ("scales", c_float * MAX_DIMS),
+        ("cubic_coeff_a", c_float),
+        ("exclude_outside", c_int32),
+        ("antialias", c_int32),
+        ("extrapolation_value", c_float),
+        ("roi", c_float * (2 * MAX_DIMS)),
     ]
 
 

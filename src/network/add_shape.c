@@ -230,9 +230,16 @@ ingot_status ingot_network_add_resize(ingot_network *network, ingot_tensor *inpu
   INGOT_NET_BEGIN(network, layer_out, fn);
   INGOT_TRY(ingot_net_check_tensor(network, input, fn, "input"));
   INGOT_NET_CHECK_NULL(network, desc, fn);
-  INGOT_TRY(ingot_net_check_enum(network, (int32_t)desc->mode, INGOT_RESIZE_LINEAR + 1, fn, "mode"));
-  INGOT_TRY(ingot_net_check_enum(network, (int32_t)desc->coordinate_transform, INGOT_RESIZE_PYTORCH_HALF_PIXEL + 1, fn,
+  INGOT_TRY(ingot_net_check_enum(network, (int32_t)desc->mode, INGOT_RESIZE_CUBIC + 1, fn, "mode"));
+  INGOT_TRY(ingot_net_check_enum(network, (int32_t)desc->coordinate_transform, INGOT_RESIZE_TF_CROP_AND_RESIZE + 1, fn,
                                  "coordinate_transform"));
+  if (!isfinite(desc->cubic_coeff_a) || !isfinite(desc->extrapolation_value))
+    return ingot_net_fail(network, INGOT_INVALID_ARGUMENT, "%s: cubic_coeff_a %g and extrapolation_value %g must be "
+                          "finite", fn, (double)desc->cubic_coeff_a, (double)desc->extrapolation_value);
+  for (int32_t i = 0; i < 2 * INGOT_MAX_DIMS; i++)
+    if (!isfinite(desc->roi[i]))
+      return ingot_net_fail(network, INGOT_INVALID_ARGUMENT, "%s: roi[%d] is %g, expected a finite value", fn, i,
+                            (double)desc->roi[i]);
   INGOT_TRY(ingot_net_check_enum(network, (int32_t)desc->nearest_rounding, INGOT_RESIZE_CEIL + 1, fn,
                                  "nearest_rounding"));
   ingot_op_params params = zero_params();
@@ -240,6 +247,11 @@ ingot_status ingot_network_add_resize(ingot_network *network, ingot_tensor *inpu
   p->mode = (int32_t)desc->mode;
   p->coordinate_transform = (int32_t)desc->coordinate_transform;
   p->nearest_rounding = (int32_t)desc->nearest_rounding;
+  p->cubic_coeff_a = desc->cubic_coeff_a == 0.0f ? -0.75f : desc->cubic_coeff_a;
+  p->exclude_outside = desc->exclude_outside != 0;
+  p->antialias = desc->antialias != 0;
+  p->extrapolation_value = desc->extrapolation_value;
+  memcpy(p->roi, desc->roi, sizeof p->roi);
   if (desc->use_scales) {
     if (desc->nb_scales < 1)
       return ingot_net_fail(network, INGOT_INVALID_ARGUMENT, "%s: nb_scales is %d, expected 1 to %d", fn,
@@ -252,6 +264,14 @@ ingot_status ingot_network_add_resize(ingot_network *network, ingot_tensor *inpu
     p->use_scales = 1;
     p->nb_scales = desc->nb_scales;
     memcpy(p->scales, desc->scales, sizeof(float) * (size_t)desc->nb_scales);
+    if (desc->output_dims.nb_dims > 0) { /* dims given too: they size the output */
+      INGOT_TRY(check_rank(network, input, desc->output_dims.nb_dims, fn, "output_dims"));
+      for (int32_t i = 0; i < desc->output_dims.nb_dims; i++)
+        if (desc->output_dims.d[i] < 0)
+          return ingot_net_fail(network, INGOT_INVALID_ARGUMENT, "%s: output_dims[%d] is %lld, expected >= 0", fn, i,
+                                (long long)desc->output_dims.d[i]);
+      p->output_dims = desc->output_dims;
+    }
   } else {
     const ingot_dims *o = &desc->output_dims;
     INGOT_TRY(check_rank(network, input, o->nb_dims, fn, "output_dims"));

@@ -646,8 +646,7 @@ static ingot_status resize_mode(ingot_onnx_node *n, ingot_resize_desc *d) {
   const char *mode = ingot_onnx_attr_string(n, "mode", "nearest");
   if (strcmp(mode, "nearest") == 0) d->mode = INGOT_RESIZE_NEAREST;
   else if (strcmp(mode, "linear") == 0 || strcmp(mode, "bilinear") == 0) d->mode = INGOT_RESIZE_LINEAR;
-  else if (strcmp(mode, "cubic") == 0)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute mode is 'cubic': only nearest and linear are supported");
+  else if (strcmp(mode, "cubic") == 0) d->mode = INGOT_RESIZE_CUBIC;
   else
     return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute mode is '%s', expected nearest, linear or cubic", mode);
   return INGOT_SUCCESS;
@@ -728,7 +727,9 @@ static ingot_status resize_transform(ingot_onnx_node *n, ingot_resize_desc *d) {
   } transforms[] = {{"half_pixel", INGOT_RESIZE_HALF_PIXEL},
                     {"asymmetric", INGOT_RESIZE_ASYMMETRIC},
                     {"align_corners", INGOT_RESIZE_ALIGN_CORNERS},
-                    {"pytorch_half_pixel", INGOT_RESIZE_PYTORCH_HALF_PIXEL}};
+                    {"pytorch_half_pixel", INGOT_RESIZE_PYTORCH_HALF_PIXEL},
+                    {"half_pixel_symmetric", INGOT_RESIZE_HALF_PIXEL_SYMMETRIC},
+                    {"tf_crop_and_resize", INGOT_RESIZE_TF_CROP_AND_RESIZE}};
   bool found = false;
   for (size_t i = 0; i < sizeof transforms / sizeof transforms[0]; i++)
     if (strcmp(ctm, transforms[i].name) == 0) {
@@ -736,9 +737,9 @@ static ingot_status resize_transform(ingot_onnx_node *n, ingot_resize_desc *d) {
       found = true;
     }
   if (!found)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED,
-                           "attribute coordinate_transformation_mode is '%s': supported are half_pixel, asymmetric, "
-                           "align_corners and pytorch_half_pixel",
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT,
+                           "attribute coordinate_transformation_mode is '%s', expected half_pixel, "
+                           "half_pixel_symmetric, asymmetric, align_corners, pytorch_half_pixel or tf_crop_and_resize",
                            ctm);
   const char *nearest = ingot_onnx_attr_string(n, "nearest_mode", "round_prefer_floor");
   if (strcmp(nearest, "round_prefer_floor") == 0) d->nearest_rounding = INGOT_RESIZE_ROUND_HALF_DOWN;
@@ -750,15 +751,82 @@ static ingot_status resize_transform(ingot_onnx_node *n, ingot_resize_desc *d) {
                            "attribute nearest_mode is '%s', expected round_prefer_floor, round_prefer_ceil, floor or "
                            "ceil",
                            nearest);
-  int64_t v;
-  if ((v = ingot_onnx_attr_int(n, "exclude_outside", 0)) != 0)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute exclude_outside is %lld, only 0 is supported", (long long)v);
-  if ((v = ingot_onnx_attr_int(n, "antialias", 0)) != 0)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute antialias is %lld, only 0 is supported", (long long)v);
+  int64_t exclude = ingot_onnx_attr_int(n, "exclude_outside", 0), antialias = ingot_onnx_attr_int(n, "antialias", 0);
+  if (exclude != 0 && exclude != 1)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute exclude_outside is %lld, expected 0 or 1",
+                           (long long)exclude);
+  if (antialias != 0 && antialias != 1)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute antialias is %lld, expected 0 or 1",
+                           (long long)antialias);
+  if (antialias && d->mode == INGOT_RESIZE_NEAREST)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute antialias is 1 with mode nearest: antialiasing is "
+                           "defined for linear and cubic");
+  d->exclude_outside = (int32_t)exclude;
+  d->antialias = (int32_t)antialias;
+  d->cubic_coeff_a = ingot_onnx_attr_float(n, "cubic_coeff_a", -0.75f);
+  if (d->cubic_coeff_a == 0.0f)
+    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute cubic_coeff_a is 0: ingot takes 0 for the default -0.75");
+  d->extrapolation_value = ingot_onnx_attr_float(n, "extrapolation_value", 0.0f);
+  return INGOT_SUCCESS;
+}
+
+/* keep_aspect_ratio_policy not_larger / not_smaller: one scale for the named dims, the
+ * smallest or largest of sizes / input dims, and output dims round(scale * input dim). */
+static ingot_status keep_aspect_ratio(ingot_onnx_node *n, ingot_resize_desc *d, const int32_t *axis_of, int32_t naxes,
+                                      int32_t rank) {
   const char *policy = ingot_onnx_attr_string(n, "keep_aspect_ratio_policy", "stretch");
-  if (strcmp(policy, "stretch") != 0)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute keep_aspect_ratio_policy is '%s', only stretch is supported",
+  if (strcmp(policy, "stretch") == 0) return INGOT_SUCCESS;
+  bool larger = strcmp(policy, "not_smaller") == 0;
+  if (!larger && strcmp(policy, "not_larger") != 0)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT,
+                           "attribute keep_aspect_ratio_policy is '%s', expected stretch, not_larger or not_smaller",
                            policy);
+  ingot_dims xd = ingot_onnx_input_dims(n, 0);
+  double scale = 0.0;
+  for (int32_t i = 0; i < naxes; i++) {
+    int64_t in = xd.d[axis_of[i]];
+    if (in <= 0)
+      return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "keep_aspect_ratio_policy '%s' needs dim %d of input 0 known and "
+                             "not empty (found %lld)", policy, (int)axis_of[i], (long long)in);
+    double s = (double)d->output_dims.d[axis_of[i]] / (double)in;
+    if (i == 0 || (larger ? s > scale : s < scale)) scale = s;
+  }
+  d->use_scales = 1;
+  d->nb_scales = rank;
+  for (int32_t i = 0; i < rank; i++) d->scales[i] = 1.0f;
+  for (int32_t i = 0; i < naxes; i++) {
+    d->scales[axis_of[i]] = (float)scale;
+    d->output_dims.d[axis_of[i]] = (int64_t)(scale * (double)xd.d[axis_of[i]] + 0.5);
+  }
+  return INGOT_SUCCESS;
+}
+
+/* tf_crop_and_resize's roi (input 1, constant): starts then ends of the named dims; the
+ * other dims keep the whole range [0, 1]. */
+static ingot_status resize_roi(ingot_onnx_node *n, ingot_resize_desc *d, const int32_t *axis_of, int32_t naxes,
+                               int32_t rank) {
+  for (int32_t i = 0; i < rank; i++) {
+    d->roi[i] = 0.0f;
+    d->roi[rank + i] = 1.0f;
+  }
+  if (d->coordinate_transform != INGOT_RESIZE_TF_CROP_AND_RESIZE) return INGOT_SUCCESS;
+  const ingot_onnx_value *roi = ingot_onnx_input(n, 1);
+  if (!roi || ingot_onnx_value_count(roi) == 0)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "coordinate_transformation_mode tf_crop_and_resize needs input "
+                           "1 (roi)");
+  float *values = NULL;
+  int64_t count = 0;
+  TRY(ingot_onnx_value_floats(n, roi, "input 1 (roi)", &values, &count));
+  if (count != 2 * naxes) {
+    free(values);
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input 1 (roi) holds %lld values, expected %d (starts and ends "
+                           "of %d dims)", (long long)count, 2 * naxes, naxes);
+  }
+  for (int32_t i = 0; i < naxes; i++) {
+    d->roi[axis_of[i]] = values[i];
+    d->roi[rank + axis_of[i]] = values[naxes + i];
+  }
+  free(values);
   return INGOT_SUCCESS;
 }
 
@@ -802,6 +870,7 @@ static ingot_status import_resize(ingot_onnx_node *n) {
     TRY(ingot_onnx_axes_mask(n, axes, naxes, rank, "attribute axes", &mask));
     for (int32_t i = 0; i < naxes; i++) axis_of[i] = (int32_t)(axes[i] < 0 ? axes[i] + rank : axes[i]);
   }
+  TRY(resize_roi(n, &d, axis_of, naxes, rank));
   const ingot_onnx_value *scales = nonempty_input(n, 2), *sizes = nonempty_input(n, 3);
   if (scales && sizes)
     return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "inputs 2 (scales) and 3 (sizes) are both given, expected one");
@@ -827,6 +896,9 @@ static ingot_status import_resize(ingot_onnx_node *n) {
     if (naxes != rank)
       return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "input 3 (sizes) is computed and attribute axes is given: "
                                                    "only constant sizes may name axes");
+    if (strcmp(ingot_onnx_attr_string(n, "keep_aspect_ratio_policy", "stretch"), "stretch") != 0)
+      return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "input 3 (sizes) is computed: attribute keep_aspect_ratio_policy "
+                                                   "needs constant sizes");
     ingot_tensor *s;
     TRY(input(n, 3, &s));
     if (sizes->dtype != INGOT_INT64) TRY(ingot_onnx_add_cast(n, s, INGOT_INT64, &s));
@@ -848,6 +920,7 @@ static ingot_status import_resize(ingot_onnx_node *n) {
   for (int32_t i = 0; i < rank; i++)
     if (d.output_dims.d[i] < 0)
       return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "dim %d of input 0 is dynamic and not named by attribute axes", i);
+  TRY(keep_aspect_ratio(n, &d, axis_of, naxes, rank));
   return add_resize(n, &d, NULL);
 }
 

@@ -16,23 +16,24 @@ ingot_status ingot_infer_resize(const ingot_node *node, const ingot_value_info *
     return ingot_node_fail(node, INGOT_INVALID_GRAPH, "has %d outputs, expected 1", (int)node->nb_outputs);
   const ingot_value_info *x = &inputs[0];
   if (x->dims.nb_dims < 0) return ingot_node_fail(node, INGOT_INVALID_GRAPH, "the data input (input 0) is missing");
-  if (p->mode != INGOT_RESIZE_NEAREST && p->mode != INGOT_RESIZE_LINEAR)
-    return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "resize mode is %d, expected 0 (nearest) or 1 (linear)",
-                           (int)p->mode);
-  if (p->coordinate_transform < INGOT_RESIZE_HALF_PIXEL || p->coordinate_transform > INGOT_RESIZE_PYTORCH_HALF_PIXEL)
+  if (p->mode != INGOT_RESIZE_NEAREST && p->mode != INGOT_RESIZE_LINEAR && p->mode != INGOT_RESIZE_CUBIC)
     return ingot_node_fail(node, INGOT_INVALID_ARGUMENT,
-                           "coordinate transform is %d, expected 0 to 3 (half_pixel, asymmetric, align_corners, "
-                           "pytorch_half_pixel)",
+                           "resize mode is %d, expected 0 (nearest), 1 (linear) or 2 (cubic)", (int)p->mode);
+  if (p->coordinate_transform < INGOT_RESIZE_HALF_PIXEL || p->coordinate_transform > INGOT_RESIZE_TF_CROP_AND_RESIZE)
+    return ingot_node_fail(node, INGOT_INVALID_ARGUMENT,
+                           "coordinate transform is %d, expected 0 to 5 (half_pixel, asymmetric, align_corners, "
+                           "pytorch_half_pixel, half_pixel_symmetric, tf_crop_and_resize)",
                            (int)p->coordinate_transform);
   if (p->mode == INGOT_RESIZE_NEAREST &&
       (p->nearest_rounding < INGOT_RESIZE_ROUND_HALF_DOWN || p->nearest_rounding > INGOT_RESIZE_CEIL))
     return ingot_node_fail(node, INGOT_INVALID_ARGUMENT,
                            "nearest rounding is %d, expected 0 to 3 (half_down, half_up, floor, ceil)",
                            (int)p->nearest_rounding);
-  if (p->mode == INGOT_RESIZE_LINEAR && x->dtype != INGOT_FLOAT32 && x->dtype != INGOT_FLOAT16 &&
+  if (p->mode != INGOT_RESIZE_NEAREST && x->dtype != INGOT_FLOAT32 && x->dtype != INGOT_FLOAT16 &&
       x->dtype != INGOT_BFLOAT16)
     return ingot_node_fail(node, INGOT_INVALID_ARGUMENT,
-                           "linear resize of dtype %s: expected float32, float16 or bfloat16 (nearest takes any dtype)",
+                           "linear/cubic resize of dtype %s: expected float32, float16 or bfloat16 (nearest takes any "
+                           "dtype)",
                            ingot_dtype_name(x->dtype));
   if (!ingot_dtype_valid(x->dtype))
     return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "input has an unknown dtype (%d)", (int)x->dtype);
@@ -59,7 +60,8 @@ ingot_status ingot_infer_resize(const ingot_node *node, const ingot_value_info *
       given.d[i] = sizes->dtype == INGOT_INT64 ? ((const int64_t *)sizes->data)[i]
                                                : (int64_t)((const int32_t *)sizes->data)[i];
   }
-  if (p->use_scales && !sizes) {
+  bool scales_size = p->use_scales && !sizes && p->output_dims.nb_dims == 0;
+  if (p->use_scales && !sizes) { /* checked even when output dims size the output */
     if (p->nb_scales != rank)
       return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "has %d scales, expected one per input dim (%d, dims %s)",
                              (int)p->nb_scales, (int)rank, ingot_dims_format(&x->dims, buf, sizeof buf));
@@ -68,13 +70,14 @@ ingot_status ingot_infer_resize(const ingot_node *node, const ingot_value_info *
       if (!(s > 0.0f) || isinf(s))
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "scale[%d] is %g, expected a finite value > 0", (int)i,
                                (double)s);
-      if (x->dims.d[i] < 0) continue;
+      if (x->dims.d[i] < 0 || !scales_size) continue;
       out.d[i] = (int64_t)floor((double)x->dims.d[i] * (double)s);
       if (x->dims.d[i] > 0 && out.d[i] < 1)
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "scale[%d] = %g turns input dim %lld into %lld, expected >= 1",
                                (int)i, (double)s, (long long)x->dims.d[i], (long long)out.d[i]);
     }
-  } else {
+  }
+  if (!scales_size) {
     if (given.nb_dims != rank)
       return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "output dims %s have rank %d, expected the input's rank %d (%s)",
                              ingot_dims_format(&given, buf, sizeof buf), (int)given.nb_dims, (int)rank,

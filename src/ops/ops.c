@@ -219,9 +219,12 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
                                (unsigned)p->layernorm.axes_mask);
       return check_input_count(node, 3, 3);
     case INGOT_OP_RESIZE:
-      if (!in_range(p->resize.mode, 0, 2) || !in_range(p->resize.coordinate_transform, 0, 4) ||
+      if (!in_range(p->resize.mode, 0, INGOT_RESIZE_CUBIC + 1) ||
+          !in_range(p->resize.coordinate_transform, 0, INGOT_RESIZE_TF_CROP_AND_RESIZE + 1) ||
           !in_range(p->resize.nearest_rounding, 0, 4))
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "resize mode, coordinate transform or rounding out of range");
+      if (!isfinite(p->resize.cubic_coeff_a) || !isfinite(p->resize.extrapolation_value))
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "resize cubic_coeff_a or extrapolation_value not finite");
       if (p->resize.nb_scales < 0 || p->resize.nb_scales > INGOT_MAX_DIMS)
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "%d scales, at most 8", p->resize.nb_scales);
       INGOT_TRY(check_dims_field(node, &p->resize.output_dims, "resize output dims"));

@@ -146,6 +146,11 @@ typedef struct ingot_resize_params {
   ingot_dims output_dims;
   int32_t nb_scales;
   float scales[INGOT_MAX_DIMS];
+  float cubic_coeff_a; /* as ingot_resize_desc: 0 stands for -0.75 */
+  int32_t exclude_outside;
+  int32_t antialias;
+  float extrapolation_value;
+  float roi[2 * INGOT_MAX_DIMS]; /* tf_crop_and_resize: starts, then ends */
 } ingot_resize_params;
 
 /* inputs: [x, pads?] (int64 1-D [pre..., post...]; overrides the fields when present) */
