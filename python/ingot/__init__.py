@@ -19,6 +19,7 @@ from ._enums import (ActivationType, BuilderFlag, DataType, ElementWiseOperation
                      ResizeCoordinateTransformation, ResizeMode, ResizeRoundMode, ScaleMode, Severity,
                      ScatterMode, ScatterReduction, Status, Target, TensorIOMode, TopKOperation,
                      UnaryOperation)
+from ._enums import RNNActivation, RNNCell, RNNDirection, RNNInput
 from ._lib import IngotError, bf16_to_float, float_to_bf16, nptype
 from .builder import Builder, BuilderConfig, OptimizationProfile
 from .logger import Logger

@@ -11,7 +11,7 @@ __all__ = [
     "ActivationType", "MatrixOperation", "ElementWiseOperation", "UnaryOperation",
     "ScaleMode", "ReduceOperation", "ResizeMode", "ResizeCoordinateTransformation",
     "ResizeRoundMode", "PadMode", "TopKOperation", "ScatterMode", "ScatterReduction", "Target", "BuilderFlag",
-    "ProfileSelector", "TensorIOMode",
+    "ProfileSelector", "TensorIOMode", "RNNCell", "RNNDirection", "RNNActivation", "RNNInput",
 ]
 
 
@@ -103,6 +103,48 @@ class LayerType(IntEnum):
     QUANTIZE = 34
     DEQUANTIZE = 35
     EINSUM = 36
+    RNN = 37
+
+
+class RNNCell(IntEnum):
+    """ingot_rnn_cell (INGOT_RNN_CELL_*)."""
+    RNN = 0
+    GRU = 1
+    LSTM = 2
+
+
+class RNNDirection(IntEnum):
+    """ingot_rnn_direction (INGOT_RNN_*)."""
+    FORWARD = 0
+    REVERSE = 1
+    BIDIRECTIONAL = 2
+
+
+class RNNActivation(IntEnum):
+    """ingot_rnn_activation (INGOT_RNN_ACTIVATION_*): ONNX's recurrent activations."""
+    SIGMOID = 0
+    TANH = 1
+    RELU = 2
+    AFFINE = 3
+    LEAKY_RELU = 4
+    THRESHOLDED_RELU = 5
+    SCALED_TANH = 6
+    HARD_SIGMOID = 7
+    ELU = 8
+    SOFTSIGN = 9
+    SOFTPLUS = 10
+
+
+class RNNInput(IntEnum):
+    """ingot_rnn_input (INGOT_RNN_INPUT_*): the recurrent layer's input slots."""
+    X = 0
+    W = 1
+    R = 2
+    B = 3
+    SEQUENCE_LENGTHS = 4
+    INITIAL_HIDDEN = 5
+    INITIAL_CELL = 6
+    PEEPHOLES = 7
 
 
 class PaddingMode(IntEnum):

@@ -104,6 +104,23 @@ class ingot_padding_desc(Structure):
     ]
 
 
+class ingot_rnn_desc(Structure):
+    _fields_ = [
+        ("cell", c_enum),
+        ("direction", c_enum),
+        ("hidden_size", c_int64),
+        ("layout", c_int32),
+        ("nb_activations", c_int32),
+        ("activations", c_enum * 6),
+        ("activation_alpha", c_float * 6),
+        ("activation_beta", c_float * 6),
+        ("has_clip", c_int32),
+        ("clip", c_float),
+        ("input_forget", c_int32),
+        ("linear_before_reset", c_int32),
+    ]
+
+
 class ingot_layer_info(Structure):
     _fields_ = [
         ("name", c_char_p),
@@ -220,6 +237,7 @@ FUNCTIONS = {
     "ingot_network_add_quantize": (c_status, [P, P, P, P, c_int32, c_enum, PP]),
     "ingot_network_add_dequantize": (c_status, [P, P, P, P, c_int32, PP]),
     "ingot_network_add_einsum": (c_status, [P, POINTER(c_void_p), c_int32, c_char_p, PP]),
+    "ingot_network_add_rnn": (c_status, [P, P, P, P, P, P, PP]),
     # builder.h
     "ingot_target_name": (c_char_p, [c_enum]),
     "ingot_builder_create": (c_status, [P, PP]),

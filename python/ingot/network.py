@@ -13,6 +13,7 @@ from ._enums import (ActivationType, DataType, ElementWiseOperation, LayerType, 
                      PaddingMode, PadMode, PoolingType, ReduceOperation, ResizeCoordinateTransformation,
                      ResizeMode, ResizeRoundMode, ScaleMode, ScatterMode, ScatterReduction, TopKOperation,
                      UnaryOperation)
+from ._enums import RNNActivation, RNNCell, RNNDirection, RNNInput
 from ._lib import check, make_dims, make_weights, to_bytes, to_str
 from .logger import _handle
 
@@ -581,6 +582,48 @@ class Network:
     def add_topk(self, input, op, k, axis=-1):
         return self._out_layer(_lib.ingot_network_add_topk, self._own(input, "input"), int(TopKOperation(op)),
                                int(k), int(axis))
+
+    def add_rnn(self, input, weights, recurrence_weights, bias=None, *, cell, hidden_size,
+                direction=RNNDirection.FORWARD, layout=0, activations=None, activation_alpha=None,
+                activation_beta=None, clip=None, input_forget=False, linear_before_reset=False,
+                sequence_lengths=None, initial_hidden=None, initial_cell=None, peepholes=None):
+        """A one-layer recurrent network (RNN, GRU or LSTM in ONNX's terms: W [D, G*H, I],
+        R [D, G*H, H], B [D, 2*G*H], P [D, 3*H]). Weights are Tensors or arrays (arrays
+        become constants); cell, direction and activations take the enums or their names.
+        Outputs: Y, Y_h and (LSTM) Y_c."""
+        def tensor(v, what):
+            if v is None or isinstance(v, Tensor):
+                return v
+            return self.add_constant(None, np.asarray(v, dtype=np.float32)).get_output(0)
+
+        def enum(cls, v):
+            return cls[v.upper()] if isinstance(v, str) else cls(v)
+
+        desc = _lib.ingot_rnn_desc()
+        desc.cell = int(enum(RNNCell, cell))
+        desc.direction = int(enum(RNNDirection, direction))
+        desc.hidden_size = int(hidden_size)
+        desc.layout = int(layout)
+        acts = list(activations or [])
+        if len(acts) > 6:
+            raise ValueError(f"{len(acts)} activations: at most 6")
+        desc.nb_activations = len(acts)
+        _fill(desc.activations, [int(enum(RNNActivation, a)) for a in acts])
+        _fill(desc.activation_alpha, [float(a) for a in (activation_alpha or [0.0] * len(acts))][:6])
+        _fill(desc.activation_beta, [float(b) for b in (activation_beta or [0.0] * len(acts))][:6])
+        desc.has_clip = int(clip is not None)
+        desc.clip = float(clip or 0.0)
+        desc.input_forget = int(bool(input_forget))
+        desc.linear_before_reset = int(bool(linear_before_reset))
+        w, r, b = tensor(weights, "weights"), tensor(recurrence_weights, "recurrence_weights"), tensor(bias, "bias")
+        layer = self._out_layer(_lib.ingot_network_add_rnn, self._own(input, "input"), self._own(w, "weights"),
+                                self._own(r, "recurrence_weights"), None if b is None else self._own(b, "bias"),
+                                ctypes.byref(desc))
+        for slot, value in ((RNNInput.SEQUENCE_LENGTHS, sequence_lengths), (RNNInput.INITIAL_HIDDEN, initial_hidden),
+                            (RNNInput.INITIAL_CELL, initial_cell), (RNNInput.PEEPHOLES, tensor(peepholes, "peepholes"))):
+            if value is not None:
+                layer.set_input(int(slot), value)
+        return layer
 
     # ---- shape arithmetic and the layers ONNX import needs ----
     def _dims_tensor(self, values, what):

@@ -87,6 +87,10 @@ ENUMS = {
     "ingot_builder_flag": (ingot.BuilderFlag, "INGOT_BUILDER_FLAG_"),
     "ingot_profile_selector": (ingot.ProfileSelector, "INGOT_PROFILE_"),
     "ingot_tensor_io_mode": (ingot.TensorIOMode, "INGOT_TENSOR_"),
+    "ingot_rnn_cell": (ingot.RNNCell, "INGOT_RNN_CELL_"),
+    "ingot_rnn_direction": (ingot.RNNDirection, "INGOT_RNN_"),
+    "ingot_rnn_activation": (ingot.RNNActivation, "INGOT_RNN_ACTIVATION_"),
+    "ingot_rnn_input": (ingot.RNNInput, "INGOT_RNN_INPUT_"),
 }
 DTYPE_NAMES = {"FLOAT32": "FLOAT", "FLOAT16": "HALF", "BFLOAT16": "BF16"}
 
@@ -118,7 +122,8 @@ def test_struct_layouts_match_c(source_dir, tmp_path):
     if cc is None:
         pytest.skip("no C compiler to check struct layouts")
     structs = [_lib.ingot_dims, _lib.ingot_weights, _lib.ingot_convolution_desc, _lib.ingot_pooling_desc,
-               _lib.ingot_shuffle_desc, _lib.ingot_resize_desc, _lib.ingot_padding_desc, _lib.ingot_layer_info]
+               _lib.ingot_shuffle_desc, _lib.ingot_resize_desc, _lib.ingot_padding_desc, _lib.ingot_layer_info,
+               _lib.ingot_rnn_desc]
     lines = ['#include <stdio.h>', '#include <stddef.h>', '#include "ingot/ingot.h"', "int main(void) {"]
     expected = []
     for s in structs:
