@@ -272,8 +272,10 @@ static void test_elementwise(void) {
   for (int32_t op = 0; op < INGOT_ELEMENTWISE_OP_COUNT; op++)
     for (int32_t di = 0; di < N_OF(dts); di++) {
       ingot_dtype dt = dts[di];
-      bool logic = op >= INGOT_ELEMENTWISE_AND;
+      bool bitwise = op > INGOT_ELEMENTWISE_XOR; /* bitwise ops and shifts: integers */
+      bool logic = op >= INGOT_ELEMENTWISE_AND && !bitwise;
       if (logic != (dt == INGOT_BOOL)) continue;
+      if (bitwise && !ingot_dtype_is_integer(dt)) continue;
       if (op == INGOT_ELEMENTWISE_POW && ingot_dtype_is_integer(dt) && dt != INGOT_INT64) continue;
       for (int32_t s = 0; s < N_OF(shapes); s++) {
         char detail[64];
@@ -283,7 +285,8 @@ static void test_elementwise(void) {
         bool division = op == INGOT_ELEMENTWISE_DIV || op == INGOT_ELEMENTWISE_FLOOR_DIV ||
                         op == INGOT_ELEMENTWISE_MOD || op == INGOT_ELEMENTWISE_FMOD;
         data_kind ka = op == INGOT_ELEMENTWISE_POW ? DATA_POSITIVE : DATA_ANY;
-        data_kind kb = division ? DATA_NONZERO : op == INGOT_ELEMENTWISE_POW && ingot_dtype_is_integer(dt) ? DATA_POSITIVE : DATA_ANY;
+        data_kind kb = op > INGOT_ELEMENTWISE_XOR + 3 ? DATA_POSITIVE /* shift counts 1..5 */
+                       : division ? DATA_NONZERO : op == INGOT_ELEMENTWISE_POW && ingot_dtype_is_integer(dt) ? DATA_POSITIVE : DATA_ANY;
         case_in(c, dt, shapes[s].na, shapes[s].a, ka);
         case_in(c, dt, shapes[s].nb, shapes[s].b, kb);
         check(c);
@@ -311,7 +314,8 @@ static void test_unary_activation(void) {
   for (int32_t op = 0; op < INGOT_UNARY_OP_COUNT; op++)
     for (int32_t di = 0; di < N_OF(ALL); di++) {
       ingot_dtype dt = ALL[di];
-      bool ok = op == INGOT_UNARY_NOT ? dt == INGOT_BOOL
+      bool ok = op > INGOT_UNARY_ISINF ? ingot_dtype_is_integer(dt) /* bitwise not */
+                : op == INGOT_UNARY_NOT ? dt == INGOT_BOOL
                 : (op == INGOT_UNARY_ABS || op == INGOT_UNARY_NEG || op == INGOT_UNARY_SIGN)
                     ? (ingot_dtype_is_float(dt) || dt == INGOT_INT8 || dt == INGOT_INT32 || dt == INGOT_INT64)
                     : ingot_dtype_is_float(dt);
@@ -635,6 +639,44 @@ static void test_misc(void) {
   }
 }
 
+static void test_scatter_gather_nd(void) {
+  const ingot_dtype dts[] = {INGOT_FLOAT32, INGOT_FLOAT16, INGOT_BFLOAT16, INGOT_INT32, INGOT_INT64, INGOT_BOOL};
+  for (int32_t di = 0; di < N_OF(dts); di++) {
+    ingot_dtype dt = dts[di];
+    const char *name = ingot_dtype_name(dt);
+    tcase *c = case_new(INGOT_OP_GATHER_ND, "gather nd depth 2 %s", name);
+    case_in(c, dt, R(4, 5, 6), DATA_ANY);
+    case_in(c, INGOT_INT64, R(3, 2), DATA_INDEX);
+    c->index_range[1] = 4;
+    check(c);
+    c = case_new(INGOT_OP_GATHER_ND, "gather nd batch 1 %s", name);
+    c->node.params.gather_ex.batch_dims = 1;
+    case_in(c, dt, R(3, 4, 5), DATA_ANY);
+    case_in(c, INGOT_INT32, R(3, 2, 1), DATA_INDEX);
+    c->index_range[1] = 4;
+    check(c);
+    for (int32_t red = 0; red <= INGOT_SCATTER_REDUCE_MIN; red++) {
+      if (red != INGOT_SCATTER_REDUCE_NONE && dt == INGOT_BOOL) continue;
+      char detail[64];
+      snprintf(detail, sizeof detail, "reduction %d %s", (int)red, name);
+      c = case_new(INGOT_OP_SCATTER, "scatter nd %s", detail);
+      c->node.params.scatter = (ingot_scatter_params){INGOT_SCATTER_ND, 0, red};
+      case_in(c, dt, R(6, 5), DATA_ANY);
+      case_in(c, INGOT_INT64, R(9, 1), DATA_INDEX); /* 9 updates into 6 rows: duplicates */
+      c->index_range[1] = 6;
+      case_in(c, dt, R(9, 5), DATA_ANY);
+      check(c);
+      c = case_new(INGOT_OP_SCATTER, "scatter elements %s", detail);
+      c->node.params.scatter = (ingot_scatter_params){INGOT_SCATTER_ELEMENTS, 1, red};
+      case_in(c, dt, R(4, 6), DATA_ANY);
+      case_in(c, INGOT_INT32, R(4, 5), DATA_INDEX);
+      c->index_range[1] = 6;
+      case_in(c, dt, R(4, 5), DATA_ANY);
+      check(c);
+    }
+  }
+}
+
 /* ---- timing (INGOT_CK_BENCH=1) -------------------------------------------------------------- */
 
 /* Times row `name` on the case (inputs filled with small values on the device), printing
@@ -764,6 +806,7 @@ int main(void) {
   test_movement();
   test_expand_tile();
   test_misc();
+  test_scatter_gather_nd();
   for (int32_t r = 0; r < ingot_cuda_kernel_tactic_count; r++) {
     printf("%-24s %4d cases, %d failed\n", ingot_cuda_kernel_tactics[r].name, g_row_cases[r], g_row_failures[r]);
     if (g_row_cases[r] == 0) {

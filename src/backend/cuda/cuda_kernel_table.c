@@ -44,6 +44,8 @@ const ingot_tactic ingot_cuda_kernel_tactics[] = {
     ROW(FILL, "fill_cuda", ingot_ck_fill_tactic),
     ROW(SHAPE, "shape_cuda", ingot_ck_shape_tactic),
     ROW(GATHER_ELEMENTS, "gather_elements_cuda", ingot_ck_gather_elements_tactic),
+    ROW(GATHER_ND, "gather_nd_cuda", ingot_ck_gather_nd_tactic),
+    ROW(SCATTER, "scatter_cuda_ordered", ingot_ck_scatter_tactic),
 };
 #undef ROW
 

@@ -152,6 +152,31 @@ cudaError_t ingot_ck_gather_elements(int32_t elem_size, const ingot_ck_box *box,
                                      int64_t axis_stride, int32_t idx_int32, const void *data, const void *idx,
                                      void *y, cudaStream_t stream);
 
+/* ---- scatter.cu --------------------------------------------------------------------------- */
+/* GatherND: `items` index tuples of `depth` (dims[t], strides[t] of the addressed data dims),
+ * tuple i reading a slice of `inner` elements at batch (i / per_batch) * batch_stride +
+ * sum(index * stride); out-of-range indices give zeros. */
+typedef struct ingot_ck_nd {
+  int32_t depth;
+  int64_t items, per_batch, batch_stride, inner;
+  int64_t dims[INGOT_CK_MAX_DIMS], strides[INGOT_CK_MAX_DIMS];
+} ingot_ck_nd;
+cudaError_t ingot_ck_gather_nd(int32_t elem_size, const ingot_ck_nd *nd, int32_t idx_int32, const void *data,
+                               const void *idx, void *y, cudaStream_t stream);
+/* ScatterND into y (which already holds data): update slice i goes to the tuple's place
+ * (same descriptor, per_batch = items, batch_stride = 0), applied in index order so that
+ * duplicates combine as the reference's sequential loop; reduction: ingot_scatter_reduction.
+ * dtype: any for no reduction (moved by size), else f32/f16/bf16/i32/i64. */
+cudaError_t ingot_ck_scatter_nd(int32_t dtype, int32_t elem_size, int32_t reduction, const ingot_ck_nd *nd,
+                                int32_t idx_int32, const void *idx, const void *updates, void *y, cudaStream_t stream);
+/* ScatterElements into y: box over the index dims with the axis left out (operand 0 = y
+ * strides, 1 = index/update strides); each thread walks its line's axis_len updates in
+ * order. */
+cudaError_t ingot_ck_scatter_elements(int32_t dtype, int32_t elem_size, int32_t reduction, const ingot_ck_box *lines,
+                                      int64_t axis_len, int64_t axis_dim, int64_t y_axis_stride,
+                                      int64_t idx_axis_stride, int32_t idx_int32, const void *idx,
+                                      const void *updates, void *y, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

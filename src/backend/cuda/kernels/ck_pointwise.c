@@ -16,10 +16,12 @@ bool ingot_ck_elementwise_tactic_supports(const ingot_node *node, const ingot_te
   int32_t op = node->params.elementwise.op;
   ingot_dtype dt = inputs[0].dtype;
   if (op < 0 || op >= INGOT_ELEMENTWISE_OP_COUNT || inputs[1].dtype != dt) return false;
-  bool logic = op >= INGOT_ELEMENTWISE_AND, compare = op >= INGOT_ELEMENTWISE_EQUAL;
-  if (outputs[0].dtype != (compare ? INGOT_BOOL : dt)) return false;
+  /* After XOR come the bitwise ops and shifts, integers only, same dtype out. */
+  bool bitwise = op > INGOT_ELEMENTWISE_XOR;
+  bool logic = op >= INGOT_ELEMENTWISE_AND && !bitwise, to_bool = op >= INGOT_ELEMENTWISE_EQUAL && !bitwise;
+  if (outputs[0].dtype != (to_bool ? INGOT_BOOL : dt)) return false;
   if (logic) return dt == INGOT_BOOL;
-  if (dt == INGOT_BOOL) return false;
+  if (dt == INGOT_BOOL || (bitwise && !(is_int(dt) || dt == INGOT_UINT8))) return false;
   const ingot_dims *in[2] = {&inputs[0].dims, &inputs[1].dims};
   ingot_ck_box box;
   return ingot_ck_box_broadcast(&box, &outputs[0].dims, 2, in);
@@ -93,6 +95,8 @@ bool ingot_ck_unary_tactic_supports(const ingot_node *node, const ingot_tensor_v
     case INGOT_UNARY_ABS:
     case INGOT_UNARY_NEG:
     case INGOT_UNARY_SIGN: return out == in && (ingot_ck_is_float(in) || is_int(in));
+    case INGOT_UNARY_ISINF + 1: /* bitwise not (integers) */
+      return op < INGOT_UNARY_OP_COUNT && out == in && (is_int(in) || in == INGOT_UINT8);
     default: return op >= 0 && op < INGOT_UNARY_OP_COUNT && ingot_ck_is_float(in) && out == in;
   }
 }

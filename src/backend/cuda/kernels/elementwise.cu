@@ -8,7 +8,8 @@ namespace ingot_ck {
 namespace {
 
 // Op codes (ingot_elementwise_op).
-enum { SUM, SUB, PROD, DIV, MIN, MAX, POW, FLOOR_DIV, MOD, FMOD, EQ, GT, GE, LT, LE, AND, OR, XOR };
+enum { SUM, SUB, PROD, DIV, MIN, MAX, POW, FLOOR_DIV, MOD, FMOD, EQ, GT, GE, LT, LE, AND, OR, XOR, BIT_AND, BIT_OR,
+       BIT_XOR, SHIFT_LEFT, SHIFT_RIGHT };
 
 // numpy's divmod for floats: floor quotient, remainder with the divisor's sign.
 __device__ __forceinline__ float f_divmod(float a, float b, float *mod_out) {
@@ -103,6 +104,12 @@ __device__ __forceinline__ i64 op_i(int op, i64 x, i64 y) {
     case AND: return x && y;
     case OR: return x || y;
     case XOR: return (x != 0) != (y != 0);
+    case BIT_AND: return x & y;
+    case BIT_OR: return x | y;
+    case BIT_XOR: return x ^ y;
+    /* on the value widened to int64 (uint8 zero-extended): the store truncates to the dtype */
+    case SHIFT_LEFT: return y < 0 || y >= 64 ? 0 : (i64)((u64)x << y);
+    case SHIFT_RIGHT: return y < 0 ? 0 : y >= 64 ? (x < 0 ? -1 : 0) : x >> y;
     default: return 0;
   }
 }
@@ -246,7 +253,7 @@ using namespace ingot_ck;
 extern "C" cudaError_t ingot_ck_binary(int32_t op, int32_t dtype, const ingot_ck_box *box, const void *a,
                                        const void *b, void *y, cudaStream_t stream) {
   if (box->volume <= 0) return cudaSuccess;
-  bool to_bool = op >= EQ;
+  bool to_bool = op >= EQ && op <= XOR;
   if (to_bool) {
     INGOT_CK_ANY_SWITCH(dtype, T, return launch_binary<T, uint8_t>(op, *box, a, b, y, stream));
   }

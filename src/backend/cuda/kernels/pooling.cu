@@ -48,12 +48,13 @@ __global__ void pool_kernel(ingot_ck_pool p, const T *__restrict__ x, T *__restr
 #pragma unroll
     for (int i = 0; i < 3; i++) {
       base[i] = oc[i] * stride_[i] - pre_[i];
-      lo[i] = cdiv<I>(-base[i], dil_[i]);
+      const bool unit = dil_[i] == 1; /* the common case: no divisions */
+      lo[i] = unit ? -base[i] : cdiv<I>(-base[i], dil_[i]);
       if (lo[i] < 0) lo[i] = 0;
-      hi[i] = fdiv<I>(in_[i] - 1 - base[i], dil_[i]);
+      hi[i] = unit ? in_[i] - 1 - base[i] : fdiv<I>(in_[i] - 1 - base[i], dil_[i]);
       if (hi[i] > win_[i] - 1) hi[i] = win_[i] - 1;
       real *= lo[i] <= hi[i] ? hi[i] - lo[i] + 1 : 0;
-      I hi_pad = fdiv<I>(in_[i] + post_[i] - 1 - base[i], dil_[i]);
+      I hi_pad = unit ? in_[i] + post_[i] - 1 - base[i] : fdiv<I>(in_[i] + post_[i] - 1 - base[i], dil_[i]);
       if (hi_pad > win_[i] - 1) hi_pad = win_[i] - 1;
       padded *= hi_pad >= 0 ? hi_pad + 1 : 0;
     }

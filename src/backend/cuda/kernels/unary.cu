@@ -42,7 +42,7 @@ cudaError_t map(int64_t n, const void *x, void *y, F f, cudaStream_t s) {
 // ---- unary (ingot_unary_op) --------------------------------------------------------------
 
 enum { EXP, LOG, SQRT, ABS, NEG, RECIP, FLOOR, CEIL, ROUND, SIN, COS, TAN, ASIN, ACOS, ATAN, SINH, COSH, ASINH,
-       ACOSH, ATANH, ERF, NOT, SIGN, ISNAN, ISINF };
+       ACOSH, ATANH, ERF, NOT, SIGN, ISNAN, ISINF, BIT_NOT };
 
 __device__ __forceinline__ float unary_f(int op, float x) {
   switch (op) {
@@ -85,6 +85,7 @@ template <typename T> struct UnaryInt {
       case ABS: return (T)(x < 0 ? (long long)neg : x);
       case NEG: return (T)(long long)neg;
       case SIGN: return (T)((x > 0) - (x < 0));
+      case BIT_NOT: return (T)~x;
       default: return v;
     }
   }
@@ -223,6 +224,7 @@ extern "C" cudaError_t ingot_ck_unary(int32_t op, int32_t x_dtype, int32_t y_dty
   }
   switch (x_dtype) {
     case INGOT_CK_I8: return map<int8_t, int8_t>(n, x, y, UnaryInt<int8_t>{op}, stream);
+    case INGOT_CK_U8: return map<uint8_t, uint8_t>(n, x, y, UnaryInt<uint8_t>{op}, stream);
     case INGOT_CK_I32: return map<int32_t, int32_t>(n, x, y, UnaryInt<int32_t>{op}, stream);
     case INGOT_CK_I64: return map<long long, long long>(n, x, y, UnaryInt<long long>{op}, stream);
     default: break;
