@@ -226,6 +226,11 @@ typedef enum ingot_elementwise_op {
   INGOT_ELEMENTWISE_AND,       /* logic: bool in, bool out */
   INGOT_ELEMENTWISE_OR,
   INGOT_ELEMENTWISE_XOR,
+  INGOT_ELEMENTWISE_BITWISE_AND, /* integers: bit by bit, same dtype out */
+  INGOT_ELEMENTWISE_BITWISE_OR,
+  INGOT_ELEMENTWISE_BITWISE_XOR,
+  INGOT_ELEMENTWISE_SHIFT_LEFT,  /* integers: a << b; bits shifted out are lost, b >= the width gives 0 */
+  INGOT_ELEMENTWISE_SHIFT_RIGHT, /* integers: a >> b, logical for uint8, arithmetic for signed types */
   INGOT_ELEMENTWISE_OP_COUNT
 } ingot_elementwise_op;
 
@@ -259,6 +264,7 @@ typedef enum ingot_unary_op {
   INGOT_UNARY_SIGN,
   INGOT_UNARY_ISNAN, /* gives bool */
   INGOT_UNARY_ISINF, /* gives bool */
+  INGOT_UNARY_BITWISE_NOT, /* integers only */
   INGOT_UNARY_OP_COUNT
 } ingot_unary_op;
 

@@ -209,6 +209,11 @@ class ElementWiseOperation(IntEnum):
     AND = 15
     OR = 16
     XOR = 17
+    BITWISE_AND = 18
+    BITWISE_OR = 19
+    BITWISE_XOR = 20
+    SHIFT_LEFT = 21
+    SHIFT_RIGHT = 22
 
 
 class UnaryOperation(IntEnum):
@@ -238,6 +243,7 @@ class UnaryOperation(IntEnum):
     SIGN = 22
     ISNAN = 23
     ISINF = 24
+    BITWISE_NOT = 25
 
 
 class ScaleMode(IntEnum):

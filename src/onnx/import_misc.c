@@ -1,7 +1,9 @@
 /* ONNX importers of small operators composed from elementwise, select and index-grid layers:
- * Swish, Shrink, Trilu, EyeLike. */
+ * Swish, Shrink, Trilu, EyeLike; and the bitwise operators (BitwiseAnd/Or/Xor/Not,
+ * BitShift), one integer elementwise or unary layer each. */
 #include <string.h>
 
+#include "core/dims.h"
 #include "onnx/import_masks.h"
 
 #define TRY INGOT_ONNX_TRY
@@ -107,7 +109,48 @@ static ingot_status import_eye_like(ingot_onnx_node *n) {
   return ingot_onnx_set_output(n, 0, y);
 }
 
+/* ---- bitwise ---------------------------------------------------------------------------------- */
+
+static ingot_status integer_input(ingot_onnx_node *n, int32_t i, ingot_tensor **t) {
+  ingot_dtype dt = input_dtype(n, i);
+  if (!ingot_dtype_is_integer(dt))
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input %d is %s, expected an integer type", (int)i,
+                           ingot_dtype_name(dt));
+  return ingot_onnx_input_tensor(n, i, t);
+}
+
+static ingot_status bitwise(ingot_onnx_node *n, ingot_elementwise_op op) {
+  ingot_tensor *a, *b, *y;
+  TRY(integer_input(n, 0, &a));
+  TRY(integer_input(n, 1, &b));
+  TRY(ingot_onnx_add_elementwise(n, a, b, op, &y));
+  return ingot_onnx_set_output(n, 0, y);
+}
+
+static ingot_status import_bitwise_and(ingot_onnx_node *n) { return bitwise(n, INGOT_ELEMENTWISE_BITWISE_AND); }
+static ingot_status import_bitwise_or(ingot_onnx_node *n) { return bitwise(n, INGOT_ELEMENTWISE_BITWISE_OR); }
+static ingot_status import_bitwise_xor(ingot_onnx_node *n) { return bitwise(n, INGOT_ELEMENTWISE_BITWISE_XOR); }
+
+static ingot_status import_bitwise_not(ingot_onnx_node *n) {
+  ingot_tensor *x, *y;
+  TRY(integer_input(n, 0, &x));
+  TRY(ingot_onnx_add_unary(n, x, INGOT_UNARY_BITWISE_NOT, &y));
+  return ingot_onnx_set_output(n, 0, y);
+}
+
+static ingot_status import_bit_shift(ingot_onnx_node *n) {
+  const char *direction = ingot_onnx_attr_string(n, "direction", "");
+  if (strcmp(direction, "LEFT") == 0) return bitwise(n, INGOT_ELEMENTWISE_SHIFT_LEFT);
+  if (strcmp(direction, "RIGHT") == 0) return bitwise(n, INGOT_ELEMENTWISE_SHIFT_RIGHT);
+  return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute direction is '%s', expected LEFT or RIGHT", direction);
+}
+
 const ingot_onnx_importer ingot_onnx_misc_importers[] = {
+    {"BitwiseAnd", 18, import_bitwise_and},
+    {"BitwiseOr", 18, import_bitwise_or},
+    {"BitwiseXor", 18, import_bitwise_xor},
+    {"BitwiseNot", 18, import_bitwise_not},
+    {"BitShift", 11, import_bit_shift},
     {"Swish", 24, import_swish},
     {"Shrink", 9, import_shrink},
     {"Trilu", 14, import_trilu},

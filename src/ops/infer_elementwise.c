@@ -153,11 +153,13 @@ ingot_status ingot_infer_parametric_relu(const ingot_node *node, const ingot_val
 
 static bool is_comparison(int32_t op) { return op >= INGOT_ELEMENTWISE_EQUAL && op <= INGOT_ELEMENTWISE_LESS_EQUAL; }
 static bool is_logic(int32_t op) { return op >= INGOT_ELEMENTWISE_AND && op <= INGOT_ELEMENTWISE_XOR; }
+static bool is_bitwise(int32_t op) { return op >= INGOT_ELEMENTWISE_BITWISE_AND && op <= INGOT_ELEMENTWISE_SHIFT_RIGHT; }
 
 static const char *elementwise_op_name(int32_t op) {
   static const char *const names[INGOT_ELEMENTWISE_OP_COUNT] = {
       "sum", "sub", "prod", "div", "min", "max", "pow", "floor_div", "mod", "fmod",
-      "equal", "greater", "greater_equal", "less", "less_equal", "and", "or", "xor"};
+      "equal", "greater", "greater_equal", "less", "less_equal", "and", "or", "xor",
+      "bitwise_and", "bitwise_or", "bitwise_xor", "shift_left", "shift_right"};
   return op >= 0 && op < INGOT_ELEMENTWISE_OP_COUNT ? names[op] : "unknown";
 }
 
@@ -182,6 +184,9 @@ ingot_status ingot_infer_elementwise(const ingot_node *node, const ingot_value_i
   } else if (is_comparison(op)) {
     ok = ingot_dtype_valid(da);
     accepted = "any dtype";
+  } else if (is_bitwise(op)) {
+    ok = ingot_dtype_is_integer(da);
+    accepted = "integer dtypes";
   } else {
     ok = ingot_dtype_valid(da) && da != INGOT_BOOL;
     accepted = "float or integer dtypes";
@@ -202,7 +207,7 @@ static const char *unary_op_name(int32_t op) {
   static const char *const names[INGOT_UNARY_OP_COUNT] = {
       "exp",  "log",  "sqrt", "abs",   "neg",   "reciprocal", "floor", "ceil", "round",
       "sin",  "cos",  "tan",  "asin",  "acos",  "atan",       "sinh",  "cosh", "asinh",
-      "acosh", "atanh", "erf", "not", "sign", "isnan", "isinf"};
+      "acosh", "atanh", "erf", "not", "sign", "isnan", "isinf", "bitwise_not"};
   return op >= 0 && op < INGOT_UNARY_OP_COUNT ? names[op] : "unknown";
 }
 
@@ -234,6 +239,10 @@ ingot_status ingot_infer_unary(const ingot_node *node, const ingot_value_info *i
       ok = is_float;
       accepted = "float32, float16 or bfloat16";
       out_dtype = INGOT_BOOL;
+      break;
+    case INGOT_UNARY_BITWISE_NOT:
+      ok = ingot_dtype_is_integer(dt);
+      accepted = "integer dtypes";
       break;
     default:
       ok = is_float;

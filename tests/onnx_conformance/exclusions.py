@@ -105,8 +105,8 @@ GROUPS = {
         "ops": ["QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger", "DynamicQuantizeLinear"],
     },
     "not imported yet: bitwise": {
-        "reason": "no importer yet for the bitwise operators (BitwiseAnd/Or/Xor/Not, BitShift, BitCast)",
-        "ops": ["BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot", "BitShift", "BitCast"],
+        "reason": "no importer yet for BitCast",
+        "ops": ["BitCast"],
     },
     "not imported yet: data-dependent output shapes": {
         "reason": "no importer yet for operators whose output shape depends on input values (Compress, "

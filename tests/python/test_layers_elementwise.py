@@ -214,6 +214,35 @@ def test_logic(logger, rng, op, ref):
     np.testing.assert_array_equal(y, ref(a, b))
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int32, np.int64])
+def test_bitwise_layers(logger, rng, dtype):
+    info = np.iinfo(dtype)
+    a = rng.integers(info.min, info.max, size=(3, 1, 5), dtype=dtype, endpoint=True)
+    b = rng.integers(info.min, info.max, size=(4, 5), dtype=dtype, endpoint=True)
+    for op, ref in ((E.BITWISE_AND, np.bitwise_and), (E.BITWISE_OR, np.bitwise_or), (E.BITWISE_XOR, np.bitwise_xor)):
+        y = run_layer(logger, {"a": a, "b": b}, lambda n, t: n.add_elementwise(t["a"], t["b"], op))
+        assert y.dtype == dtype
+        np.testing.assert_array_equal(y, ref(a, b))
+    s = rng.integers(0, info.bits, size=(4, 5)).astype(dtype)
+    s[0, 0] = info.bits + 1 if info.max > info.bits else s[0, 0]  # past the width: everything shifted out
+    y = run_layer(logger, {"a": a, "s": s}, lambda n, t: n.add_elementwise(t["a"], t["s"], E.SHIFT_LEFT))
+    want = np.where(s >= info.bits, 0, np.left_shift(a, np.minimum(s, info.bits - 1)))
+    np.testing.assert_array_equal(y, want.astype(dtype))
+    y = run_layer(logger, {"a": a, "s": s}, lambda n, t: n.add_elementwise(t["a"], t["s"], E.SHIFT_RIGHT))
+    want = np.where(s >= info.bits, np.where(a < 0, -1, 0), np.right_shift(a, np.minimum(s, info.bits - 1)))
+    np.testing.assert_array_equal(y, want.astype(dtype))
+    y = run_layer(logger, {"x": b}, lambda n, t: n.add_unary(t["x"], U.BITWISE_NOT))
+    np.testing.assert_array_equal(y, np.invert(b))
+
+
+def test_bitwise_layers_reject_floats(logger):
+    a = np.ones((2, 3), np.float32)
+    with pytest.raises(ingot.IngotError, match="bitwise_and takes integer dtypes, found float32"):
+        run_layer(logger, {"a": a, "b": a.copy()}, lambda n, t: n.add_elementwise(t["a"], t["b"], E.BITWISE_AND))
+    with pytest.raises(ingot.IngotError, match="bitwise_not takes integer dtypes"):
+        run_layer(logger, {"x": a}, lambda n, t: n.add_unary(t["x"], U.BITWISE_NOT))
+
+
 def test_elementwise_errors(logger):
     a = np.ones((2, 3), np.float32)
     with pytest.raises(ingot.IngotError, match=r"a is 2x3 and b is 4x3: dim 0 \(2 vs 4\) cannot broadcast"):
@@ -241,7 +270,7 @@ UNARY_FLOAT = {
 
 
 def test_every_unary_is_tested():
-    covered = set(UNARY_FLOAT) | {U.NOT, U.ISNAN, U.ISINF}
+    covered = set(UNARY_FLOAT) | {U.NOT, U.ISNAN, U.ISINF, U.BITWISE_NOT}
     assert covered == set(U)
 
 

@@ -107,3 +107,49 @@ def test_range_half_precision(logger, dtype):
     model.ir_version = 8
     got = run_ingot(model, {}, logger)["y"]
     np.testing.assert_allclose(got, np.arange(1.5, 9.0, 0.75, dtype=np.float32), rtol=1e-2)
+
+
+# ---- bitwise ------------------------------------------------------------------------------------
+
+INT_TYPES = [(np.int8, TensorProto.INT8), (np.uint8, TensorProto.UINT8), (np.int32, TensorProto.INT32),
+             (np.int64, TensorProto.INT64)]
+
+
+@pytest.mark.parametrize("op,fn", [("BitwiseAnd", np.bitwise_and), ("BitwiseOr", np.bitwise_or),
+                                   ("BitwiseXor", np.bitwise_xor)])
+@pytest.mark.parametrize("dtype,onnx_type", INT_TYPES)
+def test_bitwise_binary(logger, rng, op, fn, dtype, onnx_type):
+    info = np.iinfo(dtype)
+    a = rng.integers(info.min, info.max, (3, 4), dtype=dtype, endpoint=True)
+    b = rng.integers(info.min, info.max, (4,), dtype=dtype, endpoint=True)  # broadcast
+    got = run_ingot(make_model(op, [("a", a), ("b", b)], {}, 18, out_types=[onnx_type]), {"a": a, "b": b}, logger)["y"]
+    np.testing.assert_array_equal(got, fn(a, b))
+
+
+@pytest.mark.parametrize("dtype,onnx_type", INT_TYPES)
+def test_bitwise_not(logger, rng, dtype, onnx_type):
+    info = np.iinfo(dtype)
+    x = rng.integers(info.min, info.max, (2, 5), dtype=dtype, endpoint=True)
+    got = run_ingot(make_model("BitwiseNot", [("x", x)], {}, 18, out_types=[onnx_type]), {"x": x}, logger)["y"]
+    np.testing.assert_array_equal(got, np.invert(x))
+
+
+@pytest.mark.parametrize("direction", ["LEFT", "RIGHT"])
+@pytest.mark.parametrize("dtype,onnx_type", [(np.uint8, TensorProto.UINT8), (np.int32, TensorProto.INT32)])
+def test_bit_shift(logger, rng, direction, dtype, onnx_type):
+    bits = np.iinfo(dtype).bits
+    x = rng.integers(0, np.iinfo(dtype).max, (3, 6), dtype=dtype, endpoint=True)
+    y = rng.integers(0, bits - 1, (3, 6), dtype=dtype, endpoint=True)
+    model = make_model("BitShift", [("x", x), ("s", y)], {"direction": direction}, 11, out_types=[onnx_type])
+    got = run_ingot(model, {"x": x, "s": y}, logger)["y"]
+    want = np.left_shift(x, y) if direction == "LEFT" else np.right_shift(x, y)
+    np.testing.assert_array_equal(got, want.astype(dtype))
+
+
+def test_bitwise_errors(logger, rng):
+    x = randn(rng, 2, 3)
+    expect_parse_error(logger, make_model("BitwiseAnd", [("a", x), ("b", x)], {}, 18), "BitwiseAnd", "opset 18",
+                       "float32, expected an integer type")
+    u = np.ones((2, 3), np.uint8)
+    expect_parse_error(logger, make_model("BitShift", [("x", u), ("s", u)], {"direction": "UP"}, 11,
+                                          out_types=[TensorProto.UINT8]), "BitShift", "direction is 'UP'")

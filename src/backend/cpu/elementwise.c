@@ -62,6 +62,11 @@ static inline float f_mod(float a, float b) {
   return m;
 }
 
+/* Shifts of the value widened to int64 (zero-extended for uint8, sign-extended otherwise):
+ * storing back truncates to the dtype, so a left shift loses the bits shifted out; a
+ * negative shift counts as one past the width (ONNX BitShift). */
+static inline int64_t i_shl(int64_t x, int64_t y) { return y < 0 || y >= 64 ? 0 : (int64_t)((uint64_t)x << y); }
+static inline int64_t i_shr(int64_t x, int64_t y) { return y < 0 || y >= 64 ? (x < 0 ? -1 : 0) : x >> y; }
 static inline int64_t i_add(int64_t x, int64_t y) { return (int64_t)((uint64_t)x + (uint64_t)y); }
 static inline int64_t i_sub(int64_t x, int64_t y) { return (int64_t)((uint64_t)x - (uint64_t)y); }
 static inline int64_t i_mul(int64_t x, int64_t y) { return (int64_t)((uint64_t)x * (uint64_t)y); }
@@ -160,6 +165,11 @@ EW_FLOAT_ROW(row_bf16, LD_BF16, ST_BF16)
       case INGOT_ELEMENTWISE_AND: EW_LOOP(int64_t, fname##_ld, ST_BOOL, x && y)           \
       case INGOT_ELEMENTWISE_OR: EW_LOOP(int64_t, fname##_ld, ST_BOOL, x || y)            \
       case INGOT_ELEMENTWISE_XOR: EW_LOOP(int64_t, fname##_ld, ST_BOOL, (x != 0) != (y != 0)) \
+      case INGOT_ELEMENTWISE_BITWISE_AND: EW_LOOP(int64_t, fname##_ld, fname##_st, x & y) \
+      case INGOT_ELEMENTWISE_BITWISE_OR: EW_LOOP(int64_t, fname##_ld, fname##_st, x | y)  \
+      case INGOT_ELEMENTWISE_BITWISE_XOR: EW_LOOP(int64_t, fname##_ld, fname##_st, x ^ y) \
+      case INGOT_ELEMENTWISE_SHIFT_LEFT: EW_LOOP(int64_t, fname##_ld, fname##_st, i_shl(x, y)) \
+      case INGOT_ELEMENTWISE_SHIFT_RIGHT: EW_LOOP(int64_t, fname##_ld, fname##_st, i_shr(x, y)) \
       default: break;                                                                     \
     }                                                                                     \
   }
@@ -221,7 +231,7 @@ static int64_t find_zero(const void *data, ingot_dtype dtype, int64_t count) {
 INGOT_CPU_KERNEL(ingot_cpu_elementwise) {
   const ingot_tensor_view *a = &args->inputs[0], *b = &args->inputs[1], *y = &args->outputs[0];
   int32_t op = args->params->elementwise.op;
-  bool gives_bool = op >= INGOT_ELEMENTWISE_EQUAL && op < INGOT_ELEMENTWISE_OP_COUNT;
+  bool gives_bool = op >= INGOT_ELEMENTWISE_EQUAL && op <= INGOT_ELEMENTWISE_XOR;
   ingot_dtype want = gives_bool ? INGOT_BOOL : a->dtype;
   if (op < 0 || op >= INGOT_ELEMENTWISE_OP_COUNT || a->dtype != b->dtype || y->dtype != want ||
       row_for(a->dtype) == NULL) {

@@ -71,6 +71,13 @@ static void unary_chunk(void *ctx, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) y[i] = x[i] ? 0 : 1;
     return;
   }
+  if (op == INGOT_UNARY_BITWISE_NOT) { /* every byte of every element */
+    size_t esz = ingot_dtype_size(c->dtype);
+    const uint8_t *x = c->x;
+    uint8_t *y = c->y;
+    for (size_t i = (size_t)begin * esz; i < (size_t)end * esz; i++) y[i] = (uint8_t)~x[i];
+    return;
+  }
   if (op == INGOT_UNARY_ISNAN || op == INGOT_UNARY_ISINF) {
     uint8_t *y = c->y;
     for (int64_t i = begin; i < end; i++) {
@@ -118,6 +125,7 @@ static bool kernel_accepts(int32_t op, ingot_dtype in, ingot_dtype out) {
     case INGOT_UNARY_NOT: return in == INGOT_BOOL && out == INGOT_BOOL;
     case INGOT_UNARY_ISNAN:
     case INGOT_UNARY_ISINF: return is_float && out == INGOT_BOOL;
+    case INGOT_UNARY_BITWISE_NOT: return ingot_dtype_is_integer(in) && out == in;
     case INGOT_UNARY_ABS:
     case INGOT_UNARY_NEG:
     case INGOT_UNARY_SIGN:
