@@ -119,12 +119,20 @@ static bool close_enough(double got, double want, double tol) {
   return fabs(got - want) <= tol * (1.0 + fabs(want));
 }
 
+#define MAX_OUT 2
+
 /* Runs the case on the CPU reference and on CUDA row `t`; false if the row refuses it. */
 static bool run_case(int32_t row, const tcase *c) {
   const ingot_tactic *t = &ingot_cuda_kernel_tactics[row];
-  ingot_value_info vin[MAX_IN], vout[1];
-  void *host[MAX_IN] = {0}, *ref_in[MAX_IN] = {0};
-  ingot_tensor_view dev_in[MAX_IN], ref_view[MAX_IN], dev_out, ref_out;
+  const int32_t nout = c->node.nb_outputs;
+  ingot_value_info vin[MAX_IN], vout[MAX_OUT];
+  void *host[MAX_IN] = {0}, *ref_in[MAX_IN] = {0}, *dptr[MAX_IN] = {0};
+  void *ref_y[MAX_OUT] = {0}, *dev_y_host[MAX_OUT] = {0}, *dy[MAX_OUT] = {0};
+  ingot_tensor_view dev_in[MAX_IN], ref_view[MAX_IN], dev_out[MAX_OUT], ref_out[MAX_OUT];
+  int64_t n_out[MAX_OUT] = {0};
+  size_t es_out[MAX_OUT] = {0};
+  ingot_dtype rdt_out[MAX_OUT];
+  bool supported = true;
   for (int32_t k = 0; k < c->nb_inputs; k++) {
     if (c->dims[k].nb_dims < 0) { /* absent */
       vin[k] = (ingot_value_info){c->dt[k], c->dims[k], NULL};
@@ -146,46 +154,49 @@ static bool run_case(int32_t row, const tcase *c) {
     dev_in[k] = (ingot_tensor_view){c->dt[k], c->dims[k], NULL};
   }
   memset(vout, 0, sizeof vout);
-  ingot_infer_fn infer = ingot_op_infer(c->node.op);
-  if (infer(&c->node, vin, vout) != INGOT_SUCCESS) {
+  if (ingot_op_infer(c->node.op)(&c->node, vin, vout) != INGOT_SUCCESS) {
     fprintf(stderr, "FAIL %s: shape inference refused the case: %s\n", c->label, ingot_last_error());
     g_failures++;
     goto out;
   }
-  dev_out = (ingot_tensor_view){vout[0].dtype, vout[0].dims, NULL};
-  if (t->supports && !t->supports(&c->node, dev_in, &dev_out)) {
-    for (int32_t k = 0; k < c->nb_inputs; k++) {
-      free(host[k]);
-      free(ref_in[k]);
-    }
-    return false;
+  for (int32_t o = 0; o < nout; o++) dev_out[o] = (ingot_tensor_view){vout[o].dtype, vout[o].dims, NULL};
+  if (t->supports && !t->supports(&c->node, dev_in, dev_out)) {
+    supported = false;
+    goto out;
   }
   g_cases++;
   g_row_cases[row]++;
-  int64_t n_out = ingot_dims_volume(&vout[0].dims);
-  size_t es_out = ingot_dtype_size(vout[0].dtype);
-  ingot_dtype rdt_out = is_half(vout[0].dtype) ? INGOT_FLOAT32 : vout[0].dtype;
-  void *ref_y = calloc((size_t)(n_out > 0 ? n_out : 1), 8), *dev_y_host = calloc((size_t)(n_out > 0 ? n_out : 1) * es_out + GUARD, 1);
-  ref_out = (ingot_tensor_view){rdt_out, vout[0].dims, ref_y};
+  for (int32_t o = 0; o < nout; o++) {
+    n_out[o] = ingot_dims_volume(&vout[o].dims);
+    es_out[o] = ingot_dtype_size(vout[o].dtype);
+    rdt_out[o] = is_half(vout[o].dtype) ? INGOT_FLOAT32 : vout[o].dtype;
+    ref_y[o] = calloc((size_t)(n_out[o] > 0 ? n_out[o] : 1), 8);
+    dev_y_host[o] = calloc((size_t)n_out[o] * es_out[o] + GUARD, 1);
+    ref_out[o] = (ingot_tensor_view){rdt_out[o], vout[o].dims, ref_y[o]};
+  }
   ingot_kernel_args a;
   memset(&a, 0, sizeof a);
   a.node = &c->node;
   a.params = &c->node.params;
   a.nb_inputs = c->nb_inputs;
   a.inputs = ref_view;
-  a.nb_outputs = 1;
-  a.outputs = &ref_out;
+  a.nb_outputs = nout;
+  a.outputs = ref_out;
   const ingot_tactic *ref = reference_of(c->node.op);
-  if (ref->run(&a) != INGOT_SUCCESS) {
+  a.workspace_size = ref->workspace_size ? ref->workspace_size(&a) : 0;
+  void *ref_ws = a.workspace_size ? aligned_alloc(64, (size_t)(a.workspace_size + 63) / 64 * 64) : NULL;
+  a.workspace = ref_ws;
+  ingot_status ref_st = ref->run(&a);
+  free(ref_ws);
+  a.workspace = NULL;
+  a.workspace_size = 0;
+  if (ref_st != INGOT_SUCCESS) {
     fprintf(stderr, "FAIL %s: the CPU reference failed: %s\n", c->label, ingot_last_error());
     g_failures++;
     g_row_failures[row]++;
-    free(ref_y);
-    free(dev_y_host);
     goto out;
   }
-  /* Device buffers, the output followed by guard bytes. */
-  void *dptr[MAX_IN] = {0}, *dy = NULL;
+  /* Device buffers, each output followed by guard bytes. */
   for (int32_t k = 0; k < c->nb_inputs; k++) {
     if (c->dims[k].nb_dims < 0) continue;
     size_t bytes = (size_t)ingot_dims_volume(&c->dims[k]) * ingot_dtype_size(c->dt[k]);
@@ -193,36 +204,40 @@ static bool run_case(int32_t row, const tcase *c) {
     cudaMemcpy(dptr[k], host[k], bytes, cudaMemcpyHostToDevice);
     dev_in[k].data = dptr[k];
   }
-  cudaMalloc(&dy, (size_t)n_out * es_out + GUARD);
-  cudaMemset(dy, 0xA5, (size_t)n_out * es_out + GUARD);
-  dev_out.data = dy;
+  for (int32_t o = 0; o < nout; o++) {
+    cudaMalloc(&dy[o], (size_t)n_out[o] * es_out[o] + GUARD);
+    cudaMemset(dy[o], 0xA5, (size_t)n_out[o] * es_out[o] + GUARD);
+    dev_out[o].data = dy[o];
+  }
   cudaStream_t stream;
   cudaStreamCreate(&stream);
   a.inputs = dev_in;
-  a.outputs = &dev_out;
+  a.outputs = dev_out;
   a.stream = stream;
   ingot_status st = t->run(&a);
   cudaError_t err = cudaStreamSynchronize(stream);
-  cudaMemcpy(dev_y_host, dy, (size_t)n_out * es_out + GUARD, cudaMemcpyDeviceToHost);
   int bad = 0;
   if (st != INGOT_SUCCESS || err != cudaSuccess) {
     fprintf(stderr, "FAIL %s [%s]: run %s, %s\n", c->label, t->name, ingot_status_name(st),
             st != INGOT_SUCCESS ? ingot_last_error() : cudaGetErrorString(err));
     bad = 1;
-  } else {
-    double tol = tolerance(vout[0].dtype, c->node.op);
-    for (int64_t i = 0; i < n_out && bad < 5; i++) {
-      double got = ingot_load_as_double(dev_y_host, vout[0].dtype, i), want = ingot_load_as_double(ref_y, rdt_out, i);
+  }
+  for (int32_t o = 0; o < nout && !bad; o++) {
+    cudaMemcpy(dev_y_host[o], dy[o], (size_t)n_out[o] * es_out[o] + GUARD, cudaMemcpyDeviceToHost);
+    double tol = tolerance(vout[o].dtype, c->node.op);
+    for (int64_t i = 0; i < n_out[o] && bad < 5; i++) {
+      double got = ingot_load_as_double(dev_y_host[o], vout[o].dtype, i);
+      double want = ingot_load_as_double(ref_y[o], rdt_out[o], i);
       if (!close_enough(got, want, tol)) {
-        fprintf(stderr, "FAIL %s [%s]: element %lld = %.9g, reference %.9g\n", c->label, t->name, (long long)i, got,
-                want);
+        fprintf(stderr, "FAIL %s [%s]: output %d element %lld = %.9g, reference %.9g\n", c->label, t->name, (int)o,
+                (long long)i, got, want);
         bad++;
       }
     }
-    const unsigned char *g = (const unsigned char *)dev_y_host + (size_t)n_out * es_out;
+    const unsigned char *g = (const unsigned char *)dev_y_host[o] + (size_t)n_out[o] * es_out[o];
     for (int i = 0; i < GUARD; i++)
       if (g[i] != 0xA5) {
-        fprintf(stderr, "FAIL %s [%s]: wrote past the output (guard byte %d)\n", c->label, t->name, i);
+        fprintf(stderr, "FAIL %s [%s]: wrote past output %d (guard byte %d)\n", c->label, t->name, (int)o, i);
         bad++;
         break;
       }
@@ -232,16 +247,18 @@ static bool run_case(int32_t row, const tcase *c) {
     g_row_failures[row]++;
   }
   cudaStreamDestroy(stream);
-  for (int32_t k = 0; k < c->nb_inputs; k++) cudaFree(dptr[k]);
-  cudaFree(dy);
-  free(ref_y);
-  free(dev_y_host);
 out:
   for (int32_t k = 0; k < c->nb_inputs; k++) {
+    cudaFree(dptr[k]);
     free(host[k]);
     free(ref_in[k]);
   }
-  return true;
+  for (int32_t o = 0; o < MAX_OUT; o++) {
+    cudaFree(dy[o]);
+    free(ref_y[o]);
+    free(dev_y_host[o]);
+  }
+  return supported;
 }
 
 /* Runs the case on every row of its op; a row that supports none of its cases is reported. */
@@ -677,6 +694,24 @@ static void test_scatter_gather_nd(void) {
   }
 }
 
+static void test_topk(void) {
+  const ingot_dtype dts[] = {INGOT_FLOAT32, INGOT_INT32, INGOT_INT64}; /* what inference takes */
+  static const struct { int32_t n; int64_t d[3]; int32_t axis; int64_t k; } cases[] = {
+      {2, {3, 1000}, 1, 7}, {3, {2, 300, 3}, 1, 300}, {2, {40, 5}, 0, 3}};
+  for (int32_t di = 0; di < N_OF(dts); di++)
+    for (int32_t s = 0; s < N_OF(cases); s++)
+      for (int32_t op = 0; op < 2; op++) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "case %d op %d %s", (int)s, (int)op, ingot_dtype_name(dts[di]));
+        tcase *c = case_new(INGOT_OP_TOPK, "topk %s", detail);
+        c->node.nb_outputs = 2;
+        c->node.params.topk = (ingot_topk_params){op, cases[s].axis, cases[s].k};
+        /* small integer range in int dtypes: many ties, which the order breaks by index */
+        case_in(c, dts[di], cases[s].n, cases[s].d, DATA_ANY);
+        check(c);
+      }
+}
+
 /* ---- timing (INGOT_CK_BENCH=1) -------------------------------------------------------------- */
 
 /* Times row `name` on the case (inputs filled with small values on the device), printing
@@ -807,6 +842,7 @@ int main(void) {
   test_expand_tile();
   test_misc();
   test_scatter_gather_nd();
+  test_topk();
   for (int32_t r = 0; r < ingot_cuda_kernel_tactic_count; r++) {
     printf("%-24s %4d cases, %d failed\n", ingot_cuda_kernel_tactics[r].name, g_row_cases[r], g_row_failures[r]);
     if (g_row_cases[r] == 0) {

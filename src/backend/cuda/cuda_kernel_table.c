@@ -45,6 +45,7 @@ const ingot_tactic ingot_cuda_kernel_tactics[] = {
     ROW(SHAPE, "shape_cuda", ingot_ck_shape_tactic),
     ROW(GATHER_ELEMENTS, "gather_elements_cuda", ingot_ck_gather_elements_tactic),
     ROW(GATHER_ND, "gather_nd_cuda", ingot_ck_gather_nd_tactic),
+    ROW(TOPK, "topk_cuda_rank", ingot_ck_topk_tactic),
     ROW(SCATTER, "scatter_cuda_ordered", ingot_ck_scatter_tactic),
 };
 #undef ROW

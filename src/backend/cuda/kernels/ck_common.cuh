@@ -144,6 +144,16 @@ cudaError_t launch_rows(void (*block_kernel)(P...), void (*warp_kernel)(P...), b
     else if ((len) <= 512) { constexpr int K = 16; __VA_ARGS__; }        \
     else { constexpr int K = 32; __VA_ARGS__; }                          \
   } while (0)
+// Same for the dtypes that compute (floats, int32, int64).
+#define INGOT_CK_NUMERIC_SWITCH(dtype, T, ...)                            \
+  switch (dtype) {                                                    \
+    case INGOT_CK_F32: { typedef float T; __VA_ARGS__; } break;       \
+    case INGOT_CK_F16: { typedef __half T; __VA_ARGS__; } break;      \
+    case INGOT_CK_BF16: { typedef __nv_bfloat16 T; __VA_ARGS__; } break; \
+    case INGOT_CK_I32: { typedef int32_t T; __VA_ARGS__; } break;     \
+    case INGOT_CK_I64: { typedef long long T; __VA_ARGS__; } break;   \
+    default: return cudaErrorInvalidValue;                            \
+  }
 // Same for every dtype (bool and uint8 share uint8_t).
 #define INGOT_CK_ANY_SWITCH(dtype, T, ...)                    \
   switch (dtype) {                                            \

@@ -177,6 +177,12 @@ cudaError_t ingot_ck_scatter_elements(int32_t dtype, int32_t elem_size, int32_t 
                                       int64_t idx_axis_stride, int32_t idx_int32, const void *idx,
                                       const void *updates, void *y, cudaStream_t stream);
 
+/* ---- topk.cu ------------------------------------------------------------------------------ */
+/* TopK of [outer, n, inner] along n into values and int64 indices [outer, k, inner], best
+ * first, in the reference's total order (NaN above every number; ties by lower index). */
+cudaError_t ingot_ck_topk(int32_t dtype, int32_t min, int64_t outer, int64_t n, int64_t inner, int64_t k,
+                          const void *x, void *values, int64_t *indices, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,5 @@
 /* CUDA tactics of the lighter layers: scale, cumulative sum, quantize, dequantize, fill,
- * shape and gather-elements (misc.cu). */
+ * shape, gather-elements (misc.cu) and top-k (topk.cu). */
 #include <string.h>
 
 #include "backend/cuda/kernels/ck_tactics.h"
@@ -187,4 +187,38 @@ ingot_status ingot_ck_gather_elements_tactic(const ingot_kernel_args *args) {
   return ingot_ck_status(args, ingot_ck_gather_elements((int32_t)ingot_dtype_size(data->dtype), &box,
                                                         data->dims.d[axis], axis_stride, idx->dtype == INGOT_INT32,
                                                         data->data, idx->data, y->data, STREAM(args)));
+}
+
+/* ---- topk --------------------------------------------------------------------------------- */
+
+static bool topk_geometry(const ingot_node *node, const ingot_dims *d, int64_t *outer, int64_t *n, int64_t *inner) {
+  int32_t axis;
+  if (!ingot_axis_normalize(node->params.topk.axis, d->nb_dims, &axis)) return false;
+  *outer = *inner = 1;
+  for (int32_t i = 0; i < axis; i++) *outer *= d->d[i];
+  for (int32_t i = axis + 1; i < d->nb_dims; i++) *inner *= d->d[i];
+  *n = d->d[axis];
+  return true;
+}
+
+bool ingot_ck_topk_tactic_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                   const ingot_tensor_view *outputs) {
+  ingot_dtype dt = inputs[0].dtype;
+  int64_t outer, n, inner;
+  if (!(ingot_ck_is_float(dt) || dt == INGOT_INT32 || dt == INGOT_INT64) || outputs[0].dtype != dt ||
+      outputs[1].dtype != INGOT_INT64 || !topk_geometry(node, &inputs[0].dims, &outer, &n, &inner))
+    return false;
+  /* By rank: O(n^2) a row, one row a grid line. */
+  return n <= 16384 && outer * inner <= 65535 && node->params.topk.k <= n;
+}
+
+ingot_status ingot_ck_topk_tactic(const ingot_kernel_args *args) {
+  const ingot_tensor_view *x = &args->inputs[0];
+  int64_t outer, n, inner;
+  if (!topk_geometry(args->node, &x->dims, &outer, &n, &inner))
+    return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "axis %d out of range for rank %d",
+                           args->params->topk.axis, x->dims.nb_dims);
+  return ingot_ck_status(args, ingot_ck_topk((int32_t)x->dtype, args->params->topk.op == INGOT_TOPK_MIN, outer, n,
+                                             inner, args->params->topk.k, x->data, args->outputs[0].data,
+                                             args->outputs[1].data, STREAM(args)));
 }

@@ -58,6 +58,7 @@ INGOT_CK_TACTIC(ingot_ck_dequantize_tactic);
 INGOT_CK_TACTIC(ingot_ck_fill_tactic);
 INGOT_CK_TACTIC(ingot_ck_shape_tactic);
 INGOT_CK_TACTIC(ingot_ck_gather_elements_tactic);
+INGOT_CK_TACTIC(ingot_ck_topk_tactic);
 /* ck_scatter.c */
 INGOT_CK_TACTIC(ingot_ck_gather_nd_tactic);
 INGOT_CK_TACTIC(ingot_ck_scatter_tactic);

@@ -141,20 +141,10 @@ cudaError_t launch(int op, int64_t outer, int64_t len, int64_t inner, const void
 
 using namespace ingot_ck;
 
-#define INGOT_CK_REDUCE_SWITCH(dtype, T, ...)                         \
-  switch (dtype) {                                                    \
-    case INGOT_CK_F32: { typedef float T; __VA_ARGS__; } break;       \
-    case INGOT_CK_F16: { typedef __half T; __VA_ARGS__; } break;      \
-    case INGOT_CK_BF16: { typedef __nv_bfloat16 T; __VA_ARGS__; } break; \
-    case INGOT_CK_I32: { typedef int32_t T; __VA_ARGS__; } break;     \
-    case INGOT_CK_I64: { typedef long long T; __VA_ARGS__; } break;   \
-    default: return cudaErrorInvalidValue;                            \
-  }
-
 extern "C" cudaError_t ingot_ck_reduce(int32_t op, int32_t dtype, int64_t outer, int64_t len, int64_t inner,
                                        const void *x, void *y, cudaStream_t stream) {
   if (outer <= 0 || inner <= 0 || len <= 0) return cudaSuccess;
-  INGOT_CK_REDUCE_SWITCH(dtype, T, return launch<T>(op, outer, len, inner, x, y, stream));
+  INGOT_CK_NUMERIC_SWITCH(dtype, T, return launch<T>(op, outer, len, inner, x, y, stream));
   return cudaErrorInvalidValue;
 }
 
@@ -168,7 +158,7 @@ extern "C" cudaError_t ingot_ck_reduce_strided(int32_t op, int32_t dtype, const 
     red.dims[d] = red_dims[d];
     red.strides[d] = red_strides[d];
   }
-  INGOT_CK_REDUCE_SWITCH(dtype, T,
+  INGOT_CK_NUMERIC_SWITCH(dtype, T,
                          reduce_strided_kernel<T><<<grid_for(kept->volume), kThreads, 0, stream>>>(
                              make_red<T>(op), *kept, red, count, (const T *)x, (T *)y));
   return cudaGetLastError();

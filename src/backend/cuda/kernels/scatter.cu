@@ -113,14 +113,7 @@ __global__ void scatter_elements_kernel(int reduction, ingot_ck_box lines, int64
       default: return cudaErrorInvalidValue;                                        \
     }                                                                               \
   } else {                                                                          \
-    switch (dtype) {                                                                \
-      case INGOT_CK_F32: { typedef float T; __VA_ARGS__; } break;                   \
-      case INGOT_CK_F16: { typedef __half T; __VA_ARGS__; } break;                  \
-      case INGOT_CK_BF16: { typedef __nv_bfloat16 T; __VA_ARGS__; } break;          \
-      case INGOT_CK_I32: { typedef int32_t T; __VA_ARGS__; } break;                 \
-      case INGOT_CK_I64: { typedef long long T; __VA_ARGS__; } break;               \
-      default: return cudaErrorInvalidValue;                                        \
-    }                                                                               \
+    INGOT_CK_NUMERIC_SWITCH(dtype, T, __VA_ARGS__);                                  \
   }
 
 }  // namespace
