@@ -54,6 +54,10 @@ typedef enum ingot_layer_type {
   INGOT_LAYER_DEQUANTIZE,
   INGOT_LAYER_EINSUM,
   INGOT_LAYER_RNN,
+  INGOT_LAYER_NON_ZERO,
+  INGOT_LAYER_NON_MAX_SUPPRESSION,
+  INGOT_LAYER_COMPRESS,
+  INGOT_LAYER_UNIQUE,
   INGOT_LAYER_TYPE_COUNT
 } ingot_layer_type;
 
@@ -573,6 +577,42 @@ typedef struct ingot_rnn_desc {
 INGOT_API ingot_status ingot_network_add_rnn(ingot_network *network, ingot_tensor *x, ingot_tensor *w,
                                              ingot_tensor *r, ingot_tensor *b, const ingot_rnn_desc *desc,
                                              ingot_layer **layer_out);
+
+/* ---- data-dependent output shapes (TensorRT's INonZeroLayer, INMSLayer, ...) -----------
+ * The extent of these layers' outputs depends on the input values. The builder plans them
+ * at an upper bound; an execution context reports the real dims after execute (see
+ * ingot_execution_context_get_tensor_shape and _get_tensor_max_shape in runtime.h), and
+ * the layers downstream run at the real dims. */
+
+/* ONNX NonZero: the indices of the non-zero elements of `input`, as an int64 [rank, count]
+ * tensor in row-major order of the elements. Bound: count = volume of input. */
+INGOT_API ingot_status ingot_network_add_non_zero(ingot_network *network, ingot_tensor *input,
+                                                  ingot_layer **layer_out);
+
+/* ONNX NonMaxSuppression: boxes [batch, N, 4] and scores [batch, classes, N] (float32);
+ * max_output_boxes_per_class (int64 scalar; NULL selects nothing, as ONNX's default 0),
+ * iou_threshold and score_threshold (float32 scalars; NULL: 0 and no score threshold).
+ * center_point_box 0: boxes are [y1, x1, y2, x2] corners; 1: [x_center, y_center, w, h].
+ * Output: int64 [count, 3] rows (batch, class, box). Bound: batch * classes *
+ * min(max_output_boxes_per_class when known at build time, else N, N). */
+INGOT_API ingot_status ingot_network_add_non_max_suppression(ingot_network *network, ingot_tensor *boxes,
+                                                             ingot_tensor *scores,
+                                                             ingot_tensor *max_output_boxes_per_class,
+                                                             ingot_tensor *iou_threshold,
+                                                             ingot_tensor *score_threshold, int32_t center_point_box,
+                                                             ingot_layer **layer_out);
+
+/* ONNX Compress: the elements of `input` (flattened when has_axis is 0) or its slices along
+ * `axis` where `condition` (bool 1-D; a shorter condition leaves the rest out) is true. */
+INGOT_API ingot_status ingot_network_add_compress(ingot_network *network, ingot_tensor *input,
+                                                  ingot_tensor *condition, int32_t has_axis, int32_t axis,
+                                                  ingot_layer **layer_out);
+
+/* ONNX Unique: outputs 0 the unique elements (flattened when has_axis is 0) or slices along
+ * `axis`, sorted ascending (sorted = 1) or in order of first occurrence; 1 the index of
+ * each one's first occurrence; 2 the inverse indices; 3 the counts (all int64). */
+INGOT_API ingot_status ingot_network_add_unique(ingot_network *network, ingot_tensor *input, int32_t sorted,
+                                                int32_t has_axis, int32_t axis, ingot_layer **layer_out);
 
 #ifdef __cplusplus
 }

@@ -78,9 +78,19 @@ INGOT_API ingot_status ingot_execution_context_set_optimization_profile(ingot_ex
 /* Sets the shape of a dynamic input; outside the profile it fails naming the bounds. */
 INGOT_API ingot_status ingot_execution_context_set_input_shape(ingot_execution_context *context, const char *name,
                                                                const ingot_dims *dims);
-/* The shape of an I/O tensor once every input shape is set (outputs: inferred). */
+/* The shape of an I/O tensor once every input shape is set (outputs: inferred).
+ * Data-dependent shapes (outputs of non-zero, non-max suppression, compress, unique and
+ * what follows them, as TensorRT's): before execute, such an output's data-dependent dims
+ * are -1 (allocate it at ingot_execution_context_get_tensor_max_shape); after a successful
+ * execute, its real shape, valid until the next execute or shape change. */
 INGOT_API ingot_status ingot_execution_context_get_tensor_shape(ingot_execution_context *context,
                                                                 const char *name, ingot_dims *dims_out);
+/* The largest shape an I/O tensor can have for the input shapes set: equal to
+ * get_tensor_shape's except for data-dependent dims, given at their upper bound (NonZero:
+ * the input's volume; NonMaxSuppression: batch * classes * min(max_output_boxes_per_class,
+ * boxes)). An output's buffer must hold this shape. */
+INGOT_API ingot_status ingot_execution_context_get_tensor_max_shape(ingot_execution_context *context,
+                                                                    const char *name, ingot_dims *dims_out);
 /* Where the data of an I/O tensor lives (host memory for the CPU target). The caller owns
  * it; it must stay valid until execution that uses it ends. */
 INGOT_API ingot_status ingot_execution_context_set_tensor_address(ingot_execution_context *context,

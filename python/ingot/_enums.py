@@ -104,6 +104,10 @@ class LayerType(IntEnum):
     DEQUANTIZE = 35
     EINSUM = 36
     RNN = 37
+    NON_ZERO = 38
+    NON_MAX_SUPPRESSION = 39
+    COMPRESS = 40
+    UNIQUE = 41
 
 
 class RNNCell(IntEnum):

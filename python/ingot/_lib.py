@@ -238,6 +238,10 @@ FUNCTIONS = {
     "ingot_network_add_dequantize": (c_status, [P, P, P, P, c_int32, PP]),
     "ingot_network_add_einsum": (c_status, [P, POINTER(c_void_p), c_int32, c_char_p, PP]),
     "ingot_network_add_rnn": (c_status, [P, P, P, P, P, P, PP]),
+    "ingot_network_add_non_zero": (c_status, [P, P, PP]),
+    "ingot_network_add_non_max_suppression": (c_status, [P, P, P, P, P, P, c_int32, PP]),
+    "ingot_network_add_compress": (c_status, [P, P, P, c_int32, c_int32, PP]),
+    "ingot_network_add_unique": (c_status, [P, P, c_int32, c_int32, c_int32, PP]),
     # builder.h
     "ingot_target_name": (c_char_p, [c_enum]),
     "ingot_builder_create": (c_status, [P, PP]),
@@ -285,6 +289,7 @@ FUNCTIONS = {
     "ingot_execution_context_set_optimization_profile": (c_status, [P, c_int32]),
     "ingot_execution_context_set_input_shape": (c_status, [P, c_char_p, PDIMS]),
     "ingot_execution_context_get_tensor_shape": (c_status, [P, c_char_p, PDIMS]),
+    "ingot_execution_context_get_tensor_max_shape": (c_status, [P, c_char_p, PDIMS]),
     "ingot_execution_context_set_tensor_address": (c_status, [P, c_char_p, c_void_p]),
     "ingot_execution_context_set_num_threads": (c_status, [P, c_int32]),
     "ingot_execution_context_execute": (c_status, [P]),

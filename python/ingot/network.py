@@ -703,6 +703,31 @@ class Network:
         arr = (ctypes.c_void_p * max(len(ptrs), 1))(*ptrs)
         return self._out_layer(_lib.ingot_network_add_einsum, arr, len(ptrs), to_bytes(equation))
 
+    # ---- data-dependent output shapes (the context reports the real shape after execute) ----
+    def add_non_zero(self, input):
+        """ONNX NonZero: int64 [rank, count] indices of the non-zero elements."""
+        return self._out_layer(_lib.ingot_network_add_non_zero, self._own(input, "input"))
+
+    def add_non_max_suppression(self, boxes, scores, max_output_boxes_per_class=None, iou_threshold=None,
+                                score_threshold=None, center_point_box=0):
+        """ONNX NonMaxSuppression: int64 [count, 3] rows (batch, class, box). The last three
+        are scalar tensors or None (None max selects nothing, as ONNX's default)."""
+        opt = [None if t is None else self._own(t, what) for t, what in
+               ((max_output_boxes_per_class, "max_output_boxes_per_class"), (iou_threshold, "iou_threshold"),
+                (score_threshold, "score_threshold"))]
+        return self._out_layer(_lib.ingot_network_add_non_max_suppression, self._own(boxes, "boxes"),
+                               self._own(scores, "scores"), *opt, int(center_point_box))
+
+    def add_compress(self, input, condition, axis=None):
+        """ONNX Compress: elements (axis None: flattened) or slices along axis where condition."""
+        return self._out_layer(_lib.ingot_network_add_compress, self._own(input, "input"),
+                               self._own(condition, "condition"), int(axis is not None), int(axis or 0))
+
+    def add_unique(self, input, sorted=True, axis=None):
+        """ONNX Unique: outputs y, indices, inverse_indices, counts."""
+        return self._out_layer(_lib.ingot_network_add_unique, self._own(input, "input"), int(bool(sorted)),
+                               int(axis is not None), int(axis or 0))
+
     def __repr__(self):
         if not self._ptr:
             return "<ingot.Network (closed)>"

@@ -33,8 +33,8 @@ from .onnx_parser import OnnxParser, supports_operator
 
 FREEZE_MAX_ELEMENTS = 4096
 # Float inputs that set an output's shape (Resize's roi and scales, Upsample's scales,
-# Range's bounds): frozen like the integer ones, as a TensorRT parser needs them constant.
-SHAPE_SETTING_INPUTS = {"Resize": (1, 2), "Upsample": (1,), "Range": (0, 1, 2)}
+# Range's bounds, OneHot's depth): frozen like the integer ones, as a TensorRT parser needs them constant.
+SHAPE_SETTING_INPUTS = {"Resize": (1, 2), "Upsample": (1,), "Range": (0, 1, 2), "OneHot": (1,)}
 
 # Counters over the process, read by tests/onnx_conformance/report.py.
 stats = {"prepared": 0, "builds": 0, "frozen_models": 0}

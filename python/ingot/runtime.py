@@ -457,8 +457,17 @@ class ExecutionContext:
         return True
 
     def get_tensor_shape(self, name):
+        """The shape of an I/O tensor; a data-dependent dim of an output is -1 before
+        execute and its real extent after."""
         d = _lib.ingot_dims()
         check(_lib.ingot_execution_context_get_tensor_shape(self._live(), _name_bytes(name), ctypes.byref(d)))
+        return _lib.dims_tuple(d)
+
+    def get_tensor_max_shape(self, name):
+        """The largest shape the tensor can have for the input shapes set (data-dependent
+        dims at their upper bound): the size an output buffer must have."""
+        d = _lib.ingot_dims()
+        check(_lib.ingot_execution_context_get_tensor_max_shape(self._live(), _name_bytes(name), ctypes.byref(d)))
         return _lib.dims_tuple(d)
 
     def set_tensor_address(self, name, address):
@@ -545,13 +554,21 @@ class ExecutionContext:
         if missing:
             raise IngotError(Status.INVALID_ARGUMENT,
                              f"no array given for engine input(s) {missing} (inputs: {input_names})")
-        for name, arr in arrays.items():
-            declared = eng.get_tensor_shape(name)
-            if declared is None or -1 in declared or tuple(declared) != arr.shape:
-                self.set_input_shape(name, arr.shape)
+        changed = [name for name, arr in arrays.items()
+                   if eng.get_tensor_shape(name) is None or -1 in eng.get_tensor_shape(name)
+                   or tuple(eng.get_tensor_shape(name)) != arr.shape]
+        for i, name in enumerate(changed):
+            # Shapes are inferred once every input has one: inputs sharing a dim (boxes and
+            # scores of one batch) disagree until the last is set, so only its error counts.
+            try:
+                self.set_input_shape(name, arrays[name].shape)
+            except IngotError:
+                if i == len(changed) - 1:
+                    raise
         outputs = {}
         for name in output_names:
-            shape = self.get_tensor_shape(name)
+            # at the largest shape: a data-dependent output is cut to its real shape after the run
+            shape = self.get_tensor_max_shape(name)
             if shape is None or any(s < 0 for s in shape):
                 raise IngotError(Status.INVALID_STATE,
                                  f"output '{name}' has no concrete shape ({shape}) after setting the input shapes")
@@ -564,6 +581,11 @@ class ExecutionContext:
                                                                       ctypes.c_void_p(arr.ctypes.data)))
             self._bound = dict(arrays, **outputs)
             check(_lib.ingot_execution_context_execute(ptr))
+        for name in output_names:  # a data-dependent output is packed at its real shape
+            real = self.get_tensor_shape(name)
+            if tuple(real) != outputs[name].shape:
+                count = int(np.prod(real, dtype=np.int64))
+                outputs[name] = outputs[name].reshape(-1)[:count].reshape(real).copy()
         return outputs
 
     def _execute_cuda(self, arrays, outputs):

@@ -36,6 +36,10 @@ typedef struct ingot_kernel_args {
    * workspace and prepared data are then device pointers. */
   void *stream;
   void *device_handles;
+  /* Data-dependent ops (ingot_op_is_data_dependent): the outputs' views have the dims of
+   * the upper bound shape inference gave; the kernel writes each output's real dims here
+   * (nb_outputs entries), its data packed at those dims. NULL: not wanted. */
+  ingot_dims *output_dims;
 } ingot_kernel_args;
 
 typedef struct ingot_tactic {

@@ -105,6 +105,9 @@ static ingot_status fold_node(ingot_build *build, int32_t index, bool *folded) {
   args.inputs = in;
   args.nb_outputs = node->nb_outputs;
   args.outputs = out;
+  ingot_dims real_dims[INGOT_MAX_OUTPUTS];
+  for (int32_t k = 0; k < node->nb_outputs; k++) real_dims[k] = out[k].dims;
+  args.output_dims = real_dims; /* a data-dependent op may fill less than its bound */
   void *workspace = NULL;
   if (st == INGOT_SUCCESS && tactic->workspace_size) {
     args.workspace_size = tactic->workspace_size(&args);
@@ -115,10 +118,10 @@ static ingot_status fold_node(ingot_build *build, int32_t index, bool *folded) {
   if (st == INGOT_SUCCESS) st = tactic->run(&args);
   for (int32_t k = 0; k < node->nb_outputs && st == INGOT_SUCCESS; k++) {
     int32_t t = node->outputs[k];
-    g->tensors[t].dims = out[k].dims;
+    g->tensors[t].dims = real_dims[k];
     g->tensors[t].dtype = out[k].dtype;
     st = ingot_graph_set_constant(g, t, out[k].data,
-                                  (uint64_t)ingot_dims_volume(&out[k].dims) * ingot_dtype_size(out[k].dtype));
+                                  (uint64_t)ingot_dims_volume(&real_dims[k]) * ingot_dtype_size(out[k].dtype));
     g->tensors[t].producer = -1;
   }
   for (int32_t k = 0; k < node->nb_outputs; k++) ingot_aligned_free(out[k].data);

@@ -1,5 +1,5 @@
 /* ONNX importers of small operators composed from elementwise, select and index-grid layers:
- * Swish, Shrink, Trilu, EyeLike; and the bitwise operators (BitwiseAnd/Or/Xor/Not,
+ * Swish, Shrink, Trilu, EyeLike, OneHot; and the bitwise operators (BitwiseAnd/Or/Xor/Not,
  * BitShift), one integer elementwise or unary layer each. */
 #include <string.h>
 
@@ -109,6 +109,60 @@ static ingot_status import_eye_like(ingot_onnx_node *n) {
   return ingot_onnx_set_output(n, 0, y);
 }
 
+/* OneHot: output[..., i, ...] = i == indices[...] (negative indices count from depth) ?
+ * on : off, with the new dim of size depth at `axis`; depth (input 1) must be a constant
+ * since it sizes the output. */
+static ingot_status import_one_hot(ingot_onnx_node *n) {
+  const ingot_onnx_value *dv = ingot_onnx_input(n, 1), *vv = ingot_onnx_input(n, 2);
+  if (!dv || !dv->is_constant || ingot_onnx_value_count(dv) != 1)
+    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "input 1 (depth) must be a constant holding one value: it sets the "
+                           "output's size");
+  if (!vv || ingot_onnx_value_count(vv) != 2)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input 2 (values) must hold 2 values [off, on], found %lld",
+                           vv ? (long long)ingot_onnx_value_count(vv) : 0LL);
+  double depth_d = ingot_onnx_value_at(dv, 0);
+  int64_t depth = (int64_t)depth_d;
+  if (!(depth_d >= 1.0) || depth_d > 1e9)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input 1 (depth) is %g, expected >= 1", depth_d);
+  int32_t rank, axis;
+  TRY(ingot_onnx_input_rank(n, 0, &rank));
+  TRY(ingot_onnx_normalize_axis(n, ingot_onnx_attr_int(n, "axis", -1), rank + 1, "attribute axis", &axis));
+  ingot_tensor *idx, *d, *neg, *zero, *wrapped, *grid, *hit, *values, *on, *off, *y;
+  TRY(ingot_onnx_input_tensor(n, 0, &idx));
+  if (input_dtype(n, 0) != INGOT_INT64) TRY(ingot_onnx_add_cast(n, idx, INGOT_INT64, &idx));
+  TRY(ingot_onnx_add_scalar(n, INGOT_INT64, (double)depth, 0, &d));
+  TRY(ingot_onnx_add_scalar(n, INGOT_INT64, 0, 0, &zero));
+  TRY(ingot_onnx_add_elementwise(n, idx, zero, INGOT_ELEMENTWISE_LESS, &neg));
+  TRY(ingot_onnx_add_elementwise(n, idx, d, INGOT_ELEMENTWISE_SUM, &wrapped));
+  TRY(select_(n, neg, wrapped, idx, &idx));
+  /* indices with a size-1 dim at axis, against 0..depth-1 along that dim */
+  ingot_dims id = ingot_onnx_tensor_dims(idx);
+  ingot_onnx_sv shape, parts[3], grown, depth_sv = ingot_onnx_sv_scalar(depth);
+  int32_t np = 0;
+  TRY(ingot_onnx_sv_shape_of(n, idx, &id, &shape));
+  if (axis > 0) TRY(ingot_onnx_sv_slice(n, &shape, 0, axis, &parts[np++]));
+  parts[np++] = ingot_onnx_sv_scalar(1);
+  if (axis < rank) TRY(ingot_onnx_sv_slice(n, &shape, axis, rank - axis, &parts[np++]));
+  TRY(ingot_onnx_sv_concat(n, parts, np, &grown));
+  TRY(ingot_onnx_sv_reshape(n, idx, &grown, true, &idx));
+  TRY(ingot_onnx_iota(n, &depth_sv, axis, rank + 1, &grid));
+  TRY(ingot_onnx_add_elementwise(n, idx, grid, INGOT_ELEMENTWISE_EQUAL, &hit));
+  TRY(ingot_onnx_input_tensor(n, 2, &values));
+  ingot_dims one = {1, {1}};
+  const ingot_dims start0 = {1, {0}}, start1 = {1, {1}}, stride = {1, {1}};
+  ingot_layer *layer = NULL;
+  TRY(ingot_onnx_check(n, ingot_network_add_slice(ingot_onnx_node_network(n), values, &start0, &one, &stride, &layer),
+                       "adding a slice"));
+  ingot_onnx_name_layer(n, layer);
+  off = ingot_layer_get_output(layer, 0);
+  TRY(ingot_onnx_check(n, ingot_network_add_slice(ingot_onnx_node_network(n), values, &start1, &one, &stride, &layer),
+                       "adding a slice"));
+  ingot_onnx_name_layer(n, layer);
+  on = ingot_layer_get_output(layer, 0);
+  TRY(select_(n, hit, on, off, &y));
+  return ingot_onnx_set_output(n, 0, y);
+}
+
 /* ---- bitwise ---------------------------------------------------------------------------------- */
 
 static ingot_status integer_input(ingot_onnx_node *n, int32_t i, ingot_tensor **t) {
@@ -151,6 +205,7 @@ const ingot_onnx_importer ingot_onnx_misc_importers[] = {
     {"BitwiseXor", 18, import_bitwise_xor},
     {"BitwiseNot", 18, import_bitwise_not},
     {"BitShift", 11, import_bit_shift},
+    {"OneHot", 9, import_one_hot},
     {"Swish", 24, import_swish},
     {"Shrink", 9, import_shrink},
     {"Trilu", 14, import_trilu},

@@ -1,5 +1,5 @@
 /* ONNX importers of the tensor family that compute or use shapes: Shape, Size,
- * ConstantOfShape, Range, NonZero, Expand, Tile, Pad, DepthToSpace, SpaceToDepth, TopK.
+ * ConstantOfShape, Range, Expand, Tile, Pad, DepthToSpace, SpaceToDepth, TopK.
  * Listed in the table of import_tensor.c. */
 #include <math.h>
 #include <stdlib.h>
@@ -73,7 +73,7 @@ ingot_status ingot_onnx_import_size(ingot_onnx_node *node) {
   return ingot_onnx_set_output(node, 0, t);
 }
 
-/* ---- ConstantOfShape, Range, NonZero ------------------------------------------------------------ */
+/* ---- ConstantOfShape, Range ------------------------------------------------------------ */
 
 ingot_status ingot_onnx_import_constant_of_shape(ingot_onnx_node *node) {
   const ingot_onnx_value *value = ingot_onnx_attr_tensor(node, "value");
@@ -196,42 +196,6 @@ too_big:;
   INGOT_ONNX_TRY(ingot_onnx_check(
       node, ingot_network_add_range(ingot_onnx_node_network(node), t[0], t[1], t[2], &layer), "adding range"));
   return output_of(node, layer, 0, 0);
-}
-
-ingot_status ingot_onnx_import_non_zero(ingot_onnx_node *node) {
-  const ingot_onnx_value *x = ingot_onnx_input(node, 0);
-  if (!x) return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "input 0 (X) is missing");
-  if (!ingot_onnx_inputs_constant(node, 0, 0))
-    return ingot_onnx_fail(node, INGOT_UNSUPPORTED,
-                           "NonZero's output shape depends on the input's values: ingot imports it only when its "
-                           "input is a constant (here it is computed by the network)");
-  int64_t volume = ingot_onnx_value_count(x);
-  int32_t rank = x->dims.nb_dims;
-  int64_t nnz = 0;
-  for (int64_t i = 0; i < volume; i++) nnz += ingot_onnx_value_at(x, i) != 0.0;
-  if (nnz * (rank > 0 ? rank : 1) > INGOT_ONNX_FOLD_MAX_ELEMENTS)
-    return ingot_onnx_fail(node, INGOT_UNSUPPORTED, "NonZero of a constant with %lld non-zero elements is too large",
-                           (long long)nnz);
-  int64_t *buf = malloc((size_t)(nnz * rank > 0 ? nnz * rank : 1) * sizeof *buf);
-  if (!buf) return ingot_onnx_fail(node, INGOT_OUT_OF_MEMORY, "out of memory");
-  int64_t j = 0;
-  for (int64_t i = 0; i < volume; i++) {
-    if (ingot_onnx_value_at(x, i) == 0.0) continue;
-    int64_t rest = i;
-    for (int32_t k = rank - 1; k >= 0; k--) {
-      buf[k * nnz + j] = rest % x->dims.d[k];
-      rest /= x->dims.d[k];
-    }
-    j++;
-  }
-  ingot_dims dims;
-  memset(&dims, 0, sizeof dims);
-  dims.nb_dims = 2;
-  dims.d[0] = rank;
-  dims.d[1] = nnz;
-  ingot_status st = ingot_onnx_set_output_constant(node, 0, INGOT_INT64, &dims, buf);
-  free(buf);
-  return st;
 }
 
 /* ---- Expand, Tile --------------------------------------------------------------------------------- */

@@ -719,7 +719,6 @@ const ingot_onnx_importer ingot_onnx_tensor_importers[] = {
     {"Size", 1, ingot_onnx_import_size},
     {"ConstantOfShape", 9, ingot_onnx_import_constant_of_shape},
     {"Range", 11, ingot_onnx_import_range},
-    {"NonZero", 9, ingot_onnx_import_non_zero},
     {"DepthToSpace", 1, ingot_onnx_import_depth_to_space},
     {"SpaceToDepth", 1, ingot_onnx_import_space_to_depth},
     {"TopK", 1, ingot_onnx_import_topk},

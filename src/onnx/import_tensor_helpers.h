@@ -110,7 +110,6 @@ ingot_status ingot_onnx_import_shape(ingot_onnx_node *node);
 ingot_status ingot_onnx_import_size(ingot_onnx_node *node);
 ingot_status ingot_onnx_import_constant_of_shape(ingot_onnx_node *node);
 ingot_status ingot_onnx_import_range(ingot_onnx_node *node);
-ingot_status ingot_onnx_import_non_zero(ingot_onnx_node *node);
 ingot_status ingot_onnx_import_depth_to_space(ingot_onnx_node *node);
 ingot_status ingot_onnx_import_space_to_depth(ingot_onnx_node *node);
 ingot_status ingot_onnx_import_topk(ingot_onnx_node *node);

@@ -94,6 +94,7 @@ INGOT_ONNX_FAMILY(basic)       /* Constant, Identity, Dropout (import_basic.c) *
 INGOT_ONNX_FAMILY(conv)        /* Conv, ConvTranspose, pools, BatchNormalization, norms, Resize/Upsample, LRN */
 INGOT_ONNX_FAMILY(math)        /* activations, elementwise, unary, MatMul, Gemm, Softmax, reductions, Where, ... */
 INGOT_ONNX_FAMILY(tensor)      /* Reshape, Transpose, Slice, Gather*, Concat, Split, Pad, shape ops, ... */
+INGOT_ONNX_FAMILY(dynamic)     /* NonZero, NonMaxSuppression, Compress, Unique (import_dynamic.c) */
 INGOT_ONNX_FAMILY(attention)   /* Attention, RotaryEmbedding (import_attention.c) */
 INGOT_ONNX_FAMILY(normalization) /* RMSNormalization, LpNormalization, MeanVarianceNormalization */
 INGOT_ONNX_FAMILY(misc)        /* Swish, Shrink, Trilu, EyeLike, bitwise (import_misc.c) */

@@ -17,6 +17,7 @@ static const family families[] = {
     {ingot_onnx_math_importers, &ingot_onnx_math_importer_count},
     {ingot_onnx_tensor_importers, &ingot_onnx_tensor_importer_count},
     {ingot_onnx_rnn_importers, &ingot_onnx_rnn_importer_count},
+    {ingot_onnx_dynamic_importers, &ingot_onnx_dynamic_importer_count},
     {ingot_onnx_attention_importers, &ingot_onnx_attention_importer_count},
     {ingot_onnx_normalization_importers, &ingot_onnx_normalization_importer_count},
     {ingot_onnx_misc_importers, &ingot_onnx_misc_importer_count},

@@ -130,6 +130,7 @@ static bool input_is_optional(const ingot_node *node, int32_t slot) {
     case INGOT_OP_LAYER_NORMALIZATION:
     case INGOT_OP_QUANTIZE:
     case INGOT_OP_DEQUANTIZE: return slot == 2;
+    case INGOT_OP_NON_MAX_SUPPRESSION: return slot >= 2;
     case INGOT_OP_RNN: return slot >= 3; /* B, lengths, states, peepholes */
     default: return false;
   }
@@ -221,6 +222,13 @@ void ingot_value_store_free(ingot_value_store *store) {
   memset(store, 0, sizeof *store);
 }
 
+void ingot_value_store_reset(ingot_value_store *store, const ingot_graph *graph, bool grow) {
+  for (ingot_value_block *b = store->blocks; b; b = b->next) b->used = 0;
+  store->current = store->blocks;
+  store->no_grow = !grow;
+  memset(store->data, 0, ((size_t)graph->nb_tensors + 1) * sizeof(void *));
+}
+
 /* Room for a value: blocks are chained, never moved, so values stay where they are while
  * inference reads them; NULL (value left unknown) if memory runs out. */
 static void *value_alloc(ingot_value_store *store, uint64_t bytes) {
@@ -233,6 +241,7 @@ static void *value_alloc(ingot_value_store *store, uint64_t bytes) {
       return p;
     }
   }
+  if (store->no_grow) return NULL;
   uint64_t size = bytes > (UINT64_C(64) << 10) ? bytes : (UINT64_C(64) << 10);
   ingot_value_block *nb = malloc(sizeof *nb + (size_t)size);
   if (!nb) return NULL;
@@ -265,6 +274,8 @@ static ingot_status infer_values(const ingot_graph *graph, const ingot_node *n, 
     return INGOT_SUCCESS;
   }
   if (!values->eval) return INGOT_SUCCESS;
+  /* Its dims stay an upper bound even when its inputs are known (infer_dynamic.c). */
+  if (n->op == INGOT_OP_NON_MAX_SUPPRESSION) return INGOT_SUCCESS;
   for (int32_t k = 0; k < n->nb_inputs; k++) {
     if (n->inputs[k] < 0) continue;
     if (!in[k].data || value_bytes(&in[k].dims, in[k].dtype) == UINT64_MAX) return INGOT_SUCCESS;

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include "ops/ops.h"
 
-#define INGOT_MAX_OUTPUTS 3 /* LSTM: Y, Y_h, Y_c */
+#define INGOT_MAX_OUTPUTS 4 /* Unique: Y, indices, inverse_indices, counts */
 
 typedef enum ingot_tensor_kind {
   INGOT_TENSOR_KIND_ACTIVATION = 0, /* produced by a node, lives in the arena */
@@ -99,10 +99,15 @@ typedef struct ingot_value_store {
   const void **data;         /* per tensor: its value, or NULL if unknown */
   ingot_value_block *blocks; /* storage of computed values, reused by each inference */
   ingot_value_block *current;
+  bool no_grow;              /* a value that does not fit the blocks is left unknown */
 } ingot_value_store;
 
 ingot_status ingot_value_store_init(ingot_value_store *store, const ingot_graph *graph, ingot_value_eval_fn eval);
 void ingot_value_store_free(ingot_value_store *store);
+/* Forgets every value (data[] all NULL) and keeps the blocks for reuse; with grow false,
+ * later values that do not fit in them stay unknown instead of being allocated (the
+ * execute path's re-inference after a data-dependent node allocates nothing). */
+void ingot_value_store_reset(ingot_value_store *store, const ingot_graph *graph, bool grow);
 
 /* Shape inference over the whole graph for concrete input dims (one per graph input, in
  * order): fills dims_out/dtype_out for every tensor (arrays of nb_tensors) and, when

@@ -85,6 +85,7 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
   const ingot_op_params *p = &node->params;
   int32_t want_outputs = node->op == INGOT_OP_TOPK ? 2 : 1;
   if (node->op == INGOT_OP_RNN) want_outputs = p->rnn.cell == INGOT_RNN_CELL_LSTM ? 3 : 2;
+  if (node->op == INGOT_OP_UNIQUE) want_outputs = 4;
   if ((int)node->op < 0 || node->op >= INGOT_OP_COUNT)
     return ingot_fail(INGOT_INVALID_ARGUMENT, "layer '%s': op kind %d out of range", node->name ? node->name : "?",
                       (int)node->op);
@@ -269,6 +270,18 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "einsum equation is not NUL-terminated");
       return check_input_count(node, 1, 2);
     case INGOT_OP_RNN: return ingot_rnn_validate_params(node);
+    case INGOT_OP_NON_ZERO: return check_input_count(node, 1, 1);
+    case INGOT_OP_NON_MAX_SUPPRESSION:
+      if (p->nms.center_point_box & ~1)
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "center_point_box must be 0 or 1");
+      return check_input_count(node, 2, 5);
+    case INGOT_OP_COMPRESS:
+      if (p->compress.has_axis & ~1) return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "has_axis must be 0 or 1");
+      return check_input_count(node, 2, 2);
+    case INGOT_OP_UNIQUE:
+      if ((p->unique.sorted | p->unique.has_axis) & ~1)
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "sorted and has_axis must be 0 or 1");
+      return check_input_count(node, 1, 1);
     case INGOT_OP_COUNT: break;
   }
   return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "unknown op kind");

@@ -48,5 +48,10 @@ ingot_status ingot_node_fail(const struct ingot_node *node, ingot_status status,
 ingot_status ingot_op_validate_params(const struct ingot_node *node);
 /* The recurrent layer's part of it (infer_rnn.c). */
 ingot_status ingot_rnn_validate_params(const struct ingot_node *node);
+/* Ops whose output dims depend on input values (TensorRT's data-dependent shapes): shape
+ * inference gives an upper bound, the kernel writes the real dims (see backend.h). */
+bool ingot_op_is_data_dependent(ingot_op op);
+/* The dim of output `output` (of rank `rank`) whose extent depends on the values, or -1. */
+int32_t ingot_op_data_dependent_dim(const struct ingot_node *node, int32_t output, int32_t rank);
 
 #endif

@@ -225,6 +225,29 @@ typedef struct ingot_rnn_params {
   int32_t linear_before_reset;
 } ingot_rnn_params;
 
+/* Data-dependent output shapes (infer_dynamic.c): shape inference gives an upper bound,
+ * the kernel writes the real extent (ingot_kernel_args.output_dims).
+ * NON_ZERO [x] -> [rank, count] int64: no params.
+ * COMPRESS [x, condition (bool 1-D)]: elements (or slices along axis) where condition. */
+typedef struct ingot_compress_params {
+  int32_t has_axis; /* 0: x is flattened */
+  int32_t axis;
+} ingot_compress_params;
+
+/* NON_MAX_SUPPRESSION [boxes [B, N, 4], scores [B, C, N], max_output_boxes_per_class?
+ * (int64 scalar), iou_threshold? (float32 scalar), score_threshold? (float32 scalar)]
+ * -> selected [count, 3] int64 (batch, class, box) */
+typedef struct ingot_nms_params {
+  int32_t center_point_box; /* 0: [y1, x1, y2, x2]; 1: [x_center, y_center, w, h] */
+} ingot_nms_params;
+
+/* UNIQUE [x] -> [y, indices, inverse_indices, counts] (the last three int64) */
+typedef struct ingot_unique_params {
+  int32_t sorted;
+  int32_t has_axis; /* 0: x is flattened */
+  int32_t axis;
+} ingot_unique_params;
+
 /* SHAPE [x], RANGE [start, limit, delta], EXPAND [x, shape], TILE [x, repeats]: no params. */
 
 /* Every op's params in one union; a node's `op` says which member is live. Zeroed before
@@ -256,6 +279,9 @@ typedef union ingot_op_params {
   ingot_cumulative_params cumulative;
   ingot_quantize_params quantize;   /* QUANTIZE, DEQUANTIZE */
   ingot_einsum_params einsum;
+  ingot_compress_params compress;
+  ingot_nms_params nms;
+  ingot_unique_params unique;
   ingot_rnn_params rnn;
   char none;
 } ingot_op_params;

@@ -10,10 +10,12 @@
 #include "core/dims.h"
 #include "core/error.h"
 #include "core/logger.h"
+#include "runtime/dynamic_shapes.h"
 #include "runtime/runtime_internal.h"
 
 void ingot_execution_context_destroy(ingot_execution_context *c) {
   if (!c) return;
+  ingot_dynamic_destroy(c);
   ingot_thread_pool_destroy(c->pool);
   free(c->input_dims);
   free(c->dims);
@@ -75,6 +77,7 @@ ingot_status ingot_engine_create_execution_context(const ingot_engine *engine, i
                         : INGOT_OUT_OF_MEMORY;
   c->num_threads = engine->contents->num_threads;
   if (st == INGOT_SUCCESS) st = ingot_thread_pool_create(c->num_threads, &c->pool);
+  if (st == INGOT_SUCCESS) st = ingot_dynamic_create(c);
   if (st == INGOT_SUCCESS) {
     reset_input_dims(c);
     if (all_inputs_set(c, NULL)) st = update_shapes(c);
@@ -153,6 +156,7 @@ static ingot_status update_shapes(ingot_execution_context *c) {
     c->workspace = ws;
     c->workspace_capacity = ws_max;
   }
+  INGOT_TRY(ingot_dynamic_planned(c));
   c->shapes_ready = true;
   return INGOT_SUCCESS;
 }
@@ -202,7 +206,7 @@ ingot_status ingot_execution_context_get_tensor_shape(ingot_execution_context *c
                         name, e->graph->tensors[e->graph->inputs[missing]].name);
     INGOT_TRY(update_shapes(c));
   }
-  *dims_out = c->dims[e->io_tensors[i]];
+  *dims_out = ingot_dynamic_reported_dims(c, e->io_tensors[i]);
   return INGOT_SUCCESS;
 }
 
@@ -271,6 +275,8 @@ ingot_status ingot_execution_context_execute(ingot_execution_context *c) {
                                                      "(ingot_execution_context_set_tensor_address)",
                                                      i < g->nb_inputs ? "input" : "output",
                                                      g->tensors[e->io_tensors[i]].name));
+  ingot_dynamic_begin(c);
+  ingot_dims real_dims[INGOT_MAX_OUTPUTS]; /* what a data-dependent node reports */
   for (int32_t i = 0; i < g->nb_nodes; i++) {
     const ingot_node *n = &g->nodes[i];
     for (int32_t k = 0; k < n->nb_inputs; k++) {
@@ -291,15 +297,19 @@ ingot_status ingot_execution_context_execute(ingot_execution_context *c) {
       c->out_views[k].dtype = c->dtypes[t];
       c->out_views[k].dims = c->dims[t];
       c->out_views[k].data = tensor_data(c, t);
+      real_dims[k] = c->dims[t];
     }
     ingot_kernel_args args = {.node = n, .params = &n->params, .nb_inputs = n->nb_inputs, .inputs = c->in_views,
                               .nb_outputs = n->nb_outputs, .outputs = c->out_views, .workspace = c->workspace,
                               .workspace_size = c->workspace_sizes[i], .prepared = n->prepared,
-                              .prepared_size = n->prepared_size, .pool = c->pool};
+                              .prepared_size = n->prepared_size, .pool = c->pool, .output_dims = real_dims};
     double start = c->profiler ? now_ms() : 0.0;
     ingot_status st = n->tactic->run(&args);
+    if (st == INGOT_SUCCESS && c->dynamic && ingot_op_is_data_dependent(n->op))
+      st = ingot_dynamic_after_node(c, i, real_dims);
     if (st != INGOT_SUCCESS) return ingot_log_failure(e->logger, st);
     if (c->profiler) c->profiler->callback(c->profiler->user_data, n->name, (float)(now_ms() - start));
   }
+  ingot_dynamic_end(c);
   return INGOT_SUCCESS;
 }

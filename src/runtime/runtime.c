@@ -9,6 +9,7 @@
 #include "core/dims.h"
 #include "core/error.h"
 #include "core/logger.h"
+#include "runtime/dynamic_shapes.h"
 #include "runtime/runtime_internal.h"
 
 ingot_status ingot_runtime_create(ingot_logger *logger, ingot_runtime **runtime_out) {
@@ -143,6 +144,7 @@ static ingot_status engine_from_contents(ingot_runtime *runtime, ingot_plan_cont
   for (int32_t t = 0; t < g->nb_tensors && st == INGOT_SUCCESS; t++)
     if (g->tensors[t].kind == INGOT_TENSOR_KIND_CONSTANT) e->weights_bytes += g->tensors[t].data_size;
   if (st == INGOT_SUCCESS) st = compute_io_dims(e);
+  if (st == INGOT_SUCCESS) st = ingot_dynamic_mark_output_dims(e->graph, e->io_dims + e->graph->nb_inputs);
   if (st != INGOT_SUCCESS) {
     ingot_engine_destroy(e);
     return st;

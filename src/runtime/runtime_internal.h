@@ -50,6 +50,7 @@ struct ingot_execution_context {
   int32_t num_threads;
   ingot_thread_pool *pool;
   ingot_profiler *profiler;
+  struct ingot_dynamic_state *dynamic; /* dynamic_shapes.c: NULL without data-dependent shapes */
 };
 
 /* Index of an I/O tensor by name (engine order), or -1 with last error NOT_FOUND naming it. */

@@ -108,11 +108,6 @@ GROUPS = {
         "reason": "no importer yet for BitCast",
         "ops": ["BitCast"],
     },
-    "not imported yet: data-dependent output shapes": {
-        "reason": "no importer yet for operators whose output shape depends on input values (Compress, "
-                  "Unique, OneHot's depth input, ...)",
-        "ops": ["Compress", "Unique", "OneHot"],
-    },
     "not imported yet: other": {
         "reason": "no importer yet (Det, ReverseSequence, TensorScatter, CumProd)",
         "ops": ["Det", "ReverseSequence", "TensorScatter", "CumProd"],

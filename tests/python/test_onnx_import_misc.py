@@ -153,3 +153,25 @@ def test_bitwise_errors(logger, rng):
     u = np.ones((2, 3), np.uint8)
     expect_parse_error(logger, make_model("BitShift", [("x", u), ("s", u)], {"direction": "UP"}, 11,
                                           out_types=[TensorProto.UINT8]), "BitShift", "direction is 'UP'")
+
+
+@pytest.mark.parametrize("axis,shape,depth", [(-1, (2, 3), 5), (0, (4,), 3), (1, (2, 3), 6), (-2, (3, 2), 4)])
+def test_one_hot(logger, rng, axis, shape, depth):
+    idx = rng.integers(-depth, depth + 2, shape).astype(np.int64)  # negative and out-of-range ones too
+    values = np.array([rng.uniform(-3, 0), rng.uniform(1, 4)], np.float32)
+    inputs = [("i", idx), ("depth", np.array(depth, np.int64)), ("values", values)]
+    model = make_model("OneHot", inputs, {"axis": axis}, 11, inits={"depth": np.array(depth, np.int64)})
+    got = run_ingot(model, {"i": idx, "values": values}, logger)["y"]
+    wrapped = np.where(idx < 0, idx + depth, idx)
+    hot = np.moveaxis(wrapped[..., None] == np.arange(depth), -1, axis % (len(shape) + 1))
+    np.testing.assert_array_equal(got, np.where(hot, values[1], values[0]))
+
+
+def test_one_hot_errors(logger, rng):
+    idx = np.zeros((2, 2), np.int64)
+    model = make_model("OneHot", [("i", idx), ("depth", np.array(3, np.int64)), ("values", np.zeros(2, np.float32))],
+                       {}, 11)
+    expect_parse_error(logger, model, "OneHot", "opset 11", "input 1 (depth) must be a constant")
+    model = make_model("OneHot", [("i", idx), ("depth", np.array(3, np.int64)), ("values", np.zeros(2, np.float32))],
+                       {"axis": 5}, 11, inits={"depth": np.array(3, np.int64)})
+    expect_parse_error(logger, model, "OneHot", "axis")

@@ -1,19 +1,8 @@
 /* The execute path allocates nothing: every malloc-family call made by the library is
  * counted (the test links with -Wl,--wrap for them), and a run of a network that uses
  * every kind of tensor (arena, constants, caller buffers, workspace) must add none. */
-#include <stdatomic.h>
-
+#include "alloc_count.h"
 #include "test_util.h"
-
-static atomic_long allocations;
-void *__real_malloc(size_t);
-void *__real_calloc(size_t, size_t);
-void *__real_realloc(void *, size_t);
-int __real_posix_memalign(void **, size_t, size_t);
-void *__wrap_malloc(size_t n) { atomic_fetch_add(&allocations, 1); return __real_malloc(n); }
-void *__wrap_calloc(size_t n, size_t s) { atomic_fetch_add(&allocations, 1); return __real_calloc(n, s); }
-void *__wrap_realloc(void *p, size_t n) { atomic_fetch_add(&allocations, 1); return __real_realloc(p, n); }
-int __wrap_posix_memalign(void **p, size_t a, size_t n) { atomic_fetch_add(&allocations, 1); return __real_posix_memalign(p, a, n); }
 
 int main(void) {
   ingot_network *net = NULL;
@@ -66,18 +55,18 @@ int main(void) {
   CHECK_OK(ingot_execution_context_set_tensor_address(ctx, "x", in));
   CHECK_OK(ingot_execution_context_set_tensor_address(ctx, "values", out));
   CHECK_OK(ingot_execution_context_execute(ctx)); /* first run: nothing lazy may remain */
-  long before = atomic_load(&allocations);
+  long before = atomic_load(&test_allocations);
   for (int i = 0; i < 10; i++) CHECK_OK(ingot_execution_context_execute(ctx));
-  long during = atomic_load(&allocations) - before;
+  long during = atomic_load(&test_allocations) - before;
   CHECK(during == 0);
   if (during) fprintf(stderr, "execute allocated %ld times\n", during);
   /* a smaller shape inside the profile: replanned at set_input_shape, then no allocation */
-  before = atomic_load(&allocations);
+  before = atomic_load(&test_allocations);
   CHECK_OK(ingot_execution_context_set_input_shape(ctx, "x", &mn));
-  CHECK(atomic_load(&allocations) > before); /* the counting works: shape inference allocates */
-  before = atomic_load(&allocations);
+  CHECK(atomic_load(&test_allocations) > before); /* the counting works: shape inference allocates */
+  before = atomic_load(&test_allocations);
   CHECK_OK(ingot_execution_context_execute(ctx));
-  CHECK(atomic_load(&allocations) == before);
+  CHECK(atomic_load(&test_allocations) == before);
   ingot_execution_context_destroy(ctx);
   ingot_engine_destroy(engine);
   ingot_runtime_destroy(runtime);

@@ -478,7 +478,7 @@ static void craft_plan(fault f, void **data_out, size_t *size_out) {
       ingot_byte_write_u32(&w, 1);
       ingot_byte_write_i32(&w, f == FAULT_NODE_INPUT_INDEX ? 99 : 0);
     }
-    ingot_byte_write_u32(&w, f == FAULT_NODE_OUTPUTS_COUNT ? 3 : 1);
+    ingot_byte_write_u32(&w, f == FAULT_NODE_OUTPUTS_COUNT ? INGOT_MAX_OUTPUTS + 1 : 1);
     ingot_byte_write_i32(&w, f == FAULT_NODE_OUTPUT_INDEX ? -3 : 1);
     ingot_byte_write_string(&w, "", 100);
     ingot_byte_write_string(&w, "activation_f32_reference", 100);

@@ -68,6 +68,12 @@ static const ingot_tactic cpu_tactics[] = {
     ROW(DEQUANTIZE, "dequantize_f32_reference", no_half_inputs, ingot_cpu_dequantize),
     ROW(EINSUM, "einsum_f32_reference", no_half_inputs, ingot_cpu_einsum),
     {INGOT_OP_RNN, "rnn_f32_reference", 1, no_half_inputs, ingot_cpu_rnn_workspace, NULL, ingot_cpu_rnn},
+    /* data-dependent output shapes: they report their outputs' real dims */
+    ROW(NON_ZERO, "non_zero_reference", NULL, ingot_cpu_non_zero),
+    {INGOT_OP_NON_MAX_SUPPRESSION, "nms_f32_reference", 1, NULL, ingot_cpu_nms_workspace, NULL,
+     ingot_cpu_non_max_suppression},
+    ROW(COMPRESS, "compress_reference", NULL, ingot_cpu_compress),
+    {INGOT_OP_UNIQUE, "unique_reference", 1, NULL, ingot_cpu_unique_workspace, NULL, ingot_cpu_unique},
     /* Fast tactics, after every reference row (the oracle); last-listed is fastest by
      * design, taken when the builder does not time. */
     {INGOT_OP_CONVOLUTION, "conv_f32_gemm", 1, ingot_cpu_conv_gemm_supports, ingot_cpu_conv_gemm_workspace,

@@ -47,6 +47,12 @@ INGOT_CPU_KERNEL(ingot_cpu_dequantize);      /* quantize.c */
 INGOT_CPU_KERNEL(ingot_cpu_einsum);
 INGOT_CPU_KERNEL(ingot_cpu_rnn);             /* rnn_reference.c */
 uint64_t ingot_cpu_rnn_workspace(const ingot_kernel_args *args);
+INGOT_CPU_KERNEL(ingot_cpu_non_zero);         /* select_dynamic.c */
+INGOT_CPU_KERNEL(ingot_cpu_compress);         /* select_dynamic.c */
+INGOT_CPU_KERNEL(ingot_cpu_non_max_suppression); /* nms.c */
+INGOT_CPU_KERNEL(ingot_cpu_unique);           /* unique.c */
+uint64_t ingot_cpu_nms_workspace(const ingot_kernel_args *args);
+uint64_t ingot_cpu_unique_workspace(const ingot_kernel_args *args);
 /* Scratch for top-k (implemented in topk.c). */
 uint64_t ingot_cpu_topk_workspace(const ingot_kernel_args *args);
 
