@@ -321,6 +321,15 @@ ingot_status ingot_graph_infer(const ingot_graph *graph, const ingot_dims *input
   return ingot_graph_infer_nodes(graph, 0, dims_out, dtypes_out, values);
 }
 
+/* No tensor of 1 TiB or more: a model that declares one (a dim of 2^40, say) is refused
+ * here, when the builder infers shapes and when a context's shapes are set, before
+ * anything is allocated for it. */
+#define GRAPH_MAX_TENSOR_BYTES ((uint64_t)1 << 40)
+static bool tensor_too_large(const ingot_value_info *v) {
+  size_t elem = ingot_dtype_size(v->dtype);
+  return (uint64_t)ingot_dims_volume(&v->dims) >= GRAPH_MAX_TENSOR_BYTES / (elem ? elem : 1);
+}
+
 ingot_status ingot_graph_infer_nodes(const ingot_graph *graph, int32_t first_node, ingot_dims *dims_out,
                                      ingot_dtype *dtypes_out, ingot_value_store *values) {
   char a[INGOT_DIMS_STR_SIZE];
@@ -360,6 +369,11 @@ ingot_status ingot_graph_infer_nodes(const ingot_graph *graph, int32_t first_nod
       if (!ingot_dims_is_concrete(&out[k].dims) || ingot_dims_volume(&out[k].dims) < 0)
         st = ingot_node_fail(n, INGOT_INVALID_GRAPH, "output %d has invalid dims %s", k,
                              ingot_dims_format(&out[k].dims, a, sizeof a));
+      else if (tensor_too_large(&out[k]))
+        st = ingot_node_fail(n, INGOT_INVALID_GRAPH, "output %d of dims %s (%s) would need %.3g bytes, over ingot's limit "
+                             "of 1 TiB for one tensor", k, ingot_dims_format(&out[k].dims, a, sizeof a),
+                             ingot_dtype_name(out[k].dtype),
+                             (double)ingot_dims_volume(&out[k].dims) * (double)ingot_dtype_size(out[k].dtype));
     if (st == INGOT_SUCCESS && values) st = infer_values(graph, n, in, out, values);
     if (in != stack_in) free(in);
     if (st != INGOT_SUCCESS) return st;

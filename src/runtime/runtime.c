@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "core/dims.h"
@@ -188,7 +189,10 @@ ingot_status ingot_runtime_load_engine(ingot_runtime *runtime, const char *plan_
                              ingot_fail(INGOT_IO_ERROR, "cannot open plan '%s': %s", plan_path, strerror(errno)));
   ingot_status st = INGOT_SUCCESS;
   long size = -1;
-  if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
+  /* A directory opens and seeks "fine" on Linux, with ftell giving LONG_MAX: only a
+   * regular file has a size worth allocating. */
+  struct stat sb;
+  if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && fseek(f, 0, SEEK_END) == 0) size = ftell(f);
   if (size < 0 || fseek(f, 0, SEEK_SET) != 0)
     st = ingot_fail(INGOT_IO_ERROR, "cannot read plan '%s': not a regular file", plan_path);
   void *data = NULL;

@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Regenerates the fuzz seed corpora in tests/fuzz/corpus/<target>/: a few tiny ONNX
+models (onnx.helper), the plans ingot builds from them, a .wts and some .npy files. Seeds
+are kept small (a few KiB each) so libFuzzer mutates them quickly. Regression inputs
+(crash-*, named after the bug they found) sit beside the seeds and are never removed here.
+
+usage: INGOT_LIBRARY=build/libingot.so PYTHONPATH=python python3 tests/fuzz/make_corpus.py
+(without a loadable ingot, the plan seeds are left as they are)."""
+import io
+import os
+import struct
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, "corpus")
+rng = np.random.default_rng(7)
+
+
+def init(name, shape, dtype=np.float32):
+    return numpy_helper.from_array((rng.standard_normal(shape)).astype(dtype), name)
+
+
+def model(nodes, inputs, outputs, inits=(), opset=17):
+    g = helper.make_graph(nodes, "g", inputs, outputs, list(inits))
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def vi(name, shape, elem=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def models():
+    """name -> (model, {input: dims for the plan's profile})."""
+    m = {}
+    m["relu"] = model([helper.make_node("Relu", ["x"], ["y"])], [vi("x", ["N", 3])], [vi("y", ["N", 3])])
+    m["conv_pool"] = model(
+        [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+         helper.make_node("Relu", ["c"], ["r"]),
+         helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
+        [vi("x", [1, 2, 6, 6])], [vi("y", [1, 4, 3, 3])], [init("w", (4, 2, 3, 3)), init("b", (4,))])
+    m["gemm_softmax"] = model(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["g"], transB=1),
+         helper.make_node("Softmax", ["g"], ["y"], axis=-1)],
+        [vi("x", ["N", 8])], [vi("y", ["N", 4])], [init("w", (4, 8)), init("b", (4,))])
+    m["reshape_concat"] = model(
+        [helper.make_node("Shape", ["x"], ["s"]),
+         helper.make_node("Reshape", ["x", "shape"], ["r"]),
+         helper.make_node("Transpose", ["r"], ["t"], perm=[1, 0]),
+         helper.make_node("Concat", ["t", "t"], ["c"], axis=0),
+         helper.make_node("Slice", ["c", "starts", "ends"], ["y"])],
+        [vi("x", [2, 3, 4])], [vi("y", None)],
+        [numpy_helper.from_array(np.array([6, 4], np.int64), "shape"),
+         numpy_helper.from_array(np.array([1], np.int64), "starts"),
+         numpy_helper.from_array(np.array([5], np.int64), "ends")])
+    m["matmul_layernorm"] = model(
+        [helper.make_node("MatMul", ["x", "w"], ["m"]),
+         helper.make_node("Add", ["m", "b"], ["a"]),
+         helper.make_node("LayerNormalization", ["a", "gamma", "beta"], ["n"], axis=-1),
+         helper.make_node("Tanh", ["n"], ["y"])],
+        [vi("x", ["B", "S", 8])], [vi("y", ["B", "S", 8])],
+        [init("w", (8, 8)), init("b", (8,)), init("gamma", (8,)), init("beta", (8,))])
+    m["gather_reduce"] = model(
+        [helper.make_node("Gather", ["emb", "ids"], ["e"], axis=0),
+         helper.make_node("ReduceMean", ["e"], ["y"], axes=[1], keepdims=0)],
+        [vi("ids", ["N", 4], TensorProto.INT64)], [vi("y", None)], [init("emb", (10, 6))], opset=13)
+    m["if_subgraph"] = model(
+        [helper.make_node("If", ["cond"], ["y"],
+                          then_branch=helper.make_graph([helper.make_node("Relu", ["x"], ["t"])], "then", [], [vi("t", [2])]),
+                          else_branch=helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [vi("e", [2])]))],
+        [vi("x", [2]), vi("cond", [], TensorProto.BOOL)], [vi("y", [2])])
+    return m
+
+
+def profile_dims(mdl):
+    """Every symbolic dim pinned to 2."""
+    out = {}
+    for i in mdl.graph.input:
+        dims = [d.dim_value if d.HasField("dim_value") else 2 for d in i.type.tensor_type.shape.dim]
+        if any(not d.HasField("dim_value") for d in i.type.tensor_type.shape.dim):
+            out[i.name] = dims
+    return out
+
+
+def write(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def npy_bytes(arr):
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+def main():
+    ms = models()
+    for name, mdl in ms.items():
+        write("onnx", name + ".onnx", mdl.SerializeToString())
+    try:
+        import ingot
+    except Exception as e:  # noqa: BLE001 - any load failure: keep the old plan seeds
+        print(f"ingot not loadable ({e}); plan seeds unchanged", file=sys.stderr)
+        ingot = None
+    if ingot is not None:
+        for name, mdl in ms.items():
+            builder = ingot.Builder()
+            network = builder.create_network()
+            parser = ingot.OnnxParser(network)
+            if not parser.parse(mdl.SerializeToString()):
+                print(f"{name}: not parsed, no plan seed", file=sys.stderr)
+                continue
+            config = builder.create_builder_config()
+            config.timing_iterations = 0
+            dyn = profile_dims(mdl)
+            if dyn:
+                profile = builder.create_optimization_profile()
+                for inp, dims in dyn.items():
+                    profile.set_shape(inp, [1 if d == 2 else d for d in dims], dims, dims)
+                config.add_optimization_profile(profile)
+            try:
+                write("plan", name + ".plan", builder.build_serialized_network(network, config))
+            except ingot.IngotError as e:
+                print(f"{name}: not built ({e}), no plan seed", file=sys.stderr)
+    lines = ["3", "conv.weight 4 3f800000 bf800000 0 40490fdb", "conv.bias 1 3f000000",
+             "fc.weight 2 1 C2C80000"]
+    write("wts", "small.wts", ("\n".join(lines) + "\n").encode())
+    write("wts", "crlf.wts", b"2\r\na 1 3f800000\r\n\r\nb 0\r\n")
+    write("npy", "f32_2x3.npy", npy_bytes(rng.standard_normal((2, 3)).astype(np.float32)))
+    write("npy", "i64_vec.npy", npy_bytes(np.arange(5, dtype=np.int64)))
+    write("npy", "bool_scalar.npy", npy_bytes(np.array(True)))
+    write("npy", "f16_empty.npy", npy_bytes(np.zeros((0, 4), np.float16)))
+    write("npy", "u8_3d.npy", npy_bytes(np.arange(24, dtype=np.uint8).reshape(2, 3, 4)))
+    # Format version 2.0 (a 4-byte header length), as NumPy writes for long headers.
+    hdr = b"{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }"
+    hdr += b" " * (-(12 + len(hdr) + 1) % 64) + b"\n"
+    write("npy", "v2_i4.npy", b"\x93NUMPY\x02\x00" + struct.pack("<I", len(hdr)) + hdr +
+          np.array([1, 2], "<i4").tobytes())
+
+
+if __name__ == "__main__":
+    main()
