@@ -16,6 +16,7 @@
 
 #include "backend/backend.h"
 #include "backend/cuda/cuda_kernel_table.h"
+#include "backend/cuda/kernels/ck_launch.h"
 #include "core/dims.h"
 #include "ops/ops.h"
 
@@ -712,6 +713,110 @@ static void test_topk(void) {
       }
 }
 
+/* The fused attention launcher (no layer of its own yet: the builder's pattern pass will
+ * make one) against softmax(scale Q K^T) V in double on the rounded inputs. */
+static void attention_case(ingot_dtype dt, int64_t bh, int64_t sq, int64_t sk, int64_t d, bool bench_only) {
+  const float scale = 1.0f / sqrtf((float)d);
+  const int64_t nq = bh * sq * d, nk = bh * sk * d;
+  size_t es = ingot_dtype_size(dt);
+  void *hq = malloc((size_t)nq * es), *hk = malloc((size_t)nk * es), *hv = malloc((size_t)nk * es);
+  void *ho = malloc((size_t)nq * es);
+  fill(hq, dt, nq, DATA_ANY, 0);
+  fill(hk, dt, nk, DATA_ANY, 0);
+  fill(hv, dt, nk, DATA_ANY, 0);
+  void *dq, *dk, *dv, *dout;
+  cudaMalloc(&dq, (size_t)nq * es);
+  cudaMalloc(&dk, (size_t)nk * es);
+  cudaMalloc(&dv, (size_t)nk * es);
+  cudaMalloc(&dout, (size_t)nq * es + GUARD);
+  cudaMemcpy(dq, hq, (size_t)nq * es, cudaMemcpyHostToDevice);
+  cudaMemcpy(dk, hk, (size_t)nk * es, cudaMemcpyHostToDevice);
+  cudaMemcpy(dv, hv, (size_t)nk * es, cudaMemcpyHostToDevice);
+  cudaMemset(dout, 0xA5, (size_t)nq * es + GUARD);
+  cudaError_t err = ingot_ck_attention((int32_t)dt, bh, sq, sk, d, scale, dq, dk, dv, dout, NULL);
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  char label[128];
+  snprintf(label, sizeof label, "attention %s bh %lld sq %lld sk %lld d %lld", ingot_dtype_name(dt), (long long)bh,
+           (long long)sq, (long long)sk, (long long)d);
+  if (bench_only) {
+    cudaEvent_t e0, e1;
+    cudaEventCreate(&e0);
+    cudaEventCreate(&e1);
+    const int iters = 50;
+    cudaEventRecord(e0, NULL);
+    for (int i = 0; i < iters; i++) ingot_ck_attention((int32_t)dt, bh, sq, sk, d, scale, dq, dk, dv, dout, NULL);
+    cudaEventRecord(e1, NULL);
+    cudaEventSynchronize(e1);
+    float ms = 0;
+    cudaEventElapsedTime(&ms, e0, e1);
+    double us = 1000.0 * ms / iters, flops = 4.0 * (double)bh * (double)sq * (double)sk * (double)d;
+    printf("bench %-48s %-24s %9.1f us %7.1f TFLOP/s\n", label, "ingot_ck_attention", us, flops / (us * 1e6));
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+  } else {
+    g_cases++;
+    int bad = 0;
+    if (err != cudaSuccess) {
+      fprintf(stderr, "FAIL %s: %s\n", label, cudaGetErrorString(err));
+      bad = 1;
+    } else {
+      unsigned char *got = malloc((size_t)nq * es + GUARD);
+      cudaMemcpy(got, dout, (size_t)nq * es + GUARD, cudaMemcpyDeviceToHost);
+      double *p = malloc(sizeof(double) * (size_t)sk);
+      double tol = dt == INGOT_FLOAT16 ? 4e-3 : 2e-2;
+      for (int64_t h = 0; h < bh && bad < 5; h++)
+        for (int64_t i = 0; i < sq && bad < 5; i++) {
+          double mx = -INFINITY, sum = 0;
+          for (int64_t j = 0; j < sk; j++) {
+            double acc = 0;
+            for (int64_t e = 0; e < d; e++)
+              acc += ingot_load_as_double(hq, dt, (h * sq + i) * d + e) * ingot_load_as_double(hk, dt, (h * sk + j) * d + e);
+            p[j] = acc * scale;
+            if (p[j] > mx) mx = p[j];
+          }
+          for (int64_t j = 0; j < sk; j++) sum += (p[j] = exp(p[j] - mx));
+          for (int64_t e = 0; e < d && bad < 5; e++) {
+            double want = 0;
+            for (int64_t j = 0; j < sk; j++) want += p[j] / sum * ingot_load_as_double(hv, dt, (h * sk + j) * d + e);
+            double g = ingot_load_as_double(got, dt, (h * sq + i) * d + e);
+            if (!(fabs(g - want) <= tol * (1.0 + fabs(want)))) {
+              fprintf(stderr, "FAIL %s: head %lld query %lld dim %lld = %.6g, reference %.6g\n", label, (long long)h,
+                      (long long)i, (long long)e, g, want);
+              bad++;
+            }
+          }
+        }
+      for (int i = 0; i < GUARD; i++)
+        if (got[(size_t)nq * es + i] != 0xA5) {
+          fprintf(stderr, "FAIL %s: wrote past the output\n", label);
+          bad++;
+          break;
+        }
+      free(p);
+      free(got);
+    }
+    if (bad) g_failures++;
+    printf("%-48s %s\n", label, bad ? "FAILED" : "ok");
+  }
+  cudaFree(dq);
+  cudaFree(dk);
+  cudaFree(dv);
+  cudaFree(dout);
+  free(hq);
+  free(hk);
+  free(hv);
+  free(ho);
+}
+
+static void test_attention(void) {
+  const ingot_dtype dts[] = {INGOT_FLOAT16, INGOT_BFLOAT16};
+  for (int32_t di = 0; di < 2; di++) {
+    attention_case(dts[di], 3, 100, 77, 64, false);
+    attention_case(dts[di], 2, 64, 128, 128, false);
+    attention_case(dts[di], 1, 5, 300, 64, false);
+  }
+}
+
 /* ---- timing (INGOT_CK_BENCH=1) -------------------------------------------------------------- */
 
 /* Times row `name` on the case (inputs filled with small values on the device), printing
@@ -767,6 +872,8 @@ static void bench_case(const char *name, const tcase *c) {
 }
 
 static void bench(void) {
+  attention_case(INGOT_FLOAT16, 32 * 12, 128, 128, 64, true); /* BERT-base, batch 32, sequence 128 */
+  attention_case(INGOT_FLOAT16, 8 * 16, 1024, 1024, 64, true);
   tcase *c = case_new(INGOT_OP_ELEMENTWISE, "%s", "add f16 [64,256,56,56] same shape");
   case_in(c, INGOT_FLOAT16, R(64, 256, 56, 56), DATA_ANY);
   case_in(c, INGOT_FLOAT16, R(64, 256, 56, 56), DATA_ANY);
@@ -843,6 +950,7 @@ int main(void) {
   test_misc();
   test_scatter_gather_nd();
   test_topk();
+  test_attention();
   for (int32_t r = 0; r < ingot_cuda_kernel_tactic_count; r++) {
     printf("%-24s %4d cases, %d failed\n", ingot_cuda_kernel_tactics[r].name, g_row_cases[r], g_row_failures[r]);
     if (g_row_cases[r] == 0) {

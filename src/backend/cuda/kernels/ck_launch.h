@@ -183,6 +183,14 @@ cudaError_t ingot_ck_scatter_elements(int32_t dtype, int32_t elem_size, int32_t 
 cudaError_t ingot_ck_topk(int32_t dtype, int32_t min, int64_t outer, int64_t n, int64_t inner, int64_t k,
                           const void *x, void *values, int64_t *indices, cudaStream_t stream);
 
+/* ---- attention.cu ------------------------------------------------------------------------- */
+/* Fused attention O = softmax(scale * Q K^T) V for bh independent heads: Q [bh, sq, d],
+ * K and V [bh, sk, d], O [bh, sq, d], contiguous, float16 or bfloat16 (dtype), fp32
+ * accumulation and softmax, never materializing the [sq, sk] scores (flash-attention
+ * style: key tiles with an online softmax). d = 64 or 128. */
+cudaError_t ingot_ck_attention(int32_t dtype, int64_t bh, int64_t sq, int64_t sk, int64_t d, float scale,
+                               const void *q, const void *k, const void *v, void *o, cudaStream_t stream);
+
 #ifdef __cplusplus
 }
 #endif
