@@ -391,9 +391,53 @@ static bool constant_float(const ingot_onnx_value *v) {
 
 /* BatchNormalization (inference): constant statistics give one batch normalization layer;
  * computed ones are composed: (x - mean) / sqrt(var + eps) * scale + B, per channel. */
+/* BatchNormalization with training_mode=1 (opset 14+): normalized by the batch's own mean
+ * and (population) variance over every dim but 1; outputs 1 and 2 are the running mean and
+ * variance updated with `momentum`, as the ONNX spec computes them. */
+static ingot_status batch_norm_training(ingot_onnx_node *n, float eps) {
+  int32_t rank;
+  TRY(ingot_onnx_input_rank(n, 0, &rank));
+  if (rank < 2) return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input 0 has rank %d, expected [N, C, ...]", rank);
+  uint32_t mask = ((1u << rank) - 1) & ~2u;
+  ingot_dtype dt = input_dtype(n, 0);
+  ingot_tensor *x, *mean, *d, *var, *scale, *bias, *e, *t, *y;
+  TRY(input(n, 0, &x));
+  TRY(ingot_onnx_add_reduce(n, x, INGOT_REDUCE_MEAN, mask, true, &mean));
+  TRY(ingot_onnx_add_elementwise(n, x, mean, INGOT_ELEMENTWISE_SUB, &d));
+  TRY(ingot_onnx_add_elementwise(n, d, d, INGOT_ELEMENTWISE_PROD, &var));
+  TRY(ingot_onnx_add_reduce(n, var, INGOT_REDUCE_MEAN, mask, true, &var));
+  TRY(per_channel(n, 1, rank, dt, &scale));
+  TRY(per_channel(n, 2, rank, dt, &bias));
+  TRY(ingot_onnx_add_scalar(n, dt, eps, 0, &e));
+  TRY(ingot_onnx_add_elementwise(n, var, e, INGOT_ELEMENTWISE_SUM, &t));
+  TRY(ingot_onnx_add_unary(n, t, INGOT_UNARY_SQRT, &t));
+  TRY(ingot_onnx_add_elementwise(n, d, t, INGOT_ELEMENTWISE_DIV, &y));
+  TRY(ingot_onnx_add_elementwise(n, y, scale, INGOT_ELEMENTWISE_PROD, &y));
+  TRY(ingot_onnx_add_elementwise(n, y, bias, INGOT_ELEMENTWISE_SUM, &y));
+  float momentum = ingot_onnx_attr_float(n, "momentum", 0.9f);
+  ingot_tensor *batch[2] = {mean, var};
+  for (int32_t k = 1; k <= 2 && k < ingot_onnx_node_num_outputs(n); k++) {
+    ingot_tensor *running, *m, *b, *r;
+    ingot_dims flat = {1, {-1}};
+    TRY(input(n, 2 + k, &running));
+    if (ingot_onnx_input(n, 2 + k)->dtype != dt) TRY(ingot_onnx_add_cast(n, running, dt, &running));
+    TRY(ingot_onnx_reshape(n, batch[k - 1], &flat, false, &b));
+    TRY(ingot_onnx_add_scalar(n, dt, momentum, 0, &m));
+    TRY(ingot_onnx_add_elementwise(n, running, m, INGOT_ELEMENTWISE_PROD, &r));
+    TRY(ingot_onnx_add_scalar(n, dt, 1.0 - (double)momentum, 0, &m));
+    TRY(ingot_onnx_add_elementwise(n, b, m, INGOT_ELEMENTWISE_PROD, &b));
+    TRY(ingot_onnx_add_elementwise(n, r, b, INGOT_ELEMENTWISE_SUM, &r));
+    TRY(ingot_onnx_set_output(n, k, r));
+  }
+  return output(n, y);
+}
+
 static ingot_status import_batch_norm(ingot_onnx_node *n) {
-  if (ingot_onnx_attr_int(n, "training_mode", 0) != 0)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute training_mode is 1: only inference is supported");
+  int64_t training = ingot_onnx_attr_int(n, "training_mode", 0);
+  if (training != 0 && training != 1)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute training_mode is %lld, expected 0 or 1",
+                           (long long)training);
+  if (training) return batch_norm_training(n, ingot_onnx_attr_float(n, "epsilon", 1e-5f));
   if (ingot_onnx_node_opset(n) < 9 && ingot_onnx_attr_int(n, "spatial", 1) == 0)
     return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute spatial is 0: only per-channel statistics are supported");
   float eps = ingot_onnx_attr_float(n, "epsilon", 1e-5f);

@@ -267,11 +267,11 @@ def test_batch_norm_tensor_params(logger, rng):
     check(logger, make_model("BatchNormalization", inputs, {}, 15, inits=inits), dict(x=x, **p))
 
 
-def test_batch_norm_training_refused(logger, rng):
+def test_batch_norm_training_mode_value_refused(logger, rng):
     x = randn(rng, 2, 3, 4, 5)
     p = _bn_params(rng, 3)
-    model = make_model("BatchNormalization", [("x", x)] + list(p.items()), {"training_mode": 1}, 15, inits=p)
-    expect_parse_error(logger, model, "training_mode")
+    model = make_model("BatchNormalization", [("x", x)] + list(p.items()), {"training_mode": 3}, 15, inits=p)
+    expect_parse_error(logger, model, "training_mode is 3")
 
 
 @pytest.mark.parametrize("xs", [(2, 3, 4, 5), (2, 3, 7), (1, 2, 3, 4, 5)])

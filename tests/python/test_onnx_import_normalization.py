@@ -61,3 +61,31 @@ def test_mean_variance_normalization_errors(logger, rng):
     x = randn(rng, 2, 3, 4)
     model = make_model("MeanVarianceNormalization", [("x", x)], {"axes": [0, 0]}, 13)
     expect_parse_error(logger, model, "MeanVarianceNormalization", "axes")
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (4, 3), (2, 3, 6)])
+def test_batch_normalization_training_mode(logger, rng, shape):
+    """BatchNormalization (src/onnx/import_conv.c) with training_mode=1: batch statistics and
+    the updated running mean and variance."""
+    c = shape[1]
+    x = randn(rng, *shape) * 2 + 0.5
+    s, b, m = randn(rng, c), randn(rng, c), randn(rng, c)
+    v = rng.uniform(0.5, 2, c).astype(np.float32)
+    inputs = [("x", x), ("s", s), ("b", b), ("m", m), ("v", v)]
+    model = make_model("BatchNormalization", inputs, {"training_mode": 1, "momentum": 0.8, "epsilon": 1e-3}, 15,
+                       outputs=("y", "rm", "rv"), out_types=[TensorProto.FLOAT] * 3)
+    got = run_ingot(model, dict(inputs), logger)
+    axes = tuple(i for i in range(len(shape)) if i != 1)
+    bshape = [1, c] + [1] * (len(shape) - 2)
+    mean, var = x.mean(axis=axes), x.var(axis=axes)
+    y = (x - mean.reshape(bshape)) / np.sqrt(var.reshape(bshape) + 1e-3) * s.reshape(bshape) + b.reshape(bshape)
+    np.testing.assert_allclose(got["y"], y, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got["rm"], m * 0.8 + mean * 0.2, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got["rv"], v * 0.8 + var * 0.2, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_normalization_training_mode_errors(logger, rng):
+    x, c = randn(rng, 2, 3), np.ones(3, np.float32)
+    inputs = [("x", x), ("s", c), ("b", c), ("m", c), ("v", c)]
+    model = make_model("BatchNormalization", inputs, {"training_mode": 2}, 15)
+    expect_parse_error(logger, model, "BatchNormalization", "opset 15", "training_mode is 2")
