@@ -71,7 +71,39 @@ def models():
                           then_branch=helper.make_graph([helper.make_node("Relu", ["x"], ["t"])], "then", [], [vi("t", [2])]),
                           else_branch=helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [vi("e", [2])]))],
         [vi("x", [2]), vi("cond", [], TensorProto.BOOL)], [vi("y", [2])])
+    # Absurd sizes, refused before anything is allocated (see tests/python/test_hostile_inputs.py).
+    big = TensorProto()
+    big.name, big.data_type, big.raw_data = "w", TensorProto.FLOAT, b"\0" * 4
+    big.dims.extend([1 << 40])
+    m["absurd_initializer"] = model([helper.make_node("Add", ["x", "w"], ["y"])], [vi("x", [1])], [vi("y", None)], [big])
+    m["absurd_input"] = model([helper.make_node("Relu", ["x"], ["y"])], [vi("x", [1, 1 << 40])], [vi("y", None)])
+    m["absurd_fill"] = model(
+        [helper.make_node("ConstantOfShape", ["s"], ["c"]), helper.make_node("Add", ["x", "c"], ["y"])],
+        [vi("x", [1])], [vi("y", None)], [numpy_helper.from_array(np.array([1 << 40], np.int64), "s")])
     return m
+
+
+def nested_if(depth):
+    """Bytes of a model whose If nodes nest `depth` deep (protobuf written by hand)."""
+    def varint(n):
+        out = bytearray()
+        while True:
+            b, n = n & 0x7F, n >> 7
+            out.append(b | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+
+    def key(field, wire):
+        return varint(field << 3 | wire)
+    name, op, typ = key(1, 2) + varint(11) + b"then_branch", key(4, 2) + varint(2) + b"If", key(20, 0) + varint(5)
+    glen, prefixes = 0, []
+    for _ in range(depth):
+        alen = len(name) + len(key(6, 2)) + len(varint(glen)) + glen + len(typ)
+        nlen = len(op) + len(key(5, 2)) + len(varint(alen)) + alen
+        prefixes.append(key(1, 2) + varint(nlen) + op + key(5, 2) + varint(alen) + name + key(6, 2) + varint(glen))
+        glen = len(key(1, 2)) + len(varint(nlen)) + nlen
+    body = b"".join(reversed(prefixes)) + typ * depth
+    return key(1, 0) + varint(8) + key(8, 2) + varint(2) + key(2, 0) + varint(17) + key(7, 2) + varint(glen) + body
 
 
 def profile_dims(mdl):
@@ -101,6 +133,7 @@ def main():
     ms = models()
     for name, mdl in ms.items():
         write("onnx", name + ".onnx", mdl.SerializeToString())
+    write("onnx", "nested_if_100.onnx", nested_if(100))
     try:
         import ingot
     except Exception as e:  # noqa: BLE001 - any load failure: keep the old plan seeds
