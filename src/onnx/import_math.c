@@ -755,16 +755,104 @@ static ingot_status quant_axis(ingot_onnx_node *n, int32_t *axis_out) {
   return INGOT_SUCCESS;
 }
 
-static ingot_status check_block_size(ingot_onnx_node *n) {
-  int64_t block = ingot_onnx_attr_int(n, "block_size", 0);
-  if (block != 0)
-    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute block_size is %lld: blocked quantization is not supported",
+/* Blocked quantization (block_size > 0): input i (scale or zero point, x's shape but
+ * ceil(D / block) along the axis) with each element repeated block times along the axis and
+ * cut to D, so that it lines up with x elementwise. Needs static dims. */
+static ingot_status expand_blocks(ingot_onnx_node *n, int32_t i, int32_t axis, int64_t block, ingot_tensor **out) {
+  ingot_dims xd = ingot_onnx_input_dims(n, 0), sd = ingot_onnx_input_dims(n, i);
+  if (xd.nb_dims < 1 || sd.nb_dims != xd.nb_dims)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "blocked quantization: input %d has rank %d, input 0 rank %d "
+                           "(they must match)", (int)i, (int)sd.nb_dims, (int)xd.nb_dims);
+  for (int32_t d = 0; d < xd.nb_dims; d++)
+    if (xd.d[d] < 0 || sd.d[d] < 0)
+      return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "blocked quantization needs the dims of inputs 0 and %d known",
+                             (int)i);
+  int64_t blocks = sd.d[axis], len = xd.d[axis];
+  if (blocks * block < len || (blocks - 1) * block >= len)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "blocked quantization: input %d has %lld blocks along axis %d, "
+                           "expected ceil(%lld / block_size %lld)", (int)i, (long long)blocks, (int)axis,
+                           (long long)len, (long long)block);
+  if (block > 256)
+    return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "attribute block_size is %lld: at most 256 supported",
                            (long long)block);
+  ingot_tensor *t, *copies[256];
+  ingot_dims split = {sd.nb_dims + 1, {0}}, merged = sd, start = {xd.nb_dims, {0}}, stride = {xd.nb_dims, {0}};
+  for (int32_t d = 0, k = 0; d < sd.nb_dims; d++) {
+    split.d[k++] = sd.d[d];
+    if (d == axis) split.d[k++] = 1;
+  }
+  TRY(input(n, i, &t));
+  TRY(ingot_onnx_reshape(n, t, &split, false, &t));
+  for (int64_t c = 0; c < block; c++) copies[c] = t;
+  ingot_layer *layer = NULL;
+  TRY(ingot_onnx_check(n, ingot_network_add_concatenation(ingot_onnx_node_network(n), copies, (int32_t)block,
+                                                          axis + 1, &layer),
+                       "adding a concatenation"));
+  ingot_onnx_name_layer(n, layer);
+  merged.d[axis] = blocks * block;
+  TRY(ingot_onnx_reshape(n, ingot_layer_get_output(layer, 0), &merged, false, &t));
+  if (blocks * block != len) {
+    for (int32_t d = 0; d < xd.nb_dims; d++) stride.d[d] = 1;
+    TRY(ingot_onnx_check(n, ingot_network_add_slice(ingot_onnx_node_network(n), t, &start, &xd, &stride, &layer),
+                         "adding a slice"));
+    ingot_onnx_name_layer(n, layer);
+    t = ingot_layer_get_output(layer, 0);
+  }
+  *out = t;
   return INGOT_SUCCESS;
 }
 
+static ingot_status block_size(ingot_onnx_node *n, int64_t *block_out) {
+  int64_t block = ingot_onnx_attr_int(n, "block_size", 0);
+  if (block < 0)
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attribute block_size is %lld, expected >= 0", (long long)block);
+  *block_out = block;
+  return INGOT_SUCCESS;
+}
+
+/* Blocked QuantizeLinear: saturate(round_half_even(x / scale) + zero_point) elementwise. */
+static ingot_status quantize_blocked(ingot_onnx_node *n, int32_t axis, int64_t block, ingot_dtype out_dtype) {
+  ingot_tensor *x, *scale, *zp, *y, *lo, *hi;
+  TRY(input(n, 0, &x));
+  if (input_dtype(n, 0) != INGOT_FLOAT32) TRY(ingot_onnx_add_cast(n, x, INGOT_FLOAT32, &x));
+  TRY(expand_blocks(n, 1, axis, block, &scale));
+  if (input_dtype(n, 1) != INGOT_FLOAT32) TRY(ingot_onnx_add_cast(n, scale, INGOT_FLOAT32, &scale));
+  TRY(ingot_onnx_add_elementwise(n, x, scale, INGOT_ELEMENTWISE_DIV, &y));
+  TRY(ingot_onnx_add_unary(n, y, INGOT_UNARY_ROUND, &y));
+  if (ingot_onnx_input(n, 2)) {
+    TRY(expand_blocks(n, 2, axis, block, &zp));
+    TRY(ingot_onnx_add_cast(n, zp, INGOT_FLOAT32, &zp));
+    TRY(ingot_onnx_add_elementwise(n, y, zp, INGOT_ELEMENTWISE_SUM, &y));
+  }
+  TRY(ingot_onnx_add_scalar(n, INGOT_FLOAT32, out_dtype == INGOT_INT8 ? -128.0 : 0.0, 0, &lo));
+  TRY(ingot_onnx_add_scalar(n, INGOT_FLOAT32, out_dtype == INGOT_INT8 ? 127.0 : 255.0, 0, &hi));
+  TRY(ingot_onnx_add_elementwise(n, y, lo, INGOT_ELEMENTWISE_MAX, &y));
+  TRY(ingot_onnx_add_elementwise(n, y, hi, INGOT_ELEMENTWISE_MIN, &y));
+  TRY(ingot_onnx_add_cast(n, y, out_dtype, &y));
+  return output(n, y);
+}
+
+/* Blocked DequantizeLinear: (x - zero_point) * scale elementwise, in the scale's dtype. */
+static ingot_status dequantize_blocked(ingot_onnx_node *n, int32_t axis, int64_t block) {
+  ingot_tensor *x, *scale, *zp, *y;
+  ingot_dtype sd = input_dtype(n, 1);
+  TRY(input(n, 0, &x));
+  TRY(ingot_onnx_add_cast(n, x, INGOT_FLOAT32, &x));
+  if (ingot_onnx_input(n, 2)) {
+    TRY(expand_blocks(n, 2, axis, block, &zp));
+    TRY(ingot_onnx_add_cast(n, zp, INGOT_FLOAT32, &zp));
+    TRY(ingot_onnx_add_elementwise(n, x, zp, INGOT_ELEMENTWISE_SUB, &x));
+  }
+  TRY(expand_blocks(n, 1, axis, block, &scale));
+  if (sd != INGOT_FLOAT32) TRY(ingot_onnx_add_cast(n, scale, INGOT_FLOAT32, &scale));
+  TRY(ingot_onnx_add_elementwise(n, x, scale, INGOT_ELEMENTWISE_PROD, &y));
+  if (sd != INGOT_FLOAT32) TRY(ingot_onnx_add_cast(n, y, sd, &y));
+  return output(n, y);
+}
+
 static ingot_status import_quantize_linear(ingot_onnx_node *n) {
-  TRY(check_block_size(n));
+  int64_t block = 0;
+  TRY(block_size(n, &block));
   ingot_dtype out_dtype = INGOT_UINT8;
   const ingot_onnx_value *zp = ingot_onnx_input(n, 2);
   if (zp) {
@@ -780,6 +868,7 @@ static ingot_status import_quantize_linear(ingot_onnx_node *n) {
                            ingot_dtype_name(out_dtype));
   int32_t axis;
   TRY(quant_axis(n, &axis));
+  if (block > 0) return quantize_blocked(n, axis, block, out_dtype);
   ingot_tensor *x, *scale, *zero = NULL;
   TRY(input(n, 0, &x));
   TRY(input(n, 1, &scale));
@@ -794,13 +883,15 @@ static ingot_status import_quantize_linear(ingot_onnx_node *n) {
 }
 
 static ingot_status import_dequantize_linear(ingot_onnx_node *n) {
-  TRY(check_block_size(n));
+  int64_t block = 0;
+  TRY(block_size(n, &block));
   ingot_dtype xd = input_dtype(n, 0);
   if (xd != INGOT_INT8 && xd != INGOT_UINT8 && xd != INGOT_INT32)
     return ingot_onnx_fail(n, INGOT_UNSUPPORTED, "input 0 has dtype %s, expected int8, uint8 or int32",
                            ingot_dtype_name(xd));
   int32_t axis;
   TRY(quant_axis(n, &axis));
+  if (block > 0) return dequantize_blocked(n, axis, block);
   ingot_tensor *x, *scale, *zero = NULL, *y;
   TRY(input(n, 0, &x));
   TRY(input(n, 1, &scale));

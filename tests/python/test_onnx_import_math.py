@@ -623,3 +623,26 @@ def test_dynamic_gemm(logger, rng):
     model = make_model("Gemm", [("a", a), ("b", b), ("c", c)], {"alpha": 0.5}, 13, inits={"b": b, "c": c},
                        dynamic={"a": (0,)})
     check(logger, model, {"a": a}, rtol=1e-4)
+
+
+@pytest.mark.parametrize("block,shape,axis", [(2, (4, 6), 1), (3, (5, 4), 0), (4, (2, 3, 10), 2)])
+def test_quantize_dequantize_blocked(logger, rng, block, shape, axis):
+    """Blocked QuantizeLinear / DequantizeLinear (opset 21+) against onnx's reference."""
+    from onnx.reference import ReferenceEvaluator
+    nb = -(-shape[axis] // block)
+    sshape = list(shape)
+    sshape[axis] = nb
+    x = randn(rng, *shape) * 4
+    scale = rng.uniform(0.02, 0.2, sshape).astype(np.float32)
+    zp = rng.integers(-20, 20, sshape).astype(np.int8)
+    q = make_model("QuantizeLinear", [("x", x), ("s", scale), ("z", zp)], {"axis": axis, "block_size": block}, 21,
+                   inits={"s": scale, "z": zp}, out_types=[TensorProto.INT8])
+    want = ReferenceEvaluator(q).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(run_ingot(q, {"x": x}, logger)["y"], want)
+    d = make_model("DequantizeLinear", [("q", want), ("s", scale), ("z", zp)], {"axis": axis, "block_size": block}, 21,
+                   inits={"s": scale, "z": zp})
+    np.testing.assert_allclose(run_ingot(d, {"q": want}, logger)["y"], ReferenceEvaluator(d).run(None, {"q": want})[0],
+                               rtol=1e-6)
+    bad = make_model("DequantizeLinear", [("q", want), ("s", scale), ("z", zp)], {"axis": axis, "block_size": block + 5},
+                     21, inits={"s": scale, "z": zp})
+    expect_parse_error(logger, bad, "DequantizeLinear", "opset 21", "blocks along axis")
