@@ -563,6 +563,13 @@ static ingot_status reduce_family(ingot_onnx_node *n, reduce_kind kind) {
   if (via_int && !noop && mask != 0) {
     TRY(ingot_onnx_add_cast(n, x, INGOT_INT32, &x));
     TRY(ingot_onnx_add_reduce(n, x, kind == R_MAX ? INGOT_REDUCE_MAX : INGOT_REDUCE_MIN, mask, keep, &y));
+    /* An empty set gives int32's extreme: clamped into the dtype, so that it is the dtype's
+     * own (false / true for bool, -128 or 0 for int8 / uint8 maxima), not a wrapped value. */
+    ingot_tensor *lo, *hi;
+    TRY(ingot_onnx_add_scalar(n, INGOT_INT32, dt == INGOT_INT8 ? -128 : 0, 0, &lo));
+    TRY(ingot_onnx_add_scalar(n, INGOT_INT32, dt == INGOT_INT8 ? 127 : dt == INGOT_UINT8 ? 255 : 1, 0, &hi));
+    TRY(ingot_onnx_add_elementwise(n, y, lo, INGOT_ELEMENTWISE_MAX, &y));
+    TRY(ingot_onnx_add_elementwise(n, y, hi, INGOT_ELEMENTWISE_MIN, &y));
     TRY(ingot_onnx_add_cast(n, y, dt, &y));
     return output(n, y);
   }

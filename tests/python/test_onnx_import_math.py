@@ -646,3 +646,23 @@ def test_quantize_dequantize_blocked(logger, rng, block, shape, axis):
     bad = make_model("DequantizeLinear", [("q", want), ("s", scale), ("z", zp)], {"axis": axis, "block_size": block + 5},
                      21, inits={"s": scale, "z": zp})
     expect_parse_error(logger, bad, "DequantizeLinear", "opset 21", "blocks along axis")
+
+
+@pytest.mark.parametrize("op", ["ReduceMax", "ReduceMin"])
+@pytest.mark.parametrize("dtype,onnx_type", [(np.bool_, TensorProto.BOOL), (np.int8, TensorProto.INT8),
+                                             (np.uint8, TensorProto.UINT8)])
+def test_reduce_max_min_small_types_empty_and_not(logger, rng, op, dtype, onnx_type):
+    """Max/min of bool and 8-bit values (run in int32): random data, and the empty set, whose
+    result is the dtype's own extreme (numpy's identity), not a wrapped int32 one."""
+    x = (rng.integers(0, 2, (3, 4)) if dtype == np.bool_ else rng.integers(-100, 100, (3, 4))).astype(dtype)
+    axes = np.array([1], np.int64)
+    model = make_model(op, [("x", x), ("axes", axes)], {"keepdims": 0}, 18, inits={"axes": axes},
+                       out_types=[onnx_type])
+    want = (np.max if op == "ReduceMax" else np.min)(x, axis=1)
+    np.testing.assert_array_equal(run_ingot(model, {"x": x}, logger)["y"], want)
+    e = np.zeros((2, 0, 3), dtype)
+    model = make_model(op, [("x", e), ("axes", axes)], {"keepdims": 1}, 18, inits={"axes": axes},
+                       out_types=[onnx_type])
+    info = (0, 1) if dtype == np.bool_ else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    want = np.full((2, 1, 3), info[0] if op == "ReduceMax" else info[1]).astype(dtype)
+    np.testing.assert_array_equal(run_ingot(model, {"x": e}, logger)["y"], want)
