@@ -14,13 +14,17 @@ using namespace nvcuda;
 
 constexpr int kBQ = 64, kBK = 32, kWarps = 4;
 
+// Rows padded by 16 bytes so that the tensor-core tile loads, which read 16 rows at a
+// time, spread over the banks (wmma wants leading dimensions of whole 16-byte steps).
+constexpr int kPadH = 8, kPadF = 4;
+
 template <typename T, int D> struct AttnSmem {
-  T q[kBQ][D];
-  T k[kBK][D];
-  T v[kBK][D];
-  T p[kBQ][kBK];
-  float s[kBQ][kBK];
-  float o[kBQ][D];
+  T q[kBQ][D + kPadH];
+  T k[kBK][D + kPadH];
+  T v[kBK][D + kPadH];
+  T p[kBQ][kBK + kPadH];
+  float s[kBQ][kBK + kPadF];
+  float o[kBQ][D + kPadF];
   float m[kBQ], l[kBQ];
 };
 
@@ -28,7 +32,7 @@ template <typename T> __device__ __forceinline__ T zero_of() { return Num<T>::st
 
 // Copies rows [row0, row0 + rows) of a [n, D] matrix into tile (zeros past n), 16 bytes a step.
 template <typename T, int D>
-__device__ __forceinline__ void load_tile(T (*tile)[D], const T *src, int64_t row0, int rows, int64_t n) {
+__device__ __forceinline__ void load_tile(T (*tile)[D + kPadH], const T *src, int64_t row0, int rows, int64_t n) {
   constexpr int V = 16 / sizeof(T), PER_ROW = D / V;
   for (int e = threadIdx.x; e < rows * PER_ROW; e += blockDim.x) {
     int r = e / PER_ROW, c = (e % PER_ROW) * V;
@@ -67,35 +71,27 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(int64_t sq, int6
       for (int kk = 0; kk < D; kk += 16) {
         wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a;
         wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::col_major> b; /* K^T: key n, dim k at k[n][k] */
-        wmma::load_matrix_sync(a, &sm.q[tr * 16][kk], D);
-        wmma::load_matrix_sync(b, &sm.k[tc * 16][kk], D);
+        wmma::load_matrix_sync(a, &sm.q[tr * 16][kk], D + kPadH);
+        wmma::load_matrix_sync(b, &sm.k[tc * 16][kk], D + kPadH);
         wmma::mma_sync(acc, a, b, acc);
       }
-      wmma::store_matrix_sync(&sm.s[tr * 16][tc * 16], acc, kBK, wmma::mem_row_major);
+      wmma::store_matrix_sync(&sm.s[tr * 16][tc * 16], acc, kBK + kPadF, wmma::mem_row_major);
     }
     __syncthreads();
-    // Online softmax: two threads a row, each half the keys and half of O's row.
-    {
-      const int r = tid >> 1, half = tid & 1;
-      float mx = -INFINITY;
-      for (int j = half * (kBK / 2); j < (half + 1) * (kBK / 2); j++) {
-        float x = k0 + j < sk ? sm.s[r][j] * scale : -INFINITY;
-        sm.s[r][j] = x;
-        mx = fmaxf(mx, x);
-      }
-      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-      const float m_old = sm.m[r], m_new = fmaxf(m_old, mx);
+    // Online softmax: a warp per 16 rows, a lane per key (kBK = 32) and per column of O,
+    // so shared memory is read along rows without bank conflicts.
+    for (int r = warp * (kBQ / kWarps); r < (warp + 1) * (kBQ / kWarps); r++) {
+      const int lane = tid & 31;
+      const float x = k0 + lane < sk ? sm.s[r][lane] * scale : -INFINITY;
+      const float m_old = sm.m[r], m_new = fmaxf(m_old, warp_max(x));
       const float corr = m_old == -INFINITY ? 0.0f : expf(m_old - m_new);
-      float sum = 0.0f;
-      for (int j = half * (kBK / 2); j < (half + 1) * (kBK / 2); j++) {
-        float e = sm.s[r][j] == -INFINITY ? 0.0f : expf(sm.s[r][j] - m_new);
-        sum += e;
-        sm.p[r][j] = Num<T>::st(e);
-      }
-      sum += __shfl_xor_sync(0xffffffffu, sum, 1);
-      for (int c = half * (D / 2); c < (half + 1) * (D / 2); c++) sm.o[r][c] *= corr;
+      const float e = x == -INFINITY ? 0.0f : expf(x - m_new);
+      sm.p[r][lane] = Num<T>::st(e);
+      const float sum = warp_sum(e);
+#pragma unroll
+      for (int c = lane; c < D; c += 32) sm.o[r][c] *= corr;
       __syncwarp();
-      if (half == 0) {
+      if (lane == 0) {
         sm.m[r] = m_new;
         sm.l[r] = sm.l[r] * corr + sum;
       }
@@ -105,16 +101,16 @@ __global__ void __launch_bounds__(kWarps * 32) attention_kernel(int64_t sq, int6
     for (int t = warp; t < (kBQ / 16) * (D / 16); t += kWarps) {
       int tr = t / (D / 16), tc = t % (D / 16);
       wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-      wmma::load_matrix_sync(acc, &sm.o[tr * 16][tc * 16], D, wmma::mem_row_major);
+      wmma::load_matrix_sync(acc, &sm.o[tr * 16][tc * 16], D + kPadF, wmma::mem_row_major);
 #pragma unroll
       for (int kk = 0; kk < kBK; kk += 16) {
         wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> a;
         wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::row_major> b;
-        wmma::load_matrix_sync(a, &sm.p[tr * 16][kk], kBK);
-        wmma::load_matrix_sync(b, &sm.v[kk][tc * 16], D);
+        wmma::load_matrix_sync(a, &sm.p[tr * 16][kk], kBK + kPadH);
+        wmma::load_matrix_sync(b, &sm.v[kk][tc * 16], D + kPadH);
         wmma::mma_sync(acc, a, b, acc);
       }
-      wmma::store_matrix_sync(&sm.o[tr * 16][tc * 16], acc, D, wmma::mem_row_major);
+      wmma::store_matrix_sync(&sm.o[tr * 16][tc * 16], acc, D + kPadF, wmma::mem_row_major);
     }
   }
   __syncthreads();
