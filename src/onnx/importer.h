@@ -99,6 +99,7 @@ INGOT_ONNX_FAMILY(attention)   /* Attention, RotaryEmbedding (import_attention.c
 INGOT_ONNX_FAMILY(normalization) /* RMSNormalization, LpNormalization, MeanVarianceNormalization */
 INGOT_ONNX_FAMILY(misc)        /* Swish, Shrink, Trilu, EyeLike, bitwise (import_misc.c) */
 INGOT_ONNX_FAMILY(loss)        /* NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss (import_loss.c) */
+INGOT_ONNX_FAMILY(vision)      /* AffineGrid (import_vision.c) */
 INGOT_ONNX_FAMILY(rnn)         /* RNN, GRU, LSTM (import_rnn.c) */
 #undef INGOT_ONNX_FAMILY
 

@@ -22,6 +22,7 @@ static const family families[] = {
     {ingot_onnx_normalization_importers, &ingot_onnx_normalization_importer_count},
     {ingot_onnx_misc_importers, &ingot_onnx_misc_importer_count},
     {ingot_onnx_loss_importers, &ingot_onnx_loss_importer_count},
+    {ingot_onnx_vision_importers, &ingot_onnx_vision_importer_count},
 };
 #define NB_FAMILIES ((int32_t)(sizeof families / sizeof families[0]))
 

@@ -94,10 +94,8 @@ GROUPS = {
         "ops": ["DFT", "STFT", "BlackmanWindow", "HammingWindow", "HannWindow", "MelWeightMatrix"],
     },
     "not imported yet: vision and detection": {
-        "reason": "no importer yet (GridSample, AffineGrid, RoiAlign, NonMaxSuppression, DeformConv, "
-                  "Col2Im, CenterCropPad)",
-        "ops": ["GridSample", "AffineGrid", "RoiAlign", "NonMaxSuppression", "DeformConv", "Col2Im",
-                "CenterCropPad"],
+        "reason": "no importer yet (GridSample, RoiAlign, DeformConv, Col2Im, CenterCropPad)",
+        "ops": ["GridSample", "RoiAlign", "DeformConv", "Col2Im", "CenterCropPad"],
     },
     "not imported yet: integer quantized arithmetic": {
         "reason": "no importer yet for the integer-arithmetic quantized operators (QLinearConv, "
