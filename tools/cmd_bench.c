@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "device.h"
 #include "shapes.h"
 #include "onnx_build.h"
 
@@ -13,7 +14,8 @@ void cmd_bench_usage(FILE *f) {
   fprintf(f,
           "usage: ingot bench PLAN [--shapes NAME:1x3x224x224,...] [--profile N] [--warmup N]\n"
           "                   [--iterations N | --duration S] [--threads N] [--streams N]\n"
-          "                   [--dump-profile] [--json FILE] [--verbose]\n"
+          "                   [--dump-profile] [--json FILE] [--verbose] [--device cpu|cuda[:N]]\n"
+          "                   [--cuda-graph]\n"
           "\n"
           "Runs the engine on random inputs (fixed seed: floats uniform in [-1, 1], integers in\n"
           "[0, 3], bools 0/1) and reports throughput and latency (min, mean, median, p90, p95,\n"
@@ -31,7 +33,13 @@ void cmd_bench_usage(FILE *f) {
           "  --dump-profile    per-layer mean time and share, slowest first, from as many extra\n"
           "                    runs on stream 0 after the timed ones\n"
           "  --json FILE       also write every number as JSON to FILE\n"
-          "  --verbose         let the library log info and verbose messages\n");
+          "  --verbose         let the library log info and verbose messages\n"
+          "  --device D        cpu or cuda[:N]: where an .onnx model is built and loaded (a plan\n"
+          "                    runs on its own target). On cuda, inputs are copied in from pinned\n"
+          "                    memory and outputs out each iteration, and the medians of the copy\n"
+          "                    times and GPU compute time (CUDA events) are reported beside the\n"
+          "                    host latency, as trtexec does\n"
+          "  --cuda-graph      cuda: capture the enqueue as a CUDA graph and replay it\n");
 }
 
 typedef struct bench_tensor {
@@ -60,7 +68,8 @@ typedef struct bench_state {
   const char *plan, *shapes_text, *json_path;
   long long profile, warmup, iterations, threads, streams;
   double duration;
-  int dump_profile, verbose, iterations_set, duration_set;
+  int dump_profile, verbose, iterations_set, duration_set, cuda_graph;
+  tool_gpu_bench *gpu; /* cuda engines: copies and compute timed with events */
   tool_shape_list shapes;
   ingot_logger *logger;
   ingot_runtime *runtime;
@@ -190,6 +199,10 @@ static int parse_args(bench_state *s, int argc, char **argv) {
       s->dump_profile = 1;
     } else if (strcmp(argv[i], "--verbose") == 0) {
       s->verbose = 1;
+    } else if (strcmp(argv[i], "--cuda-graph") == 0) {
+      s->cuda_graph = 1;
+    } else if ((m = tool_option("bench", argc, argv, &i, "--device", &v)) != 0) {
+      if (m < 0 || tool_device_parse("bench", v) != 0) return -1;
     } else if ((m = tool_option("bench", argc, argv, &i, "--shapes", &v)) != 0) {
       if (m < 0) return -1;
       char err[1024];
@@ -345,7 +358,8 @@ static int setup_contexts(bench_state *s) {
       bench_tensor *t = &s->tensors[i];
       if (t->mode != INGOT_TENSOR_OUTPUT) continue;
       if (c == 0) {
-        if (ingot_execution_context_get_tensor_shape(ctx, t->name, &t->dims) != INGOT_SUCCESS)
+        /* the largest shape: a data-dependent output's extent is known only after a run */
+        if (ingot_execution_context_get_tensor_max_shape(ctx, t->name, &t->dims) != INGOT_SUCCESS)
           return tool_error("bench", "output '%s': %s", t->name, ingot_last_error());
         if (tensor_bytes(t) != 0) return 1;
       }
@@ -363,6 +377,7 @@ static int setup_contexts(bench_state *s) {
 
 /* One iteration: one inference per stream; returns its wall time in seconds or < 0. */
 static double one_iteration(bench_state *s) {
+  if (s->gpu) return tool_gpu_bench_iteration(s->gpu);
   double t0 = tool_now();
   if (s->streams == 1) {
     ingot_status st = ingot_execution_context_execute(s->contexts[0]);
@@ -394,6 +409,7 @@ static double one_iteration(bench_state *s) {
 static int run_timed(bench_state *s) {
   for (long long w = 0; w < s->warmup; w++)
     if (one_iteration(s) < 0) return 1;
+  if (s->gpu) tool_gpu_bench_reset(s->gpu); /* the warm-up is not reported */
   long long cap = s->iterations_set ? s->iterations : 1024;
   s->latencies = malloc((size_t)cap * sizeof *s->latencies);
   if (!s->latencies) return tool_error("bench", "out of memory for %lld latencies", cap);
@@ -536,16 +552,34 @@ static int bench(bench_state *s) {
   if (tool_load_engine_any("bench", s->plan, &s->shapes, "--shapes", s->logger, &s->runtime, &s->engine) != 0)
     return 1;
   ingot_target target = ingot_engine_get_target(s->engine);
-  if (target != INGOT_TARGET_CPU)
-    return tool_error("bench", "%s: the plan targets %s; ingot bench handles cpu plans only for now (the public API "
-                      "has no device memory allocation)", s->plan, ingot_target_name(target));
+  if (target != INGOT_TARGET_CPU && s->streams > 1)
+    return tool_error("bench", "--streams %lld: a %s engine is benchmarked on one stream", s->streams,
+                      ingot_target_name(target));
   int32_t nprof = ingot_engine_num_optimization_profiles(s->engine);
   if (s->profile > 0 && s->profile >= nprof)
     return tool_error("bench", "--profile %lld: the engine has %d profile(s)", s->profile, nprof);
-  if (choose_shapes(s) != 0 || setup_contexts(s) != 0 || run_timed(s) != 0) return 1;
+  if (choose_shapes(s) != 0 || setup_contexts(s) != 0) return 1;
+  if (target != INGOT_TARGET_CPU) {
+    /* the host buffers just filled become the pinned copies; the context gets device ones */
+    const char *names[64];
+    void *host[64];
+    size_t bytes[64];
+    int is_input[64];
+    if (s->nb_tensors > 64) return tool_error("bench", "more than 64 I/O tensors");
+    for (int32_t i = 0; i < s->nb_tensors; i++) {
+      names[i] = s->tensors[i].name;
+      host[i] = s->buffers[i];
+      bytes[i] = s->tensors[i].bytes;
+      is_input[i] = s->tensors[i].mode == INGOT_TENSOR_INPUT;
+    }
+    if (tool_gpu_bench_create(s->contexts[0], s->nb_tensors, names, host, bytes, is_input, s->cuda_graph, &s->gpu) != 0)
+      return 1;
+  }
+  if (run_timed(s) != 0) return 1;
   bench_stats r = compute_stats(s);
   if (s->prof.count > 1) qsort(s->prof.layers, (size_t)s->prof.count, sizeof *s->prof.layers, by_total_desc);
   print_report(s, &r);
+  if (s->gpu) tool_gpu_bench_report(s->gpu, s->batch, stdout);
   if (s->json_path && write_json(s, &r) != 0) return 1;
   return 0;
 }
@@ -564,6 +598,7 @@ int cmd_bench(int argc, char **argv) {
   if (s.contexts)
     for (long long c = 0; c < s.streams; c++) {
       if (s.stream_list && s.stream_list[c]) ingot_stream_destroy(s.stream_list[c]);
+      if (c == 0) tool_gpu_bench_destroy(s.gpu); /* before its context */
       if (s.contexts[c]) ingot_execution_context_destroy(s.contexts[c]);
     }
   if (s.buffers)

@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "onnx_build.h"
+#include "device.h"
 #include "shapes.h"
 
 void cmd_build_usage(FILE *f) {
@@ -13,6 +14,7 @@ void cmd_build_usage(FILE *f) {
           "usage: ingot build MODEL.onnx -o PLAN [--fp16] [--bf16] [--int8]\n"
           "                   [--min-shapes LIST] [--opt-shapes LIST] [--max-shapes LIST]\n"
           "                   [--workspace MiB] [--timing-cache FILE] [--threads N] [--verbose]\n"
+          "                   [--device cpu|cuda[:N]]\n"
           "\n"
           "Parses the model (every error is printed, naming the node, its op type and the opset),\n"
           "builds it for the CPU and writes the plan. Each input with dynamic dims needs its shape\n"
@@ -28,6 +30,7 @@ void cmd_build_usage(FILE *f) {
           "  --workspace MiB       most scratch memory one layer may use\n"
           "  --timing-cache FILE   read before and written after the build (tactic timings)\n"
           "  --threads N           threads the engine's contexts use by default (0: all cores)\n"
+          "  --device D            the target: cpu (default) or cuda[:N], timed on that GPU\n"
           "  --verbose             let the library log info and verbose messages\n");
 }
 
@@ -75,6 +78,8 @@ static int parse_args(build_args *a, int argc, char **argv) {
       if (m < 0) return -1;
       if (tool_parse_int(v, 0, 4096, &a->threads) != 0)
         return tool_error("build", "--threads '%s': expected an integer in [0, 4096]", v), -1;
+    } else if ((m = tool_option("build", argc, argv, &i, "--device", &v)) != 0) {
+      if (m < 0 || tool_device_parse("build", v) != 0) return -1;
     } else if ((m = tool_option("build", argc, argv, &i, "--timing-cache", &v)) != 0) {
       if (m < 0) return -1;
       if (!*v) return tool_error("build", "--timing-cache: empty file name"), -1;

@@ -1,5 +1,6 @@
 /* Shared helpers of the `ingot` tool; see common.h. */
 #include "common.h"
+#include "device.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -96,6 +97,7 @@ int tool_load_engine(const char *cmd, const char *path, ingot_logger *logger, in
   ingot_status st_ = ingot_runtime_create(logger, &runtime);
   if (st_ != INGOT_SUCCESS) return tool_error(cmd, "cannot create a runtime: %s", ingot_last_error());
   ingot_engine *engine = NULL;
+  if (tool_selected_device.target != INGOT_TARGET_CPU) (void)ingot_runtime_set_device(runtime, tool_selected_device.index);
   st_ = ingot_runtime_load_engine(runtime, path, &engine);
   if (st_ != INGOT_SUCCESS) {
     /* The library's message names the plan already; add the path only when it does not. */

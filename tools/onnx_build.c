@@ -1,6 +1,7 @@
 /* .onnx to plan for the `ingot` tool (see onnx_build.h): parse with every error printed,
  * one profile from the shape flags, build, time each step. */
 #include "onnx_build.h"
+#include "device.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -199,6 +200,10 @@ int tool_onnx_build(const char *cmd, const char *path, const tool_onnx_options *
       rc = tool_error(cmd, "%s", ingot_last_error());
       goto done;
     }
+  if (ingot_builder_config_set_target(config, tool_selected_device.target, tool_selected_device.index) != INGOT_SUCCESS) {
+    rc = tool_error(cmd, "--device: %s", ingot_last_error());
+    goto done;
+  }
   if ((o->workspace_mib > 0 &&
        ingot_builder_config_set_workspace_limit(config, (uint64_t)o->workspace_mib << 20) != INGOT_SUCCESS) ||
       (o->threads > 0 && ingot_builder_config_set_num_threads(config, (int32_t)o->threads) != INGOT_SUCCESS)) {
@@ -248,6 +253,9 @@ int tool_load_engine_any(const char *cmd, const char *path, const tool_shape_lis
   ingot_engine *engine = NULL;
   int rc = 0;
   if (ingot_runtime_create(logger, &runtime) != INGOT_SUCCESS ||
+      ingot_runtime_set_device(runtime, tool_selected_device.target == INGOT_TARGET_CPU ? -1
+                                                                                      : tool_selected_device.index) !=
+          INGOT_SUCCESS ||
       ingot_runtime_deserialize_engine(runtime, ingot_plan_data(plan), ingot_plan_size(plan), &engine) != INGOT_SUCCESS)
     rc = tool_error(cmd, "%s: cannot load the engine just built: %s", path, ingot_last_error());
   ingot_plan_destroy(plan);

@@ -3,7 +3,7 @@
  * then the plan deserialized and run over the held-out digits.
  *
  *   lenet [--wts PATH] [--images PATH] [--labels PATH] [--batch N] [--save-plan PATH]
- *         [--min-accuracy A]
+ *         [--min-accuracy A] [--device cpu|cuda[:N]]
  *
  * The files default to those beside this source (made by train_lenet.py): lenet5.wts,
  * digits_test_images.npy (float32 [N,1,32,32], already normalized) and
@@ -163,13 +163,14 @@ static double now_seconds(void) {
 static void usage(FILE *f) {
   fprintf(f,
           "usage: lenet [--wts PATH] [--images PATH] [--labels PATH] [--batch N] [--save-plan PATH]\n"
-          "             [--min-accuracy A]\n"
+          "             [--min-accuracy A] [--device cpu|cuda[:N]]\n"
           "  --wts PATH          tensorrtx weights (default %s/lenet5.wts)\n"
           "  --images PATH       float32 [N,1,32,32] .npy (default %s/digits_test_images.npy)\n"
           "  --labels PATH       int64 [N] .npy (default %s/digits_test_labels.npy)\n"
           "  --batch N           images per run, 1 to %d (default 32)\n"
           "  --save-plan PATH    also write the built plan there\n"
-          "  --min-accuracy A    exit with 1 if the accuracy is below A, in [0, 1] (default 0)\n",
+          "  --min-accuracy A    exit with 1 if the accuracy is below A, in [0, 1] (default 0)\n"
+          "  --device D          cpu (default) or cuda[:N]: where the engine runs\n",
           LENET_DATA_DIR, LENET_DATA_DIR, LENET_DATA_DIR, MAX_BATCH);
 }
 
@@ -180,6 +181,8 @@ int main(int argc, char **argv) {
   const char *plan_path = NULL;
   long batch = 32;
   double min_accuracy = 0.0;
+  ingot_target target = INGOT_TARGET_CPU;
+  int device = 0;
 
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -198,6 +201,20 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--images") == 0) images_path = v;
     else if (strcmp(a, "--labels") == 0) labels_path = v;
     else if (strcmp(a, "--save-plan") == 0) plan_path = v;
+    else if (strcmp(a, "--device") == 0) {
+      if (strcmp(v, "cpu") == 0) target = INGOT_TARGET_CPU;
+      else if (strncmp(v, "cuda", 4) == 0 && (v[4] == '\0' || v[4] == ':')) {
+        target = INGOT_TARGET_CUDA;
+        device = v[4] == ':' ? (int)strtol(v + 5, &end, 10) : 0;
+        if (v[4] == ':' && (v[5] == '\0' || *end != '\0' || device < 0)) {
+          fprintf(stderr, "lenet: --device expects cpu, cuda or cuda:N, found '%s'\n", v);
+          return 2;
+        }
+      } else {
+        fprintf(stderr, "lenet: --device expects cpu, cuda or cuda:N, found '%s'\n", v);
+        return 2;
+      }
+    }
     else if (strcmp(a, "--batch") == 0) {
       batch = strtol(v, &end, 10);
       if (*v == '\0' || *end != '\0' || batch < 1 || batch > MAX_BATCH) {
@@ -233,6 +250,7 @@ int main(int argc, char **argv) {
   ingot_engine *engine = NULL;
   ingot_execution_context *context = NULL;
   float *probs = NULL;
+  void *dev_images = NULL, *dev_probs = NULL; /* the cuda target's I/O in device memory */
 
   /* ---- the test set -------------------------------------------------------------------- */
   if (tool_npy_load(images_path, &images, err, sizeof err) != 0 ||
@@ -267,6 +285,7 @@ int main(int argc, char **argv) {
 
   TRY(ingot_builder_create(logger, &builder));
   TRY(ingot_builder_config_create(&config));
+  TRY(ingot_builder_config_set_target(config, target, device));
   TRY(ingot_optimization_profile_create(&profile));
   ingot_dims dmin = dims4(1, 1, INPUT_H, INPUT_W), dopt = dims4(8, 1, INPUT_H, INPUT_W),
              dmax = dims4(MAX_BATCH, 1, INPUT_H, INPUT_W);
@@ -284,6 +303,12 @@ int main(int argc, char **argv) {
 
   /* ---- engine and inference -------------------------------------------------------------- */
   TRY(ingot_runtime_create(logger, &runtime));
+  if (target != INGOT_TARGET_CPU) {
+    TRY(ingot_runtime_set_device(runtime, device));
+    TRY(ingot_device_malloc(target, (uint64_t)n * INPUT_H * INPUT_W * sizeof(float), &dev_images));
+    TRY(ingot_device_copy_to_device(target, dev_images, images.data, (uint64_t)n * INPUT_H * INPUT_W * sizeof(float)));
+    TRY(ingot_device_malloc(target, (uint64_t)batch * NUM_CLASSES * sizeof(float), &dev_probs));
+  }
   TRY(ingot_runtime_deserialize_engine(runtime, ingot_plan_data(plan), ingot_plan_size(plan), &engine));
   ingot_plan_destroy(plan); /* the engine holds what it needs */
   plan = NULL;
@@ -301,12 +326,13 @@ int main(int argc, char **argv) {
     int64_t b = n - start < batch ? n - start : batch;
     ingot_dims shape = dims4(b, 1, INPUT_H, INPUT_W);
     TRY(ingot_execution_context_set_input_shape(context, INPUT_NAME, &shape));
-    TRY(ingot_execution_context_set_tensor_address(context, INPUT_NAME,
-                                                   (void *)(pixels + start * INPUT_H * INPUT_W)));
-    TRY(ingot_execution_context_set_tensor_address(context, OUTPUT_NAME, probs));
+    const float *in = dev_images ? (const float *)dev_images : pixels;
+    TRY(ingot_execution_context_set_tensor_address(context, INPUT_NAME, (void *)(in + start * INPUT_H * INPUT_W)));
+    TRY(ingot_execution_context_set_tensor_address(context, OUTPUT_NAME, dev_probs ? dev_probs : probs));
     double t1 = now_seconds();
     TRY(ingot_execution_context_execute(context));
     run_seconds += now_seconds() - t1;
+    if (dev_probs) TRY(ingot_device_copy_to_host(target, probs, dev_probs, (uint64_t)b * NUM_CLASSES * sizeof(float)));
     for (int64_t i = 0; i < b; i++) {
       const float *p = probs + i * NUM_CLASSES;
       int best = 0;
@@ -316,8 +342,8 @@ int main(int argc, char **argv) {
     }
   }
   double accuracy = (double)correct / (double)n;
-  printf("accuracy %.4f (%lld/%lld) at batch %ld, %.0f images/s\n", accuracy, (long long)correct, (long long)n,
-         batch, run_seconds > 0 ? (double)n / run_seconds : 0.0);
+  printf("accuracy %.4f (%lld/%lld) at batch %ld on %s, %.0f images/s\n", accuracy, (long long)correct, (long long)n,
+         batch, ingot_target_name(target), run_seconds > 0 ? (double)n / run_seconds : 0.0);
   if (accuracy < min_accuracy) {
     fprintf(stderr, "lenet: accuracy %.4f is below --min-accuracy %.4f\n", accuracy, min_accuracy);
     rc = 1;
@@ -327,6 +353,8 @@ int main(int argc, char **argv) {
 
 done:
   free(probs);
+  ingot_device_free(target, dev_images);
+  ingot_device_free(target, dev_probs);
   ingot_execution_context_destroy(context);
   ingot_engine_destroy(engine);
   ingot_runtime_destroy(runtime);

@@ -8,6 +8,7 @@
 #include "ingot/network.h"
 #include "ingot/builder.h"
 #include "ingot/runtime.h"
+#include "ingot/device.h"
 #include "ingot/wts.h"
 #include "ingot/onnx_parser.h"
 

@@ -28,6 +28,10 @@ INGOT_API ingot_status ingot_runtime_deserialize_engine(ingot_runtime *runtime, 
                                                         ingot_engine **engine_out);
 INGOT_API ingot_status ingot_runtime_load_engine(ingot_runtime *runtime, const char *plan_path,
                                                  ingot_engine **engine_out);
+/* The device that engines of a device target (cuda) are loaded onto: -1 (the default) is
+ * the calling thread's current device. Plans load only on a device of the architecture
+ * they were built for. */
+INGOT_API ingot_status ingot_runtime_set_device(ingot_runtime *runtime, int32_t device_index);
 /* Destroy every context of an engine before the engine. */
 INGOT_API void ingot_engine_destroy(ingot_engine *engine);
 
@@ -103,6 +107,17 @@ INGOT_API ingot_status ingot_execution_context_execute(ingot_execution_context *
  * ingot_stream_synchronize. Leave the context (shapes, addresses, buffers) unchanged until
  * the stream is synchronized, as with CUDA streams. */
 INGOT_API ingot_status ingot_execution_context_enqueue(ingot_execution_context *context, ingot_stream *stream);
+/* Device targets: the context's activation arena and workspace in caller-owned device
+ * memory of at least ingot_execution_context_get_device_memory_size() bytes at the
+ * shapes that will be run (as TensorRT's setDeviceMemory); NULL goes back to memory the
+ * context owns. The caller keeps it valid while the context runs. */
+INGOT_API ingot_status ingot_execution_context_set_device_memory(ingot_execution_context *context, void *memory,
+                                                                 uint64_t bytes);
+INGOT_API ingot_status ingot_execution_context_get_device_memory_size(ingot_execution_context *context,
+                                                                      uint64_t *bytes_out);
+/* Device targets: capture the whole enqueue as a CUDA graph and replay it while shapes,
+ * addresses and stream stay the same (recaptured when one changes). Default off. */
+INGOT_API ingot_status ingot_execution_context_set_graph_capture(ingot_execution_context *context, int32_t enabled);
 /* Per-layer timings of every later run go to `profiler` (NULL to stop). */
 INGOT_API ingot_status ingot_execution_context_set_profiler(ingot_execution_context *context,
                                                             ingot_profiler *profiler);
@@ -113,6 +128,11 @@ INGOT_API ingot_status ingot_execution_context_set_profiler(ingot_execution_cont
 INGOT_API ingot_status ingot_stream_create(ingot_target target, int32_t device_index, ingot_stream **stream_out);
 /* Waits for queued work, then frees the stream. */
 INGOT_API void ingot_stream_destroy(ingot_stream *stream);
+/* Wraps a caller's native stream (a cudaStream_t for cuda) without taking it over:
+ * destroying the ingot_stream leaves the native one alone. */
+INGOT_API ingot_status ingot_stream_wrap(ingot_target target, void *native_stream, ingot_stream **stream_out);
+/* The native stream (cudaStream_t) of a device stream; NULL for a CPU stream. */
+INGOT_API void *ingot_stream_get_native(ingot_stream *stream);
 /* Waits for all queued work; returns the first error of that work, if any. */
 INGOT_API ingot_status ingot_stream_synchronize(ingot_stream *stream);
 

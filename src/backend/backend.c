@@ -6,6 +6,9 @@
 
 const ingot_backend *ingot_backend_for_target(int32_t target) {
   if (target == INGOT_TARGET_CPU) return ingot_cpu_backend();
+#ifdef INGOT_HAVE_CUDA
+  if (target == INGOT_TARGET_CUDA) return ingot_cuda_backend();
+#endif
   return NULL;
 }
 

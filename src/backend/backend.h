@@ -36,6 +36,8 @@ typedef struct ingot_kernel_args {
    * workspace and prepared data are then device pointers. */
   void *stream;
   void *device_handles;
+  /* What the tactic's create_state() made for this node in this context (NULL if none). */
+  void *state;
   /* Data-dependent ops (ingot_op_is_data_dependent): the outputs' views have the dims of
    * the upper bound shape inference gave; the kernel writes each output's real dims here
    * (nb_outputs entries), its data packed at those dims. NULL: not wanted. */
@@ -57,7 +59,53 @@ typedef struct ingot_tactic {
   /* Runs the node. Allocates nothing. Errors on data (index out of range) go through
    * ingot_node_fail with INGOT_RUNTIME_ERROR. */
   ingot_status (*run)(const ingot_kernel_args *args);
+  /* Optional per-context state for these shapes (device targets: descriptors, algorithm
+   * choices, execution plans), made when a context's shapes are set or before timing,
+   * never on the execute path; args has dims, stream and device_handles, no data.
+   * destroy_state(NULL) must be harmless. */
+  ingot_status (*create_state)(const ingot_kernel_args *args, void **state_out);
+  void (*destroy_state)(void *state);
 } ingot_tactic;
+
+/* Device backends (cuda): what the runtime and the builder need from the device, so that
+ * neither includes a backend's internals. All pointers here are device pointers except
+ * where "host" is said; `stream` is the backend's native stream (NULL: the default one). A
+ * call without a usable device (no driver, no GPU) returns an error status with a
+ * message, never aborts. */
+typedef enum ingot_copy_kind { INGOT_COPY_H2D = 0, INGOT_COPY_D2H = 1, INGOT_COPY_D2D = 2 } ingot_copy_kind;
+typedef struct ingot_device_ops {
+  ingot_status (*device_count)(int32_t *count_out);
+  /* Makes `index` current for the calling thread. */
+  ingot_status (*set_device)(int32_t index);
+  ingot_status (*get_device)(int32_t *index_out);
+  /* "sm_90" for device `index` into buf. */
+  ingot_status (*device_arch)(int32_t index, char *buf, size_t size);
+  ingot_status (*malloc)(void **ptr_out, uint64_t bytes);
+  void (*free)(void *ptr);
+  ingot_status (*malloc_host)(void **ptr_out, uint64_t bytes); /* pinned host memory */
+  void (*free_host)(void *ptr);
+  /* Asynchronous on `stream` (host memory must be pinned for it to overlap). */
+  ingot_status (*copy)(void *dst, const void *src, uint64_t bytes, ingot_copy_kind kind, void *stream);
+  ingot_status (*memset)(void *dst, int value, uint64_t bytes, void *stream);
+  ingot_status (*stream_create)(void **stream_out);
+  void (*stream_destroy)(void *stream);
+  ingot_status (*stream_synchronize)(void *stream);
+  ingot_status (*event_create)(void **event_out);
+  void (*event_destroy)(void *event);
+  ingot_status (*event_record)(void *event, void *stream);
+  /* Waits for `end`, then the milliseconds between the two records. */
+  ingot_status (*event_elapsed_ms)(void *start, void *end, float *ms_out);
+  /* Per-context library handles (ingot_cuda_handles) bound to `stream`. */
+  ingot_status (*handles_create)(void *stream, void **handles_out);
+  ingot_status (*handles_set_stream)(void *handles, void *stream);
+  void (*handles_destroy)(void *handles);
+  /* CUDA-graph capture of what is launched on `stream` between begin and end; replay
+   * with graph_launch. */
+  ingot_status (*capture_begin)(void *stream);
+  ingot_status (*capture_end)(void *stream, void **graph_exec_out);
+  ingot_status (*graph_launch)(void *graph_exec, void *stream);
+  void (*graph_destroy)(void *graph_exec);
+} ingot_device_ops;
 
 typedef struct ingot_backend {
   int32_t abi_version;
@@ -67,6 +115,8 @@ typedef struct ingot_backend {
   const char *(*arch)(void);
   int32_t nb_tactics;
   const ingot_tactic *tactics;
+  /* NULL for the host (cpu) backend. */
+  const ingot_device_ops *device;
 } ingot_backend;
 
 /* Runs a node on host values with the CPU reference kernels (an ingot_value_eval_fn). */
@@ -78,6 +128,10 @@ ingot_status ingot_graph_infer_shapes(const ingot_graph *graph, const ingot_dims
 
 /* The CPU backend (always built). */
 const ingot_backend *ingot_cpu_backend(void);
+#ifdef INGOT_HAVE_CUDA
+/* The CUDA backend (built with INGOT_CUDA). */
+const ingot_backend *ingot_cuda_backend(void);
+#endif
 /* The backend of a target, or NULL if not built in. */
 const ingot_backend *ingot_backend_for_target(int32_t target);
 /* Finds a tactic by name and version in a backend; NULL if none. */

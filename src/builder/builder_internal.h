@@ -48,7 +48,33 @@ typedef struct ingot_build {
   ingot_dtype **shape_dtypes;      /* [set][tensor] */
   ingot_value_store *shape_values; /* [set]: small values computed from shapes */
   int32_t opt_set;                 /* the set used for tactic choice: profile 0 opt */
+  /* device targets: the stream and library handles tactics are timed with */
+  void *device_stream;
+  void *device_handles;
 } ingot_build;
+
+/* One tactic considered for a node while choosing (tactics.c, device_timing.c). */
+typedef struct ingot_tactic_candidate {
+  const ingot_tactic *tactic;
+  void *prepared;
+  uint64_t prepared_size;
+  uint64_t workspace;
+  double ms;    /* median; INFINITY when not timed or failed */
+  int32_t runs; /* 0 with a finite ms: predicted, not run */
+} ingot_tactic_candidate;
+
+/* Random values for a timing input: floats in [-1, 1); other dtypes are left as they are
+ * (zeroed by the caller: a valid index and count everywhere). */
+void ingot_build_fill_random(void *data, ingot_dtype dtype, int64_t count, uint64_t *seed);
+
+/* device_timing.c: the device's stream and handles for a build (no-op on the CPU), and
+ * the timing of candidates on the device with its events, on device copies of random
+ * inputs and of the real constants. False when buffers could not be had. */
+ingot_status ingot_build_device_begin(ingot_build *build);
+void ingot_build_device_end(ingot_build *build);
+bool ingot_time_candidates_device(ingot_build *build, const ingot_node *n, ingot_kernel_args *args,
+                                  ingot_tensor_view *in, ingot_tensor_view *out, ingot_tactic_candidate *cands,
+                                  int32_t nb, uint64_t *seed);
 
 /* Inference at every profile's min, opt and max (fills build->shape_*); the error names
  * the layer and the profile. Called again after each pass that changes the graph. */

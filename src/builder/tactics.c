@@ -31,14 +31,7 @@
 #define PREDICT_FACTOR 10.0 /* predicted this much slower than the best: not run */
 #define MAX_TACTICS 512     /* rows of a backend's table whose speed is remembered */
 
-typedef struct candidate {
-  const ingot_tactic *tactic;
-  void *prepared;
-  uint64_t prepared_size;
-  uint64_t workspace;
-  double ms; /* median; INFINITY when not timed or failed */
-  int32_t runs; /* 0 with a finite ms: predicted, not run */
-} candidate;
+typedef ingot_tactic_candidate candidate;
 
 /* Build-wide state of the choice: the timing pool, made on first use. */
 typedef struct chooser {
@@ -129,7 +122,7 @@ static bool ready_candidate(ingot_build *build, const ingot_node *n, ingot_kerne
 
 /* Random values for a timing input: floats in [-1, 1); integers and booleans 0 (a valid
  * index and a valid count everywhere). */
-static void fill_random(void *data, ingot_dtype dtype, int64_t count, uint64_t *seed) {
+void ingot_build_fill_random(void *data, ingot_dtype dtype, int64_t count, uint64_t *seed) {
   if (!ingot_dtype_is_float(dtype)) return; /* already zeroed */
   for (int64_t i = 0; i < count; i++) {
     *seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -143,6 +136,7 @@ static void fill_random(void *data, ingot_dtype dtype, int64_t count, uint64_t *
 static bool time_candidates(chooser *ch, const ingot_node *n, ingot_kernel_args *args, ingot_tensor_view *in,
                             ingot_tensor_view *out, candidate *cands, int32_t nb) {
   ingot_build *build = ch->build;
+  if (build->backend->device) return ingot_time_candidates_device(build, n, args, in, out, cands, nb, &ch->seed);
   if (!ch->pool_tried) {
     ch->pool_tried = true;
     if (ingot_thread_pool_create(build->config->num_threads, &ch->pool) != INGOT_SUCCESS) ch->pool = NULL;
@@ -166,7 +160,7 @@ static bool time_candidates(chooser *ch, const ingot_node *n, ingot_kernel_args 
       ok = false;
       break;
     }
-    fill_random(p, in[k].dtype, v, &ch->seed);
+    ingot_build_fill_random(p, in[k].dtype, v, &ch->seed);
     in[k].data = p;
     owned[nb_owned++] = p;
   }
@@ -299,12 +293,16 @@ static ingot_status choose(chooser *ch, int32_t index) {
   args.inputs = in;
   args.nb_outputs = n->nb_outputs;
   args.outputs = out;
+  args.stream = build->device_stream;
+  args.device_handles = build->device_handles;
 
   candidate cands[MAX_CANDIDATES];
   int32_t nb = 0;
   for (int32_t i = 0; i < build->backend->nb_tactics && nb < MAX_CANDIDATES; i++) {
     const ingot_tactic *t = &build->backend->tactics[i];
     if (t->op != n->op || (t->supports && !t->supports(n, in, out))) continue;
+    /* "_tf32" tactics round float32 inputs to tf32: only where the config allows it */
+    if (strstr(t->name, "_tf32") && !(build->config->flags & (1u << INGOT_BUILDER_FLAG_TF32))) continue;
     memset(&cands[nb], 0, sizeof cands[nb]);
     cands[nb++].tactic = t;
   }
@@ -363,8 +361,9 @@ ingot_status ingot_pass_choose_tactics(ingot_build *build) {
   if (!ch) return INGOT_OUT_OF_MEMORY;
   ch->build = build;
   ch->seed = 0x5DEECE66DULL;
-  ingot_status st = INGOT_SUCCESS;
+  ingot_status st = ingot_build_device_begin(build);
   for (int32_t i = 0; i < build->graph->nb_nodes && st == INGOT_SUCCESS; i++) st = choose(ch, i);
+  ingot_build_device_end(build);
   ingot_thread_pool_destroy(ch->pool);
   free(ch);
   return st;

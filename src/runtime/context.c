@@ -15,6 +15,7 @@
 
 void ingot_execution_context_destroy(ingot_execution_context *c) {
   if (!c) return;
+  ingot_context_device_destroy(c); /* frees the arena and workspace too */
   ingot_dynamic_destroy(c);
   ingot_thread_pool_destroy(c->pool);
   free(c->input_dims);
@@ -22,8 +23,6 @@ void ingot_execution_context_destroy(ingot_execution_context *c) {
   free(c->dtypes);
   free(c->sizes);
   free(c->offsets);
-  ingot_aligned_free(c->arena);
-  ingot_aligned_free(c->workspace);
   free(c->workspace_sizes);
   free(c->io_addresses);
   free(c->in_views);
@@ -77,6 +76,7 @@ ingot_status ingot_engine_create_execution_context(const ingot_engine *engine, i
                         : INGOT_OUT_OF_MEMORY;
   c->num_threads = engine->contents->num_threads;
   if (st == INGOT_SUCCESS) st = ingot_thread_pool_create(c->num_threads, &c->pool);
+  if (st == INGOT_SUCCESS) st = ingot_context_device_create(c);
   if (st == INGOT_SUCCESS) st = ingot_dynamic_create(c);
   if (st == INGOT_SUCCESS) {
     reset_input_dims(c);
@@ -116,46 +116,18 @@ static ingot_status update_shapes(ingot_execution_context *c) {
   }
   uint64_t arena_size = 0;
   INGOT_TRY(ingot_memory_plan(g, c->sizes, c->offsets, &arena_size));
-  if (arena_size > c->arena_capacity) {
-    void *arena = ingot_aligned_alloc((size_t)arena_size);
-    if (!arena) return INGOT_OUT_OF_MEMORY;
-    ingot_aligned_free(c->arena);
-    c->arena = arena;
-    c->arena_capacity = arena_size;
-  }
   uint64_t ws_max = 0;
   for (int32_t i = 0; i < g->nb_nodes; i++) {
     const ingot_node *n = &g->nodes[i];
     c->workspace_sizes[i] = 0;
     if (!n->tactic->workspace_size) continue;
-    for (int32_t k = 0; k < n->nb_inputs; k++) {
-      int32_t t = n->inputs[k];
-      memset(&c->in_views[k], 0, sizeof c->in_views[k]);
-      if (t < 0) {
-        c->in_views[k].dims.nb_dims = -1;
-        continue;
-      }
-      c->in_views[k].dtype = c->dtypes[t];
-      c->in_views[k].dims = c->dims[t];
-    }
-    for (int32_t k = 0; k < n->nb_outputs; k++) {
-      c->out_views[k].dtype = c->dtypes[n->outputs[k]];
-      c->out_views[k].dims = c->dims[n->outputs[k]];
-      c->out_views[k].data = NULL;
-    }
-    ingot_kernel_args args = {.node = n, .params = &n->params, .nb_inputs = n->nb_inputs, .inputs = c->in_views,
-                              .nb_outputs = n->nb_outputs, .outputs = c->out_views,
-                              .prepared = n->prepared, .prepared_size = n->prepared_size};
+    ingot_kernel_args args;
+    ingot_context_shape_args(c, i, &args);
     c->workspace_sizes[i] = n->tactic->workspace_size(&args);
     if (c->workspace_sizes[i] > ws_max) ws_max = c->workspace_sizes[i];
   }
-  if (ws_max > c->workspace_capacity) {
-    void *ws = ingot_aligned_alloc((size_t)ws_max);
-    if (!ws) return INGOT_OUT_OF_MEMORY;
-    ingot_aligned_free(c->workspace);
-    c->workspace = ws;
-    c->workspace_capacity = ws_max;
-  }
+  INGOT_TRY(ingot_context_buffers_resize(c, arena_size, ws_max));
+  INGOT_TRY(ingot_context_states_update(c));
   INGOT_TRY(ingot_dynamic_planned(c));
   c->shapes_ready = true;
   return INGOT_SUCCESS;
@@ -218,6 +190,7 @@ ingot_status ingot_execution_context_set_tensor_address(ingot_execution_context 
     return ingot_fail(INGOT_INVALID_ARGUMENT, "ingot_execution_context_set_tensor_address: address for '%s' is NULL",
                       name);
   c->io_addresses[i] = address;
+  c->graph_stale = true; /* a captured graph holds the old address */
   return INGOT_SUCCESS;
 }
 
@@ -244,7 +217,7 @@ ingot_status ingot_execution_context_set_profiler(ingot_execution_context *c, in
 static void *tensor_data(const ingot_execution_context *c, int32_t t) {
   const ingot_engine *e = c->engine;
   const ingot_graph_tensor *gt = &e->graph->tensors[t];
-  if (gt->kind == INGOT_TENSOR_KIND_CONSTANT) return gt->data;
+  if (gt->kind == INGOT_TENSOR_KIND_CONSTANT) return ingot_engine_constant_data(e, t);
   if (e->tensor_io[t] >= 0) return c->io_addresses[e->tensor_io[t]];
   return c->arena + c->offsets[t];
 }
@@ -257,6 +230,16 @@ static double now_ms(void) {
 
 ingot_status ingot_execution_context_execute(ingot_execution_context *c) {
   INGOT_CHECK_NULL(c, "ingot_execution_context_execute");
+  const ingot_device_ops *dev = c->engine->backend->device;
+  /* the library handles may still be bound to the stream of the last enqueue */
+  if (dev) INGOT_TRY(dev->handles_set_stream(c->handles, c->stream));
+  INGOT_TRY(ingot_context_launch(c, c->stream));
+  if (dev) return ingot_log_failure(c->engine->logger, dev->stream_synchronize(c->stream));
+  return INGOT_SUCCESS;
+}
+
+/* Every node's tactic on `stream`; on device targets this only enqueues the work. */
+ingot_status ingot_context_launch(ingot_execution_context *c, void *stream) {
   const ingot_engine *e = c->engine;
   const ingot_graph *g = e->graph;
   int32_t missing = 0;
@@ -302,11 +285,15 @@ ingot_status ingot_execution_context_execute(ingot_execution_context *c) {
     ingot_kernel_args args = {.node = n, .params = &n->params, .nb_inputs = n->nb_inputs, .inputs = c->in_views,
                               .nb_outputs = n->nb_outputs, .outputs = c->out_views, .workspace = c->workspace,
                               .workspace_size = c->workspace_sizes[i], .prepared = n->prepared,
-                              .prepared_size = n->prepared_size, .pool = c->pool, .output_dims = real_dims};
+                              .prepared_size = n->prepared_size, .pool = c->pool, .stream = stream,
+                              .device_handles = c->handles, .state = c->states ? c->states[i] : NULL,
+                              .output_dims = real_dims};
     double start = c->profiler ? now_ms() : 0.0;
     ingot_status st = n->tactic->run(&args);
     if (st == INGOT_SUCCESS && c->dynamic && ingot_op_is_data_dependent(n->op))
       st = ingot_dynamic_after_node(c, i, real_dims);
+    /* a device layer's time is its kernels': wait for them when profiling */
+    if (st == INGOT_SUCCESS && c->profiler && e->backend->device) st = e->backend->device->stream_synchronize(stream);
     if (st != INGOT_SUCCESS) return ingot_log_failure(e->logger, st);
     if (c->profiler) c->profiler->callback(c->profiler->user_data, n->name, (float)(now_ms() - start));
   }

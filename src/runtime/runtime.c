@@ -18,6 +18,7 @@ ingot_status ingot_runtime_create(ingot_logger *logger, ingot_runtime **runtime_
   ingot_runtime *r = ingot_calloc(1, sizeof *r);
   if (!r) return INGOT_OUT_OF_MEMORY;
   r->logger = logger;
+  r->device_index = -1;
   *runtime_out = r;
   return INGOT_SUCCESS;
 }
@@ -36,6 +37,7 @@ void ingot_engine_destroy(ingot_engine *engine) {
   free(engine->io_tensors);
   free(engine->tensor_io);
   free(engine->io_dims);
+  ingot_engine_device_unload(engine);
   ingot_plan_contents_destroy(engine->contents);
   free(engine);
 }
@@ -146,6 +148,7 @@ static ingot_status engine_from_contents(ingot_runtime *runtime, ingot_plan_cont
     if (g->tensors[t].kind == INGOT_TENSOR_KIND_CONSTANT) e->weights_bytes += g->tensors[t].data_size;
   if (st == INGOT_SUCCESS) st = compute_io_dims(e);
   if (st == INGOT_SUCCESS) st = ingot_dynamic_mark_output_dims(e->graph, e->io_dims + e->graph->nb_inputs);
+  if (st == INGOT_SUCCESS) st = ingot_engine_device_load(e, runtime->device_index);
   if (st != INGOT_SUCCESS) {
     ingot_engine_destroy(e);
     return st;
@@ -169,7 +172,10 @@ ingot_status ingot_runtime_deserialize_engine(ingot_runtime *runtime, const void
   const ingot_backend *backend = ingot_backend_for_target(target);
   if (!backend) backend = ingot_cpu_backend(); /* the reader names both targets */
   ingot_plan_contents *contents = NULL;
-  ingot_status st = ingot_plan_read(data, size, backend->target, backend->arch(), &contents);
+  ingot_status st = INGOT_SUCCESS;
+  /* a device engine binds to the runtime's device: its arch is the one checked */
+  if (backend->device && runtime->device_index >= 0) st = backend->device->set_device(runtime->device_index);
+  if (st == INGOT_SUCCESS) st = ingot_plan_read(data, size, backend->target, backend->arch(), &contents);
   if (st == INGOT_SUCCESS) st = engine_from_contents(runtime, contents, engine_out);
   if (st == INGOT_SUCCESS)
     ingot_log(runtime->logger, INGOT_SEVERITY_INFO, "engine: %d layers, %d I/O tensors, %.3f MiB of weights",

@@ -861,7 +861,83 @@ static void c_stream_create(void) {
   FAILS(ingot_stream_create((ingot_target)42, 0, &s));
 }
 static void c_stream_destroy(void) { ingot_stream_destroy(NULL); }
+static void c_stream_wrap(void) {
+  ingot_stream *s = NULL;
+  int native = 0;
+  FAILS(ingot_stream_wrap(INGOT_TARGET_CUDA, NULL, &s));
+  FAILS(ingot_stream_wrap(INGOT_TARGET_CPU, &native, &s)); /* the CPU has no native streams */
+  FAILS(ingot_stream_wrap(INGOT_TARGET_CUDA, &native, NULL));
+}
+static void c_stream_get_native(void) {
+  CHECK(ingot_stream_get_native(NULL) == NULL);
+  CHECK(ingot_stream_get_native(F.stream) == NULL); /* a CPU stream */
+}
+static void c_runtime_set_device(void) {
+  FAILS(ingot_runtime_set_device(NULL, 0));
+  FAILS(ingot_runtime_set_device(F.runtime, -2));
+}
+static void c_execution_context_set_device_memory(void) {
+  int mem = 0;
+  FAILS(ingot_execution_context_set_device_memory(NULL, &mem, 4));
+  FAILS(ingot_execution_context_set_device_memory(F.ctx, &mem, 4)); /* a CPU context */
+}
+static void c_execution_context_get_device_memory_size(void) {
+  uint64_t bytes = 0;
+  FAILS(ingot_execution_context_get_device_memory_size(NULL, &bytes));
+  FAILS(ingot_execution_context_get_device_memory_size(F.ctx, NULL));
+}
+static void c_execution_context_set_graph_capture(void) {
+  FAILS(ingot_execution_context_set_graph_capture(NULL, 1));
+  FAILS(ingot_execution_context_set_graph_capture(F.ctx, 1)); /* a CPU context */
+  CHECK_OK(ingot_execution_context_set_graph_capture(F.ctx, 0));
+}
 
+/* ---- devices: the CPU target has none; without a GPU the cuda target fails with a status -- */
+static void c_device_count(void) {
+  int32_t n = -1;
+  FAILS(ingot_device_count(INGOT_TARGET_CUDA, NULL));
+  FAILS(ingot_device_count(INGOT_TARGET_CPU, &n));
+  CHECK(n == 0);
+  (void)ingot_device_count(INGOT_TARGET_CUDA, &n); /* either way, no crash */
+}
+static void c_device_arch(void) {
+  char buf[32];
+  FAILS(ingot_device_arch(INGOT_TARGET_CUDA, 0, NULL, 8));
+  FAILS(ingot_device_arch(INGOT_TARGET_CUDA, 999, buf, sizeof buf));
+  FAILS(ingot_device_arch(INGOT_TARGET_CPU, 0, buf, sizeof buf));
+}
+static void c_device_set_current(void) {
+  FAILS(ingot_device_set_current(INGOT_TARGET_CUDA, 999));
+  FAILS(ingot_device_set_current(INGOT_TARGET_CPU, 0));
+}
+static void c_device_malloc(void) {
+  void *p = NULL;
+  FAILS(ingot_device_malloc(INGOT_TARGET_CUDA, 16, NULL));
+  FAILS(ingot_device_malloc(INGOT_TARGET_CPU, 16, &p));
+}
+static void c_device_free(void) {
+  ingot_device_free(INGOT_TARGET_CUDA, NULL);
+  ingot_device_free(INGOT_TARGET_CPU, NULL);
+}
+static void c_device_malloc_host(void) {
+  void *p = NULL;
+  FAILS(ingot_device_malloc_host(INGOT_TARGET_CUDA, 16, NULL));
+  FAILS(ingot_device_malloc_host(INGOT_TARGET_CPU, 16, &p));
+}
+static void c_device_free_host(void) {
+  ingot_device_free_host(INGOT_TARGET_CUDA, NULL);
+  ingot_device_free_host(INGOT_TARGET_CPU, NULL);
+}
+static void c_device_copy_to_device(void) {
+  int v = 0;
+  FAILS(ingot_device_copy_to_device(INGOT_TARGET_CUDA, NULL, &v, 4));
+  FAILS(ingot_device_copy_to_device(INGOT_TARGET_CPU, &v, &v, 4));
+}
+static void c_device_copy_to_host(void) {
+  int v = 0;
+  FAILS(ingot_device_copy_to_host(INGOT_TARGET_CUDA, &v, NULL, 4));
+  FAILS(ingot_device_copy_to_host(INGOT_TARGET_CPU, &v, &v, 4));
+}
 static void c_stream_synchronize(void) { FAILS(ingot_stream_synchronize(NULL)); }
 static void c_profiler_create(void) {
   ingot_profiler *p = NULL;
@@ -991,6 +1067,10 @@ static const misuse_case cases[] = {
     CASE(execution_context_set_tensor_address),
     CASE(execution_context_set_num_threads), CASE(execution_context_execute), CASE(execution_context_enqueue),
     CASE(execution_context_set_profiler), CASE(stream_create), CASE(stream_destroy), CASE(stream_synchronize),
+    CASE(stream_wrap), CASE(stream_get_native), CASE(runtime_set_device), CASE(execution_context_set_device_memory),
+    CASE(execution_context_get_device_memory_size), CASE(execution_context_set_graph_capture), CASE(device_count),
+    CASE(device_arch), CASE(device_set_current), CASE(device_malloc), CASE(device_free), CASE(device_malloc_host),
+    CASE(device_free_host), CASE(device_copy_to_device), CASE(device_copy_to_host),
     CASE(profiler_create), CASE(profiler_destroy),
     CASE(onnx_parser_create), CASE(onnx_parser_destroy), CASE(onnx_parser_parse), CASE(onnx_parser_parse_from_file),
     CASE(onnx_parser_num_errors), CASE(onnx_parser_get_error), CASE(onnx_parser_clear_errors),

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# ingot's GPU tests, for a machine with an NVIDIA GPU (CUDA 12+ driver, cuDNN 9 and
+# cuBLASLt libraries on the library path).
+#
+#   scripts/gpu-test.sh [BUILD_DIR]          run the GPU tests of a CUDA build (default build-cuda)
+#   scripts/gpu-test.sh --pack BUILD_DIR OUT copy only what the run needs (test programs, the
+#                                            library, lenet, the ingot tool, libprotobuf-c)
+#                                            into OUT, to carry to a GPU machine without
+#                                            the whole build tree
+#
+# It prints the GPU, runs tests/gpu (every cuBLASLt and cuDNN tactic against the CPU
+# reference; CUDA engines against CPU engines, with ONNX models from models/make_models.py
+# when Python has onnx), the LeNet example on the GPU (accuracy at least 0.95), and ends
+# with a table of results. Exit status: the number of failed steps.
+set -u
+if [ "${1:-}" = "--pack" ]; then
+  src=${2:?--pack needs BUILD_DIR}; out=${3:?--pack needs OUT}
+  mkdir -p "$out/tests/gpu" "$out/examples" "$out/tools"
+  cp -a "$src"/libingot.so* "$out/"
+  cp "$src"/tests/gpu/test_gpu_* "$out/tests/gpu/" 2>/dev/null
+  rm -f "$out"/tests/gpu/*.cmake
+  [ -x "$src/examples/lenet" ] && cp "$src/examples/lenet" "$out/examples/"
+  [ -x "$src/tools/ingot" ] && cp "$src/tools/ingot" "$out/tools/"
+  for lib in /usr/lib/x86_64-linux-gnu/libprotobuf-c.so.1 "$src/libprotobuf-c.so.1"; do
+    [ -f "$lib" ] && cp -L "$lib" "$out/" && break
+  done
+  du -sh "$out"
+  exit 0
+fi
+build=${1:-build-cuda}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export LD_LIBRARY_PATH="$build:${LD_LIBRARY_PATH:-}"
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader || echo "nvidia-smi: none"
+results=()
+failed=0
+step() { # name, command...
+  local name=$1; shift
+  local t0=$(date +%s%N)
+  "$@"
+  local rc=$?
+  local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  case $rc in 0) r=passed ;; 77) r=skipped ;; *) r="FAILED ($rc)"; failed=$((failed + 1)) ;; esac
+  results+=("$(printf '%-28s %-12s %8d ms' "$name" "$r" "$ms")")
+}
+models=""
+if python3 -c "import onnx" 2>/dev/null; then
+  models=$(mktemp -d)
+  python3 "$root/models/make_models.py" --small --only "${INGOT_GPU_MODELS:-resnet50,mobilenetv2}" --out "$models" \
+    >/dev/null || models=""
+fi
+step test_gpu_tactics "$build/tests/gpu/test_gpu_tactics"
+INGOT_GPU_ONNX_DIR=$models step test_gpu_engine "$build/tests/gpu/test_gpu_engine"
+if [ -x "$build/examples/lenet" ]; then
+  data="$root/examples/lenet"
+  files=(--wts "$data/lenet5.wts" --images "$data/digits_test_images.npy" --labels "$data/digits_test_labels.npy")
+  step lenet_cuda "$build/examples/lenet" "${files[@]}" --device cuda --min-accuracy 0.95
+  step lenet_cpu "$build/examples/lenet" "${files[@]}" --min-accuracy 0.95
+fi
+echo
+echo "GPU test results:"
+printf '%s\n' "${results[@]}"
+exit $failed
