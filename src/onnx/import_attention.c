@@ -29,13 +29,6 @@ static ingot_status matmul(ingot_onnx_node *n, ingot_tensor *a, ingot_tensor *b,
   return check(n, st, layer, "adding a matrix multiply", out);
 }
 
-static ingot_status select_(ingot_onnx_node *n, ingot_tensor *cond, ingot_tensor *a, ingot_tensor *b,
-                            ingot_tensor **out) {
-  ingot_layer *layer = NULL;
-  ingot_status st = ingot_network_add_select(ingot_onnx_node_network(n), cond, a, b, &layer);
-  return check(n, st, layer, "adding a select", out);
-}
-
 static ingot_status concat2(ingot_onnx_node *n, ingot_tensor *a, ingot_tensor *b, int32_t axis, ingot_tensor **out) {
   ingot_tensor *parts[2] = {a, b};
   ingot_layer *layer = NULL;
@@ -92,7 +85,7 @@ static ingot_status add_allowed(ingot_onnx_node *n, ingot_dtype dt, ingot_tensor
   ingot_tensor *zero, *ninf, *b;
   TRY(ingot_onnx_add_scalar(n, dt, 0.0, 0, &zero));
   TRY(ingot_onnx_add_scalar(n, dt, -INFINITY, 0, &ninf));
-  TRY(select_(n, cond, zero, ninf, &b));
+  TRY(ingot_onnx_select(n, cond, zero, ninf, &b));
   if (!*bias) {
     *bias = b;
     return INGOT_SUCCESS;
@@ -330,7 +323,7 @@ static ingot_status import_attention(ingot_onnx_node *n) {
     TRY(ingot_onnx_add_scalar(n, g.dt, -INFINITY, 0, &ninf));
     TRY(ingot_onnx_add_elementwise(n, m, ninf, INGOT_ELEMENTWISE_EQUAL, &masked));
     TRY(ingot_onnx_add_scalar(n, g.dt, 0.0, 0, &zero));
-    TRY(select_(n, masked, zero, p, &p));
+    TRY(ingot_onnx_select(n, masked, zero, p, &p));
   }
   if (mode == 3) qk_out = p;
   TRY(matmul(n, p, v, INGOT_MATRIX_OP_NONE, &y));

@@ -5,21 +5,11 @@
 #include <string.h>
 
 #include "core/dims.h"
-#include "onnx/import_tensor_helpers.h"
+#include "onnx/import_masks.h"
 
 #define TRY INGOT_ONNX_TRY
 
 typedef enum { LOSS_NONE, LOSS_SUM, LOSS_MEAN } loss_reduction;
-
-static ingot_status select_(ingot_onnx_node *n, ingot_tensor *cond, ingot_tensor *a, ingot_tensor *b,
-                            ingot_tensor **out) {
-  ingot_layer *layer = NULL;
-  TRY(ingot_onnx_check(n, ingot_network_add_select(ingot_onnx_node_network(n), cond, a, b, &layer),
-                       "adding a select"));
-  ingot_onnx_name_layer(n, layer);
-  *out = ingot_layer_get_output(layer, 0);
-  return INGOT_SUCCESS;
-}
 
 static ingot_status reduce_all(ingot_onnx_node *n, ingot_tensor *t, int32_t rank, ingot_tensor **out) {
   uint32_t mask = rank >= 32 ? 0xffffffffu : (1u << rank) - 1;
@@ -56,7 +46,7 @@ static ingot_status nll(ingot_onnx_node *n, ingot_tensor *logp, ingot_dtype dt, 
     TRY(ingot_onnx_add_elementwise(n, target, ign, INGOT_ELEMENTWISE_EQUAL, &is_ign));
     TRY(ingot_onnx_add_unary(n, is_ign, INGOT_UNARY_NOT, &valid));
     TRY(ingot_onnx_add_scalar(n, INGOT_INT64, 0, 0, &zero_i));
-    TRY(select_(n, valid, target, zero_i, &safe));
+    TRY(ingot_onnx_select(n, valid, target, zero_i, &safe));
   }
   /* [N, d1, ...] -> [N, 1, d1, ...] for gather-elements along dim 1, and back. */
   ingot_dims tdims = ingot_onnx_tensor_dims(safe);
@@ -91,12 +81,12 @@ static ingot_status nll(ingot_onnx_node *n, ingot_tensor *logp, ingot_dtype dt, 
                          "adding a gather"));
     ingot_onnx_name_layer(n, layer);
     w = ingot_layer_get_output(layer, 0);
-    if (valid) TRY(select_(n, valid, w, zero_f, &w));
+    if (valid) TRY(ingot_onnx_select(n, valid, w, zero_f, &w));
   } else if (valid) {
     TRY(ingot_onnx_add_cast(n, valid, dt, &w));
   }
   if (w) TRY(ingot_onnx_add_elementwise(n, loss, w, INGOT_ELEMENTWISE_PROD, &loss));
-  if (valid) TRY(select_(n, valid, loss, zero_f, &loss)); /* 0, not -0 * inf, where ignored */
+  if (valid) TRY(ingot_onnx_select(n, valid, loss, zero_f, &loss)); /* 0, not -0 * inf, where ignored */
   if (r == LOSS_NONE) {
     *out = loss;
     return INGOT_SUCCESS;

@@ -35,6 +35,16 @@ ingot_status ingot_onnx_iota(ingot_onnx_node *n, ingot_onnx_sv *len, int32_t at,
   return ingot_onnx_reshape(n, t, &dims, false, out);
 }
 
+ingot_status ingot_onnx_select(ingot_onnx_node *n, ingot_tensor *cond, ingot_tensor *a, ingot_tensor *b,
+                               ingot_tensor **out) {
+  ingot_layer *layer = NULL;
+  TRY(ingot_onnx_check(n, ingot_network_add_select(ingot_onnx_node_network(n), cond, a, b, &layer),
+                       "adding a select"));
+  ingot_onnx_name_layer(n, layer);
+  *out = ingot_layer_get_output(layer, 0);
+  return INGOT_SUCCESS;
+}
+
 ingot_status ingot_onnx_diagonal_offsets(ingot_onnx_node *n, ingot_tensor *x, ingot_tensor **out) {
   ingot_dims dims = ingot_onnx_tensor_dims(x);
   if (dims.nb_dims < 2)

@@ -8,16 +8,6 @@
 
 #define TRY INGOT_ONNX_TRY
 
-static ingot_status select_(ingot_onnx_node *n, ingot_tensor *cond, ingot_tensor *a, ingot_tensor *b,
-                            ingot_tensor **out) {
-  ingot_layer *layer = NULL;
-  TRY(ingot_onnx_check(n, ingot_network_add_select(ingot_onnx_node_network(n), cond, a, b, &layer),
-                       "adding a select"));
-  ingot_onnx_name_layer(n, layer);
-  *out = ingot_layer_get_output(layer, 0);
-  return INGOT_SUCCESS;
-}
-
 static ingot_dtype input_dtype(ingot_onnx_node *n, int32_t i) {
   const ingot_onnx_value *v = ingot_onnx_input(n, i);
   return v ? v->dtype : INGOT_FLOAT32;
@@ -55,8 +45,8 @@ static ingot_status import_shrink(ingot_onnx_node *n) {
   TRY(ingot_onnx_add_elementwise(n, x, hi, INGOT_ELEMENTWISE_GREATER, &above));
   TRY(ingot_onnx_add_elementwise(n, x, b, INGOT_ELEMENTWISE_SUM, &plus));
   TRY(ingot_onnx_add_elementwise(n, x, b, INGOT_ELEMENTWISE_SUB, &minus));
-  TRY(select_(n, above, minus, zero, &y));
-  TRY(select_(n, below, plus, y, &y));
+  TRY(ingot_onnx_select(n, above, minus, zero, &y));
+  TRY(ingot_onnx_select(n, below, plus, y, &y));
   return ingot_onnx_set_output(n, 0, y);
 }
 
@@ -83,7 +73,7 @@ static ingot_status import_trilu(ingot_onnx_node *n) {
   TRY(ingot_onnx_add_elementwise(n, diag, k, upper ? INGOT_ELEMENTWISE_GREATER_EQUAL : INGOT_ELEMENTWISE_LESS_EQUAL,
                                  &keep));
   TRY(ingot_onnx_add_scalar(n, input_dtype(n, 0), 0.0, 0, &zero));
-  TRY(select_(n, keep, x, zero, &y));
+  TRY(ingot_onnx_select(n, keep, x, zero, &y));
   return ingot_onnx_set_output(n, 0, y);
 }
 
@@ -134,7 +124,7 @@ static ingot_status import_one_hot(ingot_onnx_node *n) {
   TRY(ingot_onnx_add_scalar(n, INGOT_INT64, 0, 0, &zero));
   TRY(ingot_onnx_add_elementwise(n, idx, zero, INGOT_ELEMENTWISE_LESS, &neg));
   TRY(ingot_onnx_add_elementwise(n, idx, d, INGOT_ELEMENTWISE_SUM, &wrapped));
-  TRY(select_(n, neg, wrapped, idx, &idx));
+  TRY(ingot_onnx_select(n, neg, wrapped, idx, &idx));
   /* indices with a size-1 dim at axis, against 0..depth-1 along that dim */
   ingot_dims id = ingot_onnx_tensor_dims(idx);
   ingot_onnx_sv shape, parts[3], grown, depth_sv = ingot_onnx_sv_scalar(depth);
@@ -159,7 +149,7 @@ static ingot_status import_one_hot(ingot_onnx_node *n) {
                        "adding a slice"));
   ingot_onnx_name_layer(n, layer);
   on = ingot_layer_get_output(layer, 0);
-  TRY(select_(n, hit, on, off, &y));
+  TRY(ingot_onnx_select(n, hit, on, off, &y));
   return ingot_onnx_set_output(n, 0, y);
 }
 
