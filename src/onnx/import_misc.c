@@ -1,5 +1,5 @@
 /* ONNX importers of small operators composed from elementwise, select and index-grid layers:
- * Swish, Shrink, Trilu, EyeLike, OneHot; and the bitwise operators (BitwiseAnd/Or/Xor/Not,
+ * Swish, Shrink, Trilu, EyeLike, OneHot, ReverseSequence; and the bitwise operators (BitwiseAnd/Or/Xor/Not,
  * BitShift), one integer elementwise or unary layer each. */
 #include <string.h>
 
@@ -153,6 +153,49 @@ static ingot_status import_one_hot(ingot_onnx_node *n) {
   return ingot_onnx_set_output(n, 0, y);
 }
 
+/* ReverseSequence: along the time axis, the first sequence_lens[b] steps of batch b
+ * reversed, the rest as they are: a gather-elements whose index is built from an iota. */
+static ingot_status import_reverse_sequence(ingot_onnx_node *n) {
+  int64_t time_axis = ingot_onnx_attr_int(n, "time_axis", 0), batch_axis = ingot_onnx_attr_int(n, "batch_axis", 1);
+  if (!((time_axis == 0 && batch_axis == 1) || (time_axis == 1 && batch_axis == 0)))
+    return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "attributes time_axis %lld and batch_axis %lld: expected 0 and "
+                           "1, or 1 and 0", (long long)time_axis, (long long)batch_axis);
+  int32_t rank;
+  TRY(ingot_onnx_input_rank(n, 0, &rank));
+  if (rank < 2) return ingot_onnx_fail(n, INGOT_INVALID_ARGUMENT, "input 0 has rank %d, expected >= 2", (int)rank);
+  ingot_tensor *x, *lens, *t, *one, *last, *rev, *inside, *idx, *shape;
+  TRY(ingot_onnx_input_tensor(n, 0, &x));
+  TRY(ingot_onnx_input_tensor(n, 1, &lens));
+  if (input_dtype(n, 1) != INGOT_INT64) TRY(ingot_onnx_add_cast(n, lens, INGOT_INT64, &lens));
+  ingot_dims xd = ingot_onnx_tensor_dims(x), ld = {2, {1, 1}};
+  ld.d[batch_axis] = -1;
+  TRY(ingot_onnx_reshape(n, lens, &ld, false, &lens));
+  ingot_onnx_sv shape_sv, steps;
+  TRY(ingot_onnx_sv_shape_of(n, x, &xd, &shape_sv));
+  TRY(ingot_onnx_sv_gather(n, &shape_sv, &time_axis, 1, &steps));
+  TRY(ingot_onnx_iota(n, &steps, (int32_t)time_axis, 2, &t));
+  TRY(ingot_onnx_add_scalar(n, INGOT_INT64, 1, 0, &one));
+  TRY(ingot_onnx_add_elementwise(n, lens, one, INGOT_ELEMENTWISE_SUB, &last));
+  TRY(ingot_onnx_add_elementwise(n, last, t, INGOT_ELEMENTWISE_SUB, &rev));
+  TRY(ingot_onnx_add_elementwise(n, t, lens, INGOT_ELEMENTWISE_LESS, &inside));
+  TRY(ingot_onnx_select(n, inside, rev, t, &idx)); /* [T, B] or [B, T] */
+  ingot_dims full = {rank, {0}};
+  for (int32_t d = 0; d < rank; d++) full.d[d] = d < 2 ? 0 : 1;
+  TRY(ingot_onnx_reshape(n, idx, &full, true, &idx));
+  ingot_layer *layer = NULL;
+  TRY(ingot_onnx_check(n, ingot_network_add_shape(ingot_onnx_node_network(n), x, &layer), "adding a shape"));
+  ingot_onnx_name_layer(n, layer);
+  shape = ingot_layer_get_output(layer, 0);
+  TRY(ingot_onnx_check(n, ingot_network_add_expand(ingot_onnx_node_network(n), idx, shape, &layer), "adding an expand"));
+  ingot_onnx_name_layer(n, layer);
+  idx = ingot_layer_get_output(layer, 0);
+  TRY(ingot_onnx_check(n, ingot_network_add_gather_elements(ingot_onnx_node_network(n), x, idx, (int32_t)time_axis,
+                                                            &layer),
+                       "adding a gather-elements"));
+  ingot_onnx_name_layer(n, layer);
+  return ingot_onnx_set_output(n, 0, ingot_layer_get_output(layer, 0));
+}
+
 /* ---- bitwise ---------------------------------------------------------------------------------- */
 
 static ingot_status integer_input(ingot_onnx_node *n, int32_t i, ingot_tensor **t) {
@@ -196,6 +239,7 @@ const ingot_onnx_importer ingot_onnx_misc_importers[] = {
     {"BitwiseNot", 18, import_bitwise_not},
     {"BitShift", 11, import_bit_shift},
     {"OneHot", 9, import_one_hot},
+    {"ReverseSequence", 10, import_reverse_sequence},
     {"Swish", 24, import_swish},
     {"Shrink", 9, import_shrink},
     {"Trilu", 14, import_trilu},

@@ -175,3 +175,24 @@ def test_one_hot_errors(logger, rng):
     model = make_model("OneHot", [("i", idx), ("depth", np.array(3, np.int64)), ("values", np.zeros(2, np.float32))],
                        {"axis": 5}, 11, inits={"depth": np.array(3, np.int64)})
     expect_parse_error(logger, model, "OneHot", "axis")
+
+
+@pytest.mark.parametrize("time_axis,shape", [(0, (5, 3, 2)), (1, (3, 6)), (0, (4, 2, 3, 2))])
+def test_reverse_sequence(logger, rng, time_axis, shape):
+    x = randn(rng, *shape)
+    steps, batch = shape[time_axis], shape[1 - time_axis]
+    lens = rng.integers(1, steps + 1, batch).astype(np.int64)
+    model = make_model("ReverseSequence", [("x", x), ("lens", lens)],
+                       {"time_axis": time_axis, "batch_axis": 1 - time_axis}, 10)
+    got = run_ingot(model, {"x": x, "lens": lens}, logger)["y"]
+    want = x.copy()
+    for b in range(batch):
+        sl = (slice(None, lens[b]), b) if time_axis == 0 else (b, slice(None, lens[b]))
+        want[sl] = np.flip(x[sl], axis=0)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_reverse_sequence_errors(logger, rng):
+    x, lens = randn(rng, 3, 2), np.ones(2, np.int64)
+    model = make_model("ReverseSequence", [("x", x), ("lens", lens)], {"time_axis": 0, "batch_axis": 0}, 10)
+    expect_parse_error(logger, model, "ReverseSequence", "opset 10", "time_axis 0 and batch_axis 0")
