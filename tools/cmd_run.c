@@ -190,8 +190,8 @@ static int bind_outputs(run_state *s) {
     run_output *o = &s->outputs[s->nb_outputs++];
     o->name = name;
     if (ingot_engine_get_tensor_dtype(s->engine, name, &o->dtype) != INGOT_SUCCESS ||
-        ingot_execution_context_get_tensor_shape(s->context, name, &o->dims) != INGOT_SUCCESS)
-      return tool_error("run", "output '%s': %s", name, ingot_last_error());
+        ingot_execution_context_get_tensor_max_shape(s->context, name, &o->dims) != INGOT_SUCCESS)
+      return tool_error("run", "output '%s': %s", name, ingot_last_error()); /* data-dependent: at the bound */
     int64_t count = tool_volume(&o->dims);
     size_t esize = ingot_dtype_size(o->dtype);
     if (count < 0 || esize == 0 || (uint64_t)count > SIZE_MAX / esize) {
@@ -285,6 +285,9 @@ static int run_once(run_state *s) {
   for (int32_t i = 0; i < s->nb_outputs; i++) {
     run_output *o = &s->outputs[i];
     char err[1024], shape[256];
+    /* the real shape (a data-dependent output fills a prefix of its buffer) */
+    if (ingot_execution_context_get_tensor_shape(s->context, o->name, &o->dims) != INGOT_SUCCESS)
+      return tool_error("run", "output '%s': %s", o->name, ingot_last_error());
     if (tool_npy_save(o->path, o->dtype, &o->dims, o->data, err, sizeof err) != 0)
       return tool_error("run", "output '%s': %s", o->name, err);
     tool_dims_format(&o->dims, shape, sizeof shape);
