@@ -225,11 +225,14 @@ ingot_status ingot_cpu_rnn_gemm(const ingot_kernel_args *args) {
     if (ingot_rnn_length(&pr, b) > steps) steps = ingot_rnn_length(&pr, b);
   /* state rows of one direction: consecutive with layout 0, interleaved by direction with 1 */
   const int64_t state_ld = pr.p->layout ? pr.dirs * H : H;
+  /* a step's products are small (batch rows): below ~1 MFLOP the pool's dispatch costs
+   * more than it saves */
+  ingot_thread_pool *step_pool = pr.batch * GR * H >= (INT64_C(1) << 19) ? args->pool : NULL;
   for (int32_t d = 0; d < pr.dirs; d++) {
     const float *wb = pr.b ? pr.b + d * 2 * GH : NULL, *rb = wb ? wb + GH : NULL;
     float *h_d = hs + ingot_rnn_state_row(&pr, d, 0), *c_d = cs + ingot_rnn_state_row(&pr, d, 0);
     for (int64_t step = 0; step < steps; step++) {
-      gemm_packed(args->pool, krr, pr.batch, GR, H, h_d, state_ld, apack, ingot_gemm_pack_matrix(prr, d), gh);
+      gemm_packed(step_pool, krr, pr.batch, GR, H, h_d, state_ld, apack, ingot_gemm_pack_matrix(prr, d), gh);
       for (int64_t b = 0; b < pr.batch; b++) {
         const int64_t len = ingot_rnn_length(&pr, b);
         float *g = gs + b * GH;
@@ -246,7 +249,7 @@ ingot_status ingot_cpu_rnn_gemm(const ingot_kernel_args *args) {
         else ingot_rnn_cell_step(&pr, d, g, h, c_d + b * state_ld);
       }
       if (s.gru) {
-        gemm_packed(args->pool, kh, pr.batch, H, H, rh, H, apack, ingot_gemm_pack_matrix(ph, d), hh);
+        gemm_packed(step_pool, kh, pr.batch, H, H, rh, H, apack, ingot_gemm_pack_matrix(ph, d), hh);
         for (int64_t b = 0; b < pr.batch; b++) {
           if (step >= ingot_rnn_length(&pr, b)) continue;
           float *hhb = hh + b * H;
