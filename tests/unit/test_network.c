@@ -607,8 +607,12 @@ static void test_bad_calls(ingot_logger *logger) {
   CHECK_FAILS(ingot_network_add_shuffle(net, x, NULL, &l), INGOT_INVALID_ARGUMENT, "'desc'");
   ingot_resize_desc rd;
   memset(&rd, 0, sizeof rd);
-  rd.mode = (ingot_resize_mode)2;
+  rd.mode = (ingot_resize_mode)(INGOT_RESIZE_CUBIC + 1);
   CHECK_FAILS(ingot_network_add_resize(net, x, &rd, &l), INGOT_INVALID_ARGUMENT, "mode");
+  rd.mode = INGOT_RESIZE_CUBIC;
+  rd.roi[3] = NAN;
+  CHECK_FAILS(ingot_network_add_resize(net, x, &rd, &l), INGOT_INVALID_ARGUMENT, "roi[3]");
+  rd.roi[3] = 0.0f;
   rd.mode = INGOT_RESIZE_NEAREST;
   rd.output_dims = make_dims(2, 4, 4, 0, 0);
   CHECK_FAILS(ingot_network_add_resize(net, x, &rd, &l), INGOT_INVALID_ARGUMENT, "rank 4");
