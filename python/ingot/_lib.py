@@ -298,6 +298,12 @@ FUNCTIONS = {
     "ingot_stream_create": (c_status, [c_enum, c_int32, PP]),
     "ingot_stream_destroy": (None, [P]),
     "ingot_stream_synchronize": (c_status, [P]),
+    "ingot_stream_wrap": (c_status, [c_enum, c_void_p, PP]),
+    "ingot_stream_get_native": (c_void_p, [P]),
+    "ingot_runtime_set_device": (c_status, [P, c_int32]),
+    "ingot_execution_context_set_device_memory": (c_status, [P, c_void_p, c_uint64]),
+    "ingot_execution_context_get_device_memory_size": (c_status, [P, POINTER(c_uint64)]),
+    "ingot_execution_context_set_graph_capture": (c_status, [P, c_int32]),
     "ingot_profiler_create": (c_status, [ingot_profiler_callback, P, PP]),
     "ingot_profiler_destroy": (None, [P]),
     # wts.h

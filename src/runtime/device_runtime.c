@@ -47,16 +47,17 @@ void *ingot_engine_constant_data(const ingot_engine *e, int32_t t) {
   return e->device_constants ? e->device_constants[t] : e->graph->tensors[t].data;
 }
 
+/* Reads nothing of the engine (the context may outlive it): the tactics' destroy
+ * functions were noted when the states were made. */
 static void destroy_states(ingot_execution_context *c) {
   if (!c->states) return;
-  const ingot_graph *g = c->engine->graph;
-  for (int32_t i = 0; i < g->nb_nodes; i++)
-    if (c->states[i] && g->nodes[i].tactic->destroy_state) g->nodes[i].tactic->destroy_state(c->states[i]);
-  memset(c->states, 0, sizeof(void *) * (size_t)g->nb_nodes);
+  for (int32_t i = 0; i < c->nb_states; i++)
+    if (c->states[i] && c->state_destroy[i]) c->state_destroy[i](c->states[i]);
+  memset(c->states, 0, sizeof(void *) * (size_t)c->nb_states);
 }
 
 static void drop_graph(ingot_execution_context *c) {
-  const ingot_device_ops *dev = device_of(c->engine);
+  const ingot_device_ops *dev = c->device;
   if (dev && c->graph_exec) dev->graph_destroy(c->graph_exec);
   c->graph_exec = NULL;
   c->graph_stream = NULL;
@@ -64,9 +65,13 @@ static void drop_graph(ingot_execution_context *c) {
 
 ingot_status ingot_context_device_create(ingot_execution_context *c) {
   const ingot_engine *e = c->engine;
-  c->states = ingot_calloc((size_t)e->graph->nb_nodes + 1, sizeof(void *));
-  if (!c->states) return INGOT_OUT_OF_MEMORY;
-  const ingot_device_ops *dev = device_of(e);
+  c->nb_states = e->graph->nb_nodes;
+  c->states = ingot_calloc((size_t)c->nb_states + 1, sizeof(void *));
+  c->state_destroy = ingot_calloc((size_t)c->nb_states + 1, sizeof *c->state_destroy);
+  if (!c->states || !c->state_destroy) return INGOT_OUT_OF_MEMORY;
+  for (int32_t i = 0; i < c->nb_states; i++) c->state_destroy[i] = e->graph->nodes[i].tactic->destroy_state;
+  c->device = device_of(e);
+  const ingot_device_ops *dev = c->device;
   if (!dev) return INGOT_SUCCESS;
   INGOT_TRY(dev->set_device(e->device_index));
   INGOT_TRY(dev->stream_create(&c->stream));
@@ -74,7 +79,7 @@ ingot_status ingot_context_device_create(ingot_execution_context *c) {
 }
 
 static void free_buffers(ingot_execution_context *c) {
-  const ingot_device_ops *dev = device_of(c->engine);
+  const ingot_device_ops *dev = c->device;
   if (dev) {
     if (!c->user_memory) {
       dev->free(c->arena);
@@ -91,11 +96,13 @@ static void free_buffers(ingot_execution_context *c) {
 }
 
 void ingot_context_device_destroy(ingot_execution_context *c) {
-  const ingot_device_ops *dev = device_of(c->engine);
+  const ingot_device_ops *dev = c->device;
   if (dev && c->stream) (void)dev->stream_synchronize(c->stream);
   destroy_states(c);
   free(c->states);
+  free(c->state_destroy);
   c->states = NULL;
+  c->state_destroy = NULL;
   drop_graph(c);
   free_buffers(c);
   if (dev) {

@@ -60,6 +60,10 @@ struct ingot_execution_context {
   void *stream;
   void *handles;
   void **states;
+  /* kept apart from the engine: a context may be destroyed after it (Python's collector) */
+  const ingot_device_ops *device;
+  void (**state_destroy)(void *);
+  int32_t nb_states;
   void *user_memory;
   uint64_t user_memory_size;
   bool graph_capture;
