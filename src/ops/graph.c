@@ -293,6 +293,15 @@ static ingot_status infer_values(const ingot_graph *graph, const ingot_node *n, 
   return INGOT_SUCCESS;
 }
 
+/* No tensor of 1 TiB or more: a model that declares one (a dim of 2^40, say) is refused
+ * here, when the builder infers shapes and when a context's shapes are set, before
+ * anything is allocated for it. */
+#define GRAPH_MAX_TENSOR_BYTES ((uint64_t)1 << 40)
+static bool tensor_too_large(const ingot_value_info *v) {
+  size_t elem = ingot_dtype_size(v->dtype);
+  return (uint64_t)ingot_dims_volume(&v->dims) >= GRAPH_MAX_TENSOR_BYTES / (elem ? elem : 1);
+}
+
 ingot_status ingot_graph_infer(const ingot_graph *graph, const ingot_dims *input_dims, ingot_dims *dims_out,
                                ingot_dtype *dtypes_out, ingot_value_store *values) {
   char a[INGOT_DIMS_STR_SIZE], b[INGOT_DIMS_STR_SIZE];
@@ -316,18 +325,14 @@ ingot_status ingot_graph_infer(const ingot_graph *graph, const ingot_dims *input
     if (!ok)
       return ingot_fail(INGOT_INVALID_ARGUMENT, "input '%s': dims %s do not match its declared dims %s", gt->name,
                         ingot_dims_format(given, a, sizeof a), ingot_dims_format(&gt->dims, b, sizeof b));
+    ingot_value_info v = {.dtype = gt->dtype, .dims = *given};
+    if (tensor_too_large(&v))
+      return ingot_fail(INGOT_INVALID_ARGUMENT, "input '%s': dims %s (%s) make %.3g bytes, over ingot's limit of 1 TiB "
+                        "for one tensor", gt->name, ingot_dims_format(given, a, sizeof a), ingot_dtype_name(gt->dtype),
+                        (double)ingot_dims_volume(given) * (double)ingot_dtype_size(gt->dtype));
     dims_out[graph->inputs[i]] = *given;
   }
   return ingot_graph_infer_nodes(graph, 0, dims_out, dtypes_out, values);
-}
-
-/* No tensor of 1 TiB or more: a model that declares one (a dim of 2^40, say) is refused
- * here, when the builder infers shapes and when a context's shapes are set, before
- * anything is allocated for it. */
-#define GRAPH_MAX_TENSOR_BYTES ((uint64_t)1 << 40)
-static bool tensor_too_large(const ingot_value_info *v) {
-  size_t elem = ingot_dtype_size(v->dtype);
-  return (uint64_t)ingot_dims_volume(&v->dims) >= GRAPH_MAX_TENSOR_BYTES / (elem ? elem : 1);
 }
 
 ingot_status ingot_graph_infer_nodes(const ingot_graph *graph, int32_t first_node, ingot_dims *dims_out,

@@ -14,6 +14,26 @@
 #define FUZZ_MAX_ELEMENTS ((int64_t)1 << 18)   /* per I/O tensor */
 #define FUZZ_MAX_ARENA ((uint64_t)64 << 20)    /* activation bytes per context */
 
+/* The machine the fuzzer pretends to be has little memory: any one allocation of the
+ * library over FUZZ_MAX_ALLOC fails (the targets link with -Wl,--wrap for the malloc
+ * family). A hostile plan can describe a valid but enormous computation; ingot must then
+ * return a status, which this exercises, instead of the fuzzer reporting the size. */
+#define FUZZ_MAX_ALLOC ((size_t)256 << 20)
+void *__real_malloc(size_t);
+void *__real_calloc(size_t, size_t);
+void *__real_realloc(void *, size_t);
+int __real_posix_memalign(void **, size_t, size_t);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t s);
+void *__wrap_realloc(void *p, size_t n);
+int __wrap_posix_memalign(void **p, size_t a, size_t n);
+void *__wrap_malloc(size_t n) { return n > FUZZ_MAX_ALLOC ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t s) {
+  return s && n > FUZZ_MAX_ALLOC / s ? NULL : __real_calloc(n, s);
+}
+void *__wrap_realloc(void *p, size_t n) { return n > FUZZ_MAX_ALLOC ? NULL : __real_realloc(p, n); }
+int __wrap_posix_memalign(void **p, size_t a, size_t n) { return n > FUZZ_MAX_ALLOC ? 12 : __real_posix_memalign(p, a, n); }
+
 /* Every failed call must say why: an empty message is a finding. */
 #define FUZZ_REQUIRE_MESSAGE() \
   do {                                     \

@@ -62,12 +62,25 @@ static inline bool ingot_conv2d_geometry(const ingot_conv_params *p, const ingot
   c->hw = c->H * c->W;
   c->ohw = c->OH * c->OW;
   c->kdim = c->cpg * c->kh * c->kw;
-  int64_t reach_h = c->OH > 0 ? (c->OH - 1) * c->sh + (c->kh - 1) * c->dh + 1 : 0;
-  int64_t reach_w = c->OW > 0 ? (c->OW - 1) * c->sw + (c->kw - 1) * c->dw + 1 : 0;
-  c->Hp = c->pt + c->H > reach_h ? c->pt + c->H : reach_h;
-  c->Wp = c->pl + c->W > reach_w ? c->pl + c->W : reach_w;
+  if (c->N < 0 || c->H < 0 || c->W < 0 || c->OH < 0 || c->OW < 0 || c->pt < 0 || c->pl < 0) return false;
+  /* A plan may hold any stride, dilation or padding (one of 2^60 came from the fuzzer):
+   * the padded planes the fast tactics copy the input into must be computable and fit in
+   * 1 TiB, else these tactics decline and the reference kernel runs. */
+  int64_t reach_h = 0, reach_w = 0, th, tw, ih, iw, plane, images, total;
+  if (c->OH > 0 && (__builtin_mul_overflow(c->OH - 1, c->sh, &reach_h) || __builtin_mul_overflow(c->kh - 1, c->dh, &th) ||
+                    __builtin_add_overflow(reach_h, th, &reach_h) || __builtin_add_overflow(reach_h, 1, &reach_h)))
+    return false;
+  if (c->OW > 0 && (__builtin_mul_overflow(c->OW - 1, c->sw, &reach_w) || __builtin_mul_overflow(c->kw - 1, c->dw, &tw) ||
+                    __builtin_add_overflow(reach_w, tw, &reach_w) || __builtin_add_overflow(reach_w, 1, &reach_w)))
+    return false;
+  if (__builtin_add_overflow(c->pt, c->H, &ih) || __builtin_add_overflow(c->pl, c->W, &iw)) return false;
+  c->Hp = ih > reach_h ? ih : reach_h;
+  c->Wp = iw > reach_w ? iw : reach_w;
+  if (__builtin_mul_overflow(c->Hp, c->Wp, &plane) || __builtin_mul_overflow(c->N, c->C, &images) ||
+      __builtin_mul_overflow(plane, images, &total) || total > ((int64_t)1 << 38))
+    return false;
   c->padded = c->Hp != c->H || c->Wp != c->W;
-  return c->N >= 0 && c->H >= 0 && c->W >= 0 && c->OH >= 0 && c->OW >= 0 && c->pt >= 0 && c->pl >= 0;
+  return true;
 }
 
 #endif
