@@ -177,8 +177,10 @@ static ingot_status read_info(plan_parse *ps, ingot_byte_reader *r) {
   if (c->library_version != ps->header_library_version)
     return ingot_fail(INGOT_INVALID_PLAN, "plan library version %u in the header but %u in the payload (corrupted)",
                       ps->header_library_version, c->library_version);
-  if (c->num_threads < 0)
-    return ingot_fail(INGOT_INVALID_PLAN, "plan num_threads is %d, expected >= 0", c->num_threads);
+  /* The builder and contexts allow 0 to 1024; a forged count would start that many
+   * threads in every context (the fuzzer found one of millions). */
+  if (c->num_threads < 0 || c->num_threads > 1024)
+    return ingot_fail(INGOT_INVALID_PLAN, "plan num_threads is %d, expected 0 to 1024", c->num_threads);
   if (c->builder_flags >> INGOT_BUILDER_FLAG_COUNT)
     return ingot_fail(INGOT_INVALID_PLAN, "plan builder flags 0x%x have bits above flag %d", c->builder_flags,
                       INGOT_BUILDER_FLAG_COUNT - 1);
