@@ -131,6 +131,8 @@ int cmd_build(int argc, char **argv) {
       } else {
         printf("built %s -> %s (%zu bytes) in %.3f s: parse %.3f s, build %.3f s\n", a.model, a.plan,
                ingot_plan_size(plan), tool_now() - t0, times.parse_s, times.build_s);
+        if (a.timing_cache)
+          printf("timing cache %s: %lld entries, %lld new\n", a.timing_cache, times.cache_entries, times.cache_new);
       }
     }
     ingot_plan_destroy(plan);

@@ -312,7 +312,7 @@ int tool_npy_parse(const char *name, const void *bytes, size_t size, tool_npy *o
   memset(out, 0, sizeof *out);
   size_t offset = 0, nbytes = 0;
   ingot_dtype dtype = INGOT_FLOAT32;
-  ingot_dims dims;
+  ingot_dims dims = {0};
   if (tool_npy_parse_header(name, bytes, size, &dtype, &dims, &offset, &nbytes, err, err_size) != 0) return -1;
   char shape[256];
   format_shape(&dims, shape, sizeof shape);

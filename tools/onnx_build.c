@@ -125,31 +125,18 @@ static int make_profile(const char *cmd, const tool_onnx_options *o, const ingot
 }
 
 /* ---- timing cache --------------------------------------------------------------------------- */
-/* The builder has no timing-cache API yet: the file is read and written so scripts can pass
- * --timing-cache today; it records the format and no entries until tactics are timed into it. */
-#define TIMING_CACHE_MAGIC "ingot-timing-cache 1\n"
-
-static int load_timing_cache(const char *cmd, const char *path) {
+/* A missing file is a first build: the cache starts empty and is written afterwards. */
+static int load_timing_cache(const char *cmd, const char *path, ingot_timing_cache **cache_out) {
   FILE *f = fopen(path, "rb");
-  if (!f) {
-    if (errno == ENOENT) return 0; /* first build: written afterwards */
-    return tool_error(cmd, "--timing-cache %s: %s", path, strerror(errno));
+  if (!f && errno == ENOENT) {
+    if (ingot_timing_cache_create(NULL, 0, cache_out) != INGOT_SUCCESS)
+      return tool_error(cmd, "--timing-cache %s: %s", path, ingot_last_error());
+    return 0;
   }
-  char head[sizeof TIMING_CACHE_MAGIC] = {0};
-  size_t got = fread(head, 1, sizeof head - 1, f);
-  fclose(f);
-  if (got != sizeof head - 1 || memcmp(head, TIMING_CACHE_MAGIC, sizeof head - 1) != 0)
-    return tool_error(cmd, "--timing-cache %s: not an ingot timing cache (expected it to start with '%.18s')", path,
-                      TIMING_CACHE_MAGIC);
+  if (f) fclose(f);
+  if (ingot_timing_cache_load(path, cache_out) != INGOT_SUCCESS)
+    return tool_error(cmd, "--timing-cache: %s", ingot_last_error());
   return 0;
-}
-
-static int save_timing_cache(const char *cmd, const char *path) {
-  FILE *f = fopen(path, "wb");
-  if (!f) return tool_error(cmd, "--timing-cache %s: cannot write: %s", path, strerror(errno));
-  int ok = fputs(TIMING_CACHE_MAGIC "entries 0\n", f) >= 0;
-  ok &= fclose(f) == 0;
-  return ok ? 0 : tool_error(cmd, "--timing-cache %s: cannot write: %s", path, strerror(errno));
 }
 
 /* ---- build ---------------------------------------------------------------------------------- */
@@ -169,7 +156,8 @@ int tool_onnx_build(const char *cmd, const char *path, const tool_onnx_options *
                     ingot_plan **plan_out, tool_onnx_times *times_out) {
   *plan_out = NULL;
   if (times_out) memset(times_out, 0, sizeof *times_out);
-  if (o->timing_cache && load_timing_cache(cmd, o->timing_cache) != 0) return 1;
+  ingot_timing_cache *cache = NULL;
+  if (o->timing_cache && load_timing_cache(cmd, o->timing_cache, &cache) != 0) return 1;
   ingot_network *network = NULL;
   ingot_onnx_parser *parser = NULL;
   ingot_builder *builder = NULL;
@@ -214,6 +202,11 @@ int tool_onnx_build(const char *cmd, const char *path, const tool_onnx_options *
     rc = 1;
     goto done;
   }
+  if (cache && ingot_builder_config_set_timing_cache(config, cache) != INGOT_SUCCESS) {
+    rc = tool_error(cmd, "%s", ingot_last_error());
+    goto done;
+  }
+  int64_t cached_before = ingot_timing_cache_num_entries(cache);
   progress(o, "building %s...", path);
   if (ingot_builder_build_serialized_network(builder, network, config, plan_out) != INGOT_SUCCESS) {
     rc = tool_error(cmd, "%s: build failed: %s", path, ingot_last_error());
@@ -224,13 +217,19 @@ int tool_onnx_build(const char *cmd, const char *path, const tool_onnx_options *
     times_out->parse_s = t1 - t0;
     times_out->build_s = t2 - t1;
   }
-  if (o->timing_cache && save_timing_cache(cmd, o->timing_cache) != 0) {
-    ingot_plan_destroy(*plan_out);
-    *plan_out = NULL;
-    rc = 1;
+  if (cache) {
+    if (ingot_timing_cache_save(cache, o->timing_cache) != INGOT_SUCCESS) {
+      ingot_plan_destroy(*plan_out);
+      *plan_out = NULL;
+      rc = tool_error(cmd, "--timing-cache: %s", ingot_last_error());
+    } else if (times_out) {
+      times_out->cache_entries = (long long)ingot_timing_cache_num_entries(cache);
+      times_out->cache_new = times_out->cache_entries - (long long)cached_before;
+    }
   }
 done:
   ingot_builder_config_destroy(config);
+  ingot_timing_cache_destroy(cache);
   ingot_builder_destroy(builder);
   ingot_onnx_parser_destroy(parser);
   ingot_network_destroy(network);

@@ -24,6 +24,7 @@ typedef struct tool_onnx_options {
 
 typedef struct tool_onnx_times {
   double parse_s, build_s;
+  long long cache_entries, cache_new; /* with --timing-cache: entries after the build, and added by it */
 } tool_onnx_times;
 
 /* True when `path` names an ONNX model (it ends in ".onnx", any case). */

@@ -13,6 +13,7 @@ extern "C" {
 
 typedef struct ingot_builder ingot_builder;
 typedef struct ingot_builder_config ingot_builder_config;
+typedef struct ingot_timing_cache ingot_timing_cache;
 typedef struct ingot_optimization_profile ingot_optimization_profile;
 typedef struct ingot_plan ingot_plan;
 
@@ -59,12 +60,36 @@ INGOT_API int32_t ingot_builder_config_get_flag(const ingot_builder_config *conf
 INGOT_API ingot_status ingot_builder_config_set_timing_iterations(ingot_builder_config *config, int32_t iterations);
 /* Threads the engine's contexts use by default (0: all cores, the default). */
 INGOT_API ingot_status ingot_builder_config_set_num_threads(ingot_builder_config *config, int32_t threads);
+/* Tactic timings to reuse and extend (TensorRT's ITimingCache): the builder looks each
+ * node's candidates up before timing them and records what it times. The cache is not
+ * copied: it must outlive the builds that use it; builds on several threads may share it.
+ * NULL detaches it. */
+INGOT_API ingot_status ingot_builder_config_set_timing_cache(ingot_builder_config *config,
+                                                             ingot_timing_cache *cache);
 /* Copies `profile` into the config; its index (0, 1, ...) goes to index_out (may be NULL).
  * A network with dynamic inputs needs at least one profile covering each of them. */
 INGOT_API ingot_status ingot_builder_config_add_optimization_profile(ingot_builder_config *config,
                                                                      const ingot_optimization_profile *profile,
                                                                      int32_t *index_out);
 INGOT_API int32_t ingot_builder_config_num_optimization_profiles(const ingot_builder_config *config);
+
+/* ---- timing cache --------------------------------------------------------------------- */
+/* A cache of tactic timings keyed by backend, device architecture, thread count, tactic and
+ * the node's parameters, dtypes and opt shapes. `data`/`size` are bytes that
+ * ingot_timing_cache_serialize wrote (NULL and 0: an empty cache); bytes of another format
+ * or corrupted ones give INGOT_INVALID_PLAN naming what is wrong. */
+INGOT_API ingot_status ingot_timing_cache_create(const void *data, size_t size, ingot_timing_cache **cache_out);
+INGOT_API void ingot_timing_cache_destroy(ingot_timing_cache *cache);
+INGOT_API int64_t ingot_timing_cache_num_entries(const ingot_timing_cache *cache);
+/* Bytes ingot_timing_cache_serialize needs (0 for a NULL cache). */
+INGOT_API size_t ingot_timing_cache_serialized_size(const ingot_timing_cache *cache);
+/* Writes the cache into buffer (at least serialized_size bytes). */
+INGOT_API ingot_status ingot_timing_cache_serialize(const ingot_timing_cache *cache, void *buffer, size_t size);
+/* Reads a cache file; a missing file is an error (start from ingot_timing_cache_create). */
+INGOT_API ingot_status ingot_timing_cache_load(const char *path, ingot_timing_cache **cache_out);
+INGOT_API ingot_status ingot_timing_cache_save(const ingot_timing_cache *cache, const char *path);
+/* Adds src's entries to dst (dst's own entries win where both have one). */
+INGOT_API ingot_status ingot_timing_cache_combine(ingot_timing_cache *dst, const ingot_timing_cache *src);
 
 /* ---- optimization profile ------------------------------------------------------------- */
 INGOT_API ingot_status ingot_optimization_profile_create(ingot_optimization_profile **profile_out);

@@ -21,7 +21,7 @@ from ._enums import (ActivationType, BuilderFlag, DataType, ElementWiseOperation
                      UnaryOperation)
 from ._enums import RNNActivation, RNNCell, RNNDirection, RNNInput
 from ._lib import IngotError, bf16_to_float, float_to_bf16, nptype
-from .builder import Builder, BuilderConfig, OptimizationProfile
+from .builder import Builder, BuilderConfig, OptimizationProfile, TimingCache
 from .logger import Logger
 from .network import Layer, Network, Tensor
 from .runtime import Engine, ExecutionContext, Profiler, Runtime, Stream, run_network
@@ -125,7 +125,7 @@ __all__ = [
     "PaddingMode", "PadMode", "PoolingType", "ProfileSelector", "ReduceOperation",
     "ResizeCoordinateTransformation", "ResizeMode", "ResizeRoundMode", "ScaleMode", "Severity", "Status",
     "ScatterMode", "ScatterReduction", "Target", "TensorIOMode", "TopKOperation", "UnaryOperation",
-    "IngotError", "Logger", "Network", "Tensor", "Layer", "Builder", "BuilderConfig", "OptimizationProfile",
+    "IngotError", "Logger", "Network", "Tensor", "Layer", "Builder", "BuilderConfig", "OptimizationProfile", "TimingCache",
     "Runtime", "Engine", "ExecutionContext", "Stream", "Profiler", "run_network",
     "float32", "float16", "bfloat16", "int8", "int32", "int64", "bool", "uint8",
     "nptype", "to_dtype", "float_to_bf16", "bf16_to_float", "dtype_size", "dtype_name", "status_name",

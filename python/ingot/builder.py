@@ -70,6 +70,59 @@ class OptimizationProfile:
         return f"<ingot.OptimizationProfile inputs={self._names}>"
 
 
+class TimingCache:
+    """Tactic timings reused across builds (TensorRT's ITimingCache). Make one with
+    `BuilderConfig.create_timing_cache(data)` or `TimingCache(data)` (bytes from
+    `serialize()`, or empty), attach it with `BuilderConfig.set_timing_cache`."""
+
+    def __init__(self, data=b""):
+        self._ptr = None
+        self._destroy = _lib.ingot_timing_cache_destroy
+        data = bytes(data or b"")
+        out = ctypes.c_void_p()
+        check(_lib.ingot_timing_cache_create(data if data else None, len(data), ctypes.byref(out)))
+        self._ptr = out.value
+
+    @classmethod
+    def load(cls, path):
+        self = cls.__new__(cls)
+        self._destroy = _lib.ingot_timing_cache_destroy
+        out = ctypes.c_void_p()
+        check(_lib.ingot_timing_cache_load(to_bytes(str(path)), ctypes.byref(out)))
+        self._ptr = out.value
+        return self
+
+    def save(self, path):
+        check(_lib.ingot_timing_cache_save(self._ptr, to_bytes(str(path))))
+
+    def serialize(self):
+        size = _lib.ingot_timing_cache_serialized_size(self._ptr)
+        buf = ctypes.create_string_buffer(size)
+        check(_lib.ingot_timing_cache_serialize(self._ptr, buf, size))
+        return buf.raw
+
+    def combine(self, other):
+        check(_lib.ingot_timing_cache_combine(self._ptr, other._ptr))
+
+    def __len__(self):
+        return int(_lib.ingot_timing_cache_num_entries(self._ptr))
+
+    def close(self):
+        if self._ptr:
+            self._destroy(self._ptr)
+            self._ptr = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    @property
+    def handle(self):
+        return self._ptr
+
+
 class BuilderConfig:
     """How to build: target, precision flags, workspace limit, profiles, timing."""
 
@@ -144,6 +197,20 @@ class BuilderConfig:
         self._num_threads = int(n)
 
     # profiles
+    def create_timing_cache(self, data=b""):
+        return TimingCache(data)
+
+    def set_timing_cache(self, cache, ignore_mismatch=False):
+        """Attach `cache` (None detaches); the config keeps a reference so it lives as long.
+        `ignore_mismatch` is accepted for TensorRT compatibility: entries of another device
+        or library simply never match."""
+        check(_lib.ingot_builder_config_set_timing_cache(self._ptr, cache.handle if cache is not None else None))
+        self._timing_cache = cache
+        return True
+
+    def get_timing_cache(self):
+        return getattr(self, "_timing_cache", None)
+
     def add_optimization_profile(self, profile):
         """Copies `profile` (an OptimizationProfile, or a dict name -> (min, opt, max)) into
         the config; returns its index."""

@@ -92,6 +92,12 @@ ingot_status ingot_builder_config_set_num_threads(ingot_builder_config *config, 
   return INGOT_SUCCESS;
 }
 
+ingot_status ingot_builder_config_set_timing_cache(ingot_builder_config *config, ingot_timing_cache *cache) {
+  INGOT_CHECK_NULL(config, "ingot_builder_config_set_timing_cache");
+  config->timing_cache = cache;
+  return INGOT_SUCCESS;
+}
+
 static ingot_status profile_copy(const ingot_optimization_profile *src, ingot_optimization_profile **dst_out) {
   ingot_optimization_profile *dst;
   INGOT_TRY(ingot_optimization_profile_create(&dst));

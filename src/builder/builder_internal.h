@@ -25,6 +25,7 @@ struct ingot_builder_config {
   int32_t num_threads;
   int32_t nb_profiles;
   ingot_optimization_profile **profiles; /* owned copies */
+  ingot_timing_cache *timing_cache;      /* the caller's, or NULL */
 };
 
 struct ingot_builder {

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "builder/builder_internal.h"
+#include "builder/timing_cache.h"
 #include "core/alloc.h"
 #include "core/dims.h"
 #include "core/error.h"
@@ -262,6 +263,44 @@ static void log_choice(ingot_build *build, const ingot_node *n, const candidate 
             cands[chosen].ms, others);
 }
 
+static uint64_t candidate_key(chooser *ch, const ingot_node *n, const ingot_kernel_args *args, const candidate *c) {
+  return ingot_timing_cache_key(ch->build->backend, ch->build->config->num_threads, c->tactic, n, args->inputs,
+                                args->outputs);
+}
+
+/* With a timing cache that knows every candidate, nothing is timed: the fastest cached
+ * candidate that prepares and fits the workspace is chosen (only it is prepared, which
+ * is most of what a warm-cache build saves). False when a candidate is not cached. */
+static bool cached_choice(chooser *ch, const ingot_node *n, ingot_kernel_args *args, candidate *cands, int32_t nb,
+                          int32_t *chosen, bool *over_limit, ingot_status *prepare_error) {
+  ingot_timing_cache *cache = ch->build->config->timing_cache;
+  if (!cache) return false;
+  double ms[MAX_CANDIDATES];
+  for (int32_t i = 0; i < nb; i++)
+    if (!ingot_timing_cache_lookup(cache, candidate_key(ch, n, args, &cands[i]), &ms[i])) return false;
+  for (;;) {
+    int32_t best = -1;
+    for (int32_t i = nb - 1; i >= 0; i--)
+      if (isfinite(ms[i]) && (best < 0 || ms[i] < ms[best])) best = i;
+    if (best < 0) {
+      *chosen = -1;
+      return true; /* none usable: the caller reports why */
+    }
+    if (ready_candidate(ch->build, n, args, &cands[best], over_limit, prepare_error)) {
+      for (int32_t i = 0; i < nb; i++) {
+        cands[i].ms = ms[i];
+        cands[i].runs = 0;
+      }
+      cands[best].runs = -1; /* marks the log line "cached" */
+      *chosen = best;
+      ingot_log(ch->build->logger, INGOT_SEVERITY_INFO, "%s: %s %.3g ms (timing cache)", n->name,
+                cands[best].tactic->name, ms[best]);
+      return true;
+    }
+    ms[best] = INFINITY;
+  }
+}
+
 static ingot_status choose(chooser *ch, int32_t index) {
   ingot_build *build = ch->build;
   ingot_graph *g = build->graph;
@@ -310,13 +349,33 @@ static ingot_status choose(chooser *ch, int32_t index) {
   ingot_status prepare_error = INGOT_SUCCESS;
   int32_t chosen = -1;
   bool timed = false;
-  if (nb > 1 && build->config->timing_iterations > 0) {
+  bool cached = nb > 1 && build->config->timing_iterations > 0 && cached_choice(ch, n, &args, cands, nb, &chosen,
+                                                                                  &over_limit, &prepare_error);
+  if (cached) {
+    timed = true;
+  } else if (nb > 1 && build->config->timing_iterations > 0) {
     /* every usable candidate prepared, then timed */
+    ingot_timing_cache *cache = build->config->timing_cache;
     int32_t usable = 0;
-    for (int32_t i = 0; i < nb; i++)
-      if (ready_candidate(build, n, &args, &cands[i], &over_limit, &prepare_error)) cands[usable++] = cands[i];
+    for (int32_t i = 0; i < nb; i++) {
+      bool this_over = false;
+      if (ready_candidate(build, n, &args, &cands[i], &this_over, &prepare_error)) {
+        cands[usable++] = cands[i];
+      } else if (!this_over) {
+        /* prepare() refuses this node whatever the config: cached as never usable */
+        ingot_timing_cache_insert(cache, candidate_key(ch, n, &args, &cands[i]), INFINITY);
+      }
+      over_limit = over_limit || this_over;
+    }
     nb = usable;
     if (nb > 1) timed = time_candidates(ch, n, &args, in, out, cands, nb);
+    /* What decided the choice is cached: medians, one-run times of dropped candidates,
+     * predicted times of candidates not run, failures as never usable; a lone usable
+     * candidate as 0 ms (it wins whatever the others cost). */
+    if (cache && nb == 1) ingot_timing_cache_insert(cache, candidate_key(ch, n, &args, &cands[0]), 0.0);
+    if (cache && timed)
+      for (int32_t i = 0; i < nb; i++)
+        ingot_timing_cache_insert(cache, candidate_key(ch, n, &args, &cands[i]), cands[i].ms);
     if (timed) {
       for (int32_t i = nb - 1; i >= 0; i--)
         if (isfinite(cands[i].ms) && cands[i].runs > 0 && (chosen < 0 || cands[i].ms < cands[chosen].ms)) chosen = i;
@@ -349,7 +408,8 @@ static ingot_status choose(chooser *ch, int32_t index) {
     n->prepared_size = cands[chosen].prepared_size;
     cands[chosen].prepared = NULL;
     ingot_log(build->logger, INGOT_SEVERITY_VERBOSE, "layer '%s' (%s): tactic %s%s", n->name,
-              n->fused_name ? n->fused_name : ingot_op_name(n->op), n->tactic->name, timed ? " (timed)" : "");
+              n->fused_name ? n->fused_name : ingot_op_name(n->op), n->tactic->name,
+              cached ? " (timing cache)" : timed ? " (timed)" : "");
   }
   for (int32_t i = 0; i < nb; i++) free_prepared(&cands[i]);
   free(in);

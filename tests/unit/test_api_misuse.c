@@ -689,6 +689,54 @@ static void c_plan_save(void) {
 }
 static void c_plan_destroy(void) { ingot_plan_destroy(NULL); }
 
+/* ---- timing cache ------------------------------------------------------------------------------ */
+static void c_builder_config_set_timing_cache(void) {
+  FAILS(ingot_builder_config_set_timing_cache(NULL, NULL));
+  CHECK_OK(ingot_builder_config_set_timing_cache(F.config, NULL)); /* detaching is allowed */
+}
+static void c_timing_cache_create(void) {
+  ingot_timing_cache *c = NULL;
+  FAILS(ingot_timing_cache_create(NULL, 0, NULL));
+  FAILS(ingot_timing_cache_create(NULL, 16, &c));
+  CHECK(c == NULL);
+  FAILS(ingot_timing_cache_create("not a timing cache, only text here", 34, &c));
+  CHECK(c == NULL);
+}
+static void c_timing_cache_destroy(void) { ingot_timing_cache_destroy(NULL); }
+static void c_timing_cache_num_entries(void) { CHECK(ingot_timing_cache_num_entries(NULL) == 0); }
+static void c_timing_cache_serialized_size(void) { CHECK(ingot_timing_cache_serialized_size(NULL) == 0); }
+static void c_timing_cache_serialize(void) {
+  ingot_timing_cache *c = NULL;
+  char buf[8];
+  FAILS(ingot_timing_cache_serialize(NULL, buf, sizeof buf));
+  CHECK_OK(ingot_timing_cache_create(NULL, 0, &c));
+  FAILS(ingot_timing_cache_serialize(c, NULL, 64));
+  FAILS(ingot_timing_cache_serialize(c, buf, sizeof buf)); /* too small */
+  ingot_timing_cache_destroy(c);
+}
+static void c_timing_cache_load(void) {
+  ingot_timing_cache *c = NULL;
+  FAILS(ingot_timing_cache_load(NULL, &c));
+  FAILS(ingot_timing_cache_load("/nonexistent-dir/t.cache", NULL));
+  FAILS(ingot_timing_cache_load("/nonexistent-dir/t.cache", &c));
+  CHECK(c == NULL);
+}
+static void c_timing_cache_save(void) {
+  ingot_timing_cache *c = NULL;
+  FAILS(ingot_timing_cache_save(NULL, "/tmp/t.cache"));
+  CHECK_OK(ingot_timing_cache_create(NULL, 0, &c));
+  FAILS(ingot_timing_cache_save(c, NULL));
+  FAILS(ingot_timing_cache_save(c, "/nonexistent-dir/sub/t.cache"));
+  ingot_timing_cache_destroy(c);
+}
+static void c_timing_cache_combine(void) {
+  ingot_timing_cache *c = NULL;
+  CHECK_OK(ingot_timing_cache_create(NULL, 0, &c));
+  FAILS(ingot_timing_cache_combine(NULL, c));
+  FAILS(ingot_timing_cache_combine(c, NULL));
+  ingot_timing_cache_destroy(c);
+}
+
 /* ---- runtime, engine, context, stream, profiler ---------------------------------------------- */
 static void c_runtime_create(void) { FAILS(ingot_runtime_create(F.logger, NULL)); }
 static void c_runtime_destroy(void) { ingot_runtime_destroy(NULL); }
@@ -1056,6 +1104,15 @@ static const misuse_case cases[] = {
     CASE(optimization_profile_destroy), CASE(optimization_profile_set_dimensions),
     CASE(optimization_profile_get_dimensions), CASE(plan_data), CASE(plan_size), CASE(plan_save),
     CASE(plan_destroy),
+    CASE(builder_config_set_timing_cache),
+    CASE(timing_cache_create),
+    CASE(timing_cache_destroy),
+    CASE(timing_cache_num_entries),
+    CASE(timing_cache_serialized_size),
+    CASE(timing_cache_serialize),
+    CASE(timing_cache_load),
+    CASE(timing_cache_save),
+    CASE(timing_cache_combine),
     CASE(runtime_create), CASE(runtime_destroy), CASE(runtime_deserialize_engine), CASE(runtime_load_engine),
     CASE(engine_destroy), CASE(engine_num_io_tensors), CASE(engine_get_io_tensor_name),
     CASE(engine_get_tensor_io_mode), CASE(engine_get_tensor_dtype), CASE(engine_get_tensor_dims),

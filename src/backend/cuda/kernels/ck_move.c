@@ -292,6 +292,10 @@ bool ingot_ck_resize_tactic_supports(const ingot_node *node, const ingot_tensor_
   const ingot_resize_params *p = &node->params.resize;
   if (inputs[0].dtype != outputs[0].dtype || inputs[0].dims.nb_dims != outputs[0].dims.nb_dims) return false;
   if (inputs[0].dims.nb_dims < 1 || inputs[0].dims.nb_dims > INGOT_CK_MAX_DIMS) return false;
+  /* The kernel knows the four classic coordinate transforms and plain (not antialiased)
+   * sampling; the rest (half_pixel_symmetric, tf_crop_and_resize, antialias, cubic) stay
+   * with the CPU reference until the kernel learns them. */
+  if (p->coordinate_transform > INGOT_RESIZE_PYTORCH_HALF_PIXEL || p->antialias || p->exclude_outside) return false;
   return p->mode == INGOT_RESIZE_NEAREST || (p->mode == INGOT_RESIZE_LINEAR && ingot_ck_is_float(inputs[0].dtype));
 }
 
