@@ -11,10 +11,14 @@
 
 int64_t ingot_window_forward(int64_t in, int64_t window, int64_t stride, int64_t dilation, int32_t padding_mode,
                              int64_t pre, int64_t post, int32_t ceil_mode, int64_t *pre_out, int64_t *post_out) {
-  int64_t extent = dilation * (window - 1) + 1;
+  /* A plan or model may hold any window, dilation or padding: sums and products that
+   * overflow give -1, which every caller refuses as an invalid output size. */
+  int64_t extent, span;
+  *pre_out = *post_out = 0;
+  if (__builtin_mul_overflow(dilation, window - 1, &extent) || __builtin_add_overflow(extent, 1, &extent)) return -1;
   if (padding_mode == INGOT_PADDING_SAME_UPPER || padding_mode == INGOT_PADDING_SAME_LOWER) {
-    int64_t out = ingot_ceil_div(in, stride);
-    int64_t total = (out - 1) * stride + extent - in;
+    int64_t out = ingot_ceil_div(in, stride), total;
+    if (__builtin_mul_overflow(out - 1, stride, &total) || __builtin_add_overflow(total, extent - in, &total)) return -1;
     if (total < 0) total = 0;
     /* ONNX auto_pad: SAME_UPPER puts the odd cell at the end, SAME_LOWER at the start. */
     *pre_out = padding_mode == INGOT_PADDING_SAME_UPPER ? total / 2 : total - total / 2;
@@ -24,7 +28,9 @@ int64_t ingot_window_forward(int64_t in, int64_t window, int64_t stride, int64_t
   if (padding_mode == INGOT_PADDING_VALID) pre = post = 0;
   *pre_out = pre;
   *post_out = post;
-  int64_t span = in + pre + post - extent;
+  if (__builtin_add_overflow(in, pre, &span) || __builtin_add_overflow(span, post, &span) ||
+      __builtin_sub_overflow(span, extent, &span))
+    return -1;
   if (span < 0) return 0;
   if (!ceil_mode) return span / stride + 1;
   int64_t out = ingot_ceil_div(span, stride) + 1;
@@ -35,19 +41,25 @@ int64_t ingot_window_forward(int64_t in, int64_t window, int64_t stride, int64_t
 
 int64_t ingot_window_backward(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t output_padding,
                               int32_t padding_mode, int64_t pre, int64_t post, int64_t *pre_out, int64_t *post_out) {
-  int64_t full = stride * (in - 1) + output_padding + dilation * (kernel - 1) + 1;
+  int64_t full, reach, in_stride, result;
+  *pre_out = *post_out = 0;
+  if (__builtin_mul_overflow(stride, in - 1, &full) || __builtin_add_overflow(full, output_padding, &full) ||
+      __builtin_mul_overflow(dilation, kernel - 1, &reach) || __builtin_add_overflow(full, reach, &full) ||
+      __builtin_add_overflow(full, 1, &full) || __builtin_mul_overflow(in, stride, &in_stride))
+    return -1; /* overflow: refused by the callers as an invalid output size */
   if (padding_mode == INGOT_PADDING_SAME_UPPER || padding_mode == INGOT_PADDING_SAME_LOWER) {
     /* ONNX ConvTranspose auto_pad: output = input * stride; the total may be negative
      * when the kernel is shorter than the stride, which extends the output instead. */
-    int64_t total = full - in * stride;
+    int64_t total = full - in_stride;
     *pre_out = padding_mode == INGOT_PADDING_SAME_UPPER ? total / 2 : total - total / 2;
     *post_out = total - *pre_out;
-    return in * stride;
+    return in_stride;
   }
   if (padding_mode == INGOT_PADDING_VALID) pre = post = 0;
   *pre_out = pre;
   *post_out = post;
-  return full - pre - post;
+  if (__builtin_sub_overflow(full, pre, &result) || __builtin_sub_overflow(result, post, &result)) return -1;
+  return result;
 }
 
 static bool is_float_dtype(ingot_dtype dtype) {
