@@ -1045,7 +1045,7 @@ static void test_resize(void) {
   t_free(&out);
   ni.params.resize.mode = INGOT_RESIZE_LINEAR;
   CHECK_FAILS(run_op(&ni, ingot_infer_resize, ingot_cpu_resize, &xi, &out), INGOT_INVALID_ARGUMENT,
-              "linear resize of dtype int64");
+              "resize of dtype int64");
   /* Output dims as input 1 override the parameters (scales here): sampling uses out / in. */
   int64_t sizes_v[2] = {2, 4};
   tensor with_sizes[2] = {xi, {INGOT_INT64, ingot_dims_make(1, (const int64_t[]){2}), sizes_v}};
