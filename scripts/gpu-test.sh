@@ -8,7 +8,7 @@
 #                                            into OUT, to carry to a GPU machine without
 #                                            the whole build tree
 #
-# It prints the GPU, runs tests/gpu (every cuBLASLt and cuDNN tactic against the CPU
+# It prints the GPU, runs tests/gpu (every own CUDA kernel, every cuBLASLt and cuDNN tactic against the CPU
 # reference; CUDA engines against CPU engines, with ONNX models from models/make_models.py
 # when Python has onnx), the LeNet example on the GPU (accuracy at least 0.95), and ends
 # with a table of results. Exit status: the number of failed steps.
@@ -17,7 +17,7 @@ if [ "${1:-}" = "--pack" ]; then
   src=${2:?--pack needs BUILD_DIR}; out=${3:?--pack needs OUT}
   mkdir -p "$out/tests/gpu" "$out/examples" "$out/tools"
   cp -a "$src"/libingot.so* "$out/"
-  cp "$src"/tests/gpu/test_gpu_* "$out/tests/gpu/" 2>/dev/null
+  cp "$src"/tests/gpu/test_gpu_* "$src"/tests/gpu/test_cuda_* "$out/tests/gpu/" 2>/dev/null
   rm -f "$out"/tests/gpu/*.cmake
   [ -x "$src/examples/lenet" ] && cp "$src/examples/lenet" "$out/examples/"
   [ -x "$src/tools/ingot" ] && cp "$src/tools/ingot" "$out/tools/"
@@ -49,6 +49,7 @@ if python3 -c "import onnx" 2>/dev/null; then
   python3 "$root/models/make_models.py" --small --only "${INGOT_GPU_MODELS:-resnet50,mobilenetv2}" --out "$models" \
     >/dev/null || models=""
 fi
+step test_cuda_kernels "$build/tests/gpu/test_cuda_kernels"
 step test_gpu_tactics "$build/tests/gpu/test_gpu_tactics"
 INGOT_GPU_ONNX_DIR=$models step test_gpu_engine "$build/tests/gpu/test_gpu_engine"
 if [ -x "$build/examples/lenet" ]; then
