@@ -63,6 +63,12 @@ static ingot_status compute_io_dims(ingot_engine *e) {
         in[i] = s == 0 ? pd->min : s == 1 ? pd->opt : pd->max;
       }
       st = ingot_graph_infer_shapes(g, in, dims, dtypes);
+      /* Buffers are sized by the dtypes the plan records: a forged one that differs from
+       * what its layer computes would let a kernel write past its output (fuzzer). */
+      for (int32_t t = 0; t < g->nb_tensors && st == INGOT_SUCCESS; t++)
+        if (dtypes[t] != g->tensors[t].dtype)
+          st = ingot_fail(INGOT_INVALID_PLAN, "tensor '%s' is %s in the plan but its layer computes %s",
+                          g->tensors[t].name, ingot_dtype_name(g->tensors[t].dtype), ingot_dtype_name(dtypes[t]));
       for (int32_t o = 0; o < g->nb_outputs && st == INGOT_SUCCESS; o++) {
         ingot_dims *io = &e->io_dims[g->nb_inputs + o];
         const ingot_dims *d = &dims[g->outputs[o]];
