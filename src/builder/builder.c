@@ -248,6 +248,7 @@ static ingot_status build_plan(ingot_build *build, const ingot_network *network,
   INGOT_TRY(ingot_pass_fuse(build));
   INGOT_TRY(ingot_graph_compact(g, NULL)); /* dead-layer removal */
   INGOT_TRY(ingot_build_infer_all(build));
+  INGOT_TRY(ingot_pass_lower_half(build));
   INGOT_TRY(ingot_pass_precision(build));
   INGOT_TRY(ingot_pass_choose_tactics(build));
   ingot_log(logger, INGOT_SEVERITY_INFO, "built %d layers from %d (after folding, fusion and dead-layer removal)",

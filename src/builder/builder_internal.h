@@ -98,6 +98,8 @@ ingot_status ingot_graph_compact(ingot_graph *graph, const uint8_t *remove_node)
 ingot_status ingot_pass_fold_constants(ingot_build *build);
 ingot_status ingot_pass_fuse(ingot_build *build);
 ingot_status ingot_pass_precision(ingot_build *build);
+/* lower_half.c: device targets with FP16/BF16 compute in half inside, float32 at the edges. */
+ingot_status ingot_pass_lower_half(ingot_build *build);
 ingot_status ingot_pass_choose_tactics(ingot_build *build);
 
 #endif

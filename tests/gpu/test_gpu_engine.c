@@ -7,7 +7,9 @@
  * the caller owns, two contexts on two streams at once, and the refusals (a plan of
  * another GPU architecture, a missing device, memory too small). With
  * INGOT_GPU_ONNX_DIR set, each .onnx file there (dynamic dims set to 2) is also built for
- * both targets and compared (tolerance 2e-2). Skipped (77) without a CUDA device. */
+ * both targets and compared (tolerance 2e-2). Then the small CNN and the models again with
+ * the FP16 flag (half inside, tolerance 2e-2 / 3e-2), where some layer must compute in
+ * float16. Skipped (77) without a CUDA device. */
 #include <dirent.h>
 #include <stdbool.h>
 
@@ -28,6 +30,9 @@ typedef struct io_set {
   bool is_input[MAX_IO];
 } io_set;
 
+/* With g_fp16 the CUDA builds get the FP16 flag: the network computes in half inside. */
+static bool g_fp16;
+
 static ingot_status build(const ingot_network *net, ingot_target target, bool tf32, ingot_plan **plan) {
   ingot_builder *b = NULL;
   ingot_builder_config *cfg = NULL;
@@ -35,6 +40,8 @@ static ingot_status build(const ingot_network *net, ingot_target target, bool tf
   if (st == INGOT_SUCCESS) st = ingot_builder_config_create(&cfg);
   if (st == INGOT_SUCCESS) st = ingot_builder_config_set_target(cfg, target, 0);
   if (st == INGOT_SUCCESS) st = ingot_builder_config_set_flag(cfg, INGOT_BUILDER_FLAG_TF32, tf32);
+  if (st == INGOT_SUCCESS && g_fp16 && target == INGOT_TARGET_CUDA)
+    st = ingot_builder_config_set_flag(cfg, INGOT_BUILDER_FLAG_FP16, 1);
   /* dynamic dims: 2 at min, opt and max */
   ingot_optimization_profile *prof = NULL;
   bool dynamic = false;
@@ -181,7 +188,7 @@ static void compare_network(const char *what, const ingot_network *net, bool tf3
   io_set want;
   memset(&want, 0, sizeof want);
   void *dev[MAX_IO] = {0}, *dev2[MAX_IO] = {0}, *user_mem = NULL;
-  printf("%s (%s):\n", what, tf32 ? "tf32" : "fp32");
+  printf("%s (%s):\n", what, g_fp16 ? "fp16" : tf32 ? "tf32" : "fp32");
   CHECK_OK(build(net, INGOT_TARGET_CPU, false, &cpu_plan));
   CHECK_OK(build(net, INGOT_TARGET_CUDA, tf32, &gpu_plan));
   if (!cpu_plan || !gpu_plan) goto done;
@@ -190,11 +197,14 @@ static void compare_network(const char *what, const ingot_network *net, bool tf3
   CHECK_OK(ingot_runtime_deserialize_engine(rt, ingot_plan_data(gpu_plan), ingot_plan_size(gpu_plan), &e));
   if (!e) goto done;
   CHECK(ingot_engine_get_target(e) == INGOT_TARGET_CUDA);
+  int32_t half_layers = 0;
   for (int32_t l = 0; l < ingot_engine_num_layers(e); l++) {
     ingot_layer_info info;
     CHECK_OK(ingot_engine_get_layer_info(e, l, &info));
-    printf("  layer %-24s %-28s %s\n", info.name, info.type, info.tactic);
+    printf("  layer %-24s %-28s %-40s %s\n", info.name, info.type, info.tactic, ingot_dtype_name(info.precision));
+    half_layers += info.precision == INGOT_FLOAT16;
   }
+  if (g_fp16) CHECK(half_layers > 0); /* the FP16 flag lowered the network to half */
   CHECK_OK(ingot_engine_create_execution_context(e, &ctx));
   if (!ctx) goto done;
   CHECK_OK(upload(&want, dev));
@@ -348,7 +358,7 @@ static ingot_network *small_cnn(void) {
   return net;
 }
 
-static void onnx_models(const char *dir) {
+static void onnx_models(const char *dir, double tol) {
   DIR *d = opendir(dir);
   if (!d) {
     fprintf(stderr, "INGOT_GPU_ONNX_DIR '%s' cannot be opened\n", dir);
@@ -370,7 +380,7 @@ static void onnx_models(const char *dir) {
       fprintf(stderr, "%s: cannot parse: %s\n", path, ingot_last_error());
       test_failures++;
     } else {
-      compare_network(ent->d_name, net, true, 2e-2, false);
+      compare_network(ent->d_name, net, true, tol, false);
     }
     ingot_onnx_parser_destroy(parser);
     ingot_network_destroy(net);
@@ -386,9 +396,15 @@ int main(void) {
     compare_network("small CNN", net, true, 5e-3, true);
     compare_network("small CNN", net, false, 1e-4, false);
   }
+  /* FP16: half inside, float32 at the edges; checked against the float32 CPU engine */
+  g_fp16 = true;
+  if (net && !test_failures) compare_network("small CNN", net, false, 2e-2, false);
   ingot_network_destroy(net);
   const char *dir = getenv("INGOT_GPU_ONNX_DIR");
-  if (dir && *dir) onnx_models(dir);
+  g_fp16 = false;
+  if (dir && *dir) onnx_models(dir, 2e-2);
+  g_fp16 = true;
+  if (dir && *dir) onnx_models(dir, 3e-2);
   ingot_logger_destroy(g_logger);
   if (!test_failures) printf("test_gpu_engine: CUDA engines match the CPU engines\n");
   TEST_EXIT();
