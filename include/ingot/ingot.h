@@ -11,5 +11,6 @@
 #include "ingot/device.h"
 #include "ingot/wts.h"
 #include "ingot/onnx_parser.h"
+#include "ingot/plugin.h"
 
 #endif

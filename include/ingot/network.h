@@ -58,6 +58,7 @@ typedef enum ingot_layer_type {
   INGOT_LAYER_NON_MAX_SUPPRESSION,
   INGOT_LAYER_COMPRESS,
   INGOT_LAYER_UNIQUE,
+  INGOT_LAYER_PLUGIN, /* a user's own layer (plugin.h) */
   INGOT_LAYER_TYPE_COUNT
 } ingot_layer_type;
 

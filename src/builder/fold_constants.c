@@ -62,6 +62,8 @@ static ingot_status fold_node(ingot_build *build, int32_t index, bool *folded) {
   const ingot_dims *dims = build->shape_dims[build->opt_set];
   const ingot_dtype *dtypes = build->shape_dtypes[build->opt_set];
   *folded = false;
+  /* A plugin is the user's code: it runs where the engine runs, never at build time. */
+  if (node->op == INGOT_OP_PLUGIN) return INGOT_SUCCESS;
   if (node->nb_inputs == 0 || node->nb_inputs > 16) return INGOT_SUCCESS;
   for (int32_t k = 0; k < node->nb_inputs; k++) {
     int32_t t = node->inputs[k];

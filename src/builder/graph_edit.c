@@ -6,6 +6,7 @@
 #include "builder/builder_internal.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "plugin/plugin_internal.h"
 
 ingot_status ingot_graph_copy(const ingot_graph *src, ingot_graph **dst_out) {
   ingot_graph *g;
@@ -28,6 +29,7 @@ ingot_status ingot_graph_copy(const ingot_graph *src, ingot_graph **dst_out) {
       d->nb_outputs = s->nb_outputs;
       memcpy(d->outputs, s->outputs, sizeof d->outputs);
       if (s->fused_name && !(d->fused_name = ingot_strdup(s->fused_name))) st = INGOT_OUT_OF_MEMORY;
+      if (st == INGOT_SUCCESS && s->plugin) st = ingot_plugin_copy(s->plugin, &d->plugin);
     }
   }
   if (st == INGOT_SUCCESS) {

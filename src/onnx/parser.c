@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/logger.h"
 #include "onnx/model_reader.h"
+#include "onnx/import_plugin.h"
 #include "onnx/node.h"
 
 typedef struct parser_error {
@@ -295,10 +296,14 @@ static void poison_outputs(parse_run *r, const ingot_onnx_node *node) {
  * attributes ingot cannot read, no importer. Records the error and returns false. */
 static bool node_is_importable(parse_run *r, const ingot_onnx_node *node, const ingot_onnx_importer **importer_out) {
   const ingot_onnx_node_desc *d = node->desc;
-  if (d->domain[0]) {
+  /* TensorRT's fallback: an op type ingot does not import may be a registered plugin. */
+  char searched[1024];
+  bool plugin = ingot_onnx_plugin_exists(d, searched, sizeof searched);
+  if (d->domain[0] && !plugin) {
     record_node_fmt(r, node, INGOT_UNSUPPORTED,
-                    "operator '%s' of domain '%s' is not supported: ingot imports the default ONNX domain only",
-                    d->op_type, d->domain);
+                    "operator '%s' of domain '%s' is not supported: ingot imports the default ONNX domain only, "
+                    "and no plugin stands for it (searched %s)",
+                    d->op_type, d->domain, searched);
     return false;
   }
   for (int32_t a = 0; a < d->nb_attrs; a++) {
@@ -320,7 +325,8 @@ static bool node_is_importable(parse_run *r, const ingot_onnx_node *node, const 
       return false;
     }
   }
-  const ingot_onnx_importer *imp = ingot_onnx_find_importer(d->op_type, node->opset);
+  const ingot_onnx_importer *imp = d->domain[0] ? NULL : ingot_onnx_find_importer(d->op_type, node->opset);
+  if (!imp && plugin) imp = &ingot_onnx_plugin_importer;
   if (!imp) {
     int64_t later = 0;
     for (int64_t v = node->opset + 1; v <= INGOT_ONNX_MAX_OPSET && !later; v++)
@@ -330,8 +336,8 @@ static bool node_is_importable(parse_run *r, const ingot_onnx_node *node, const 
                       "no importer for operator '%s' (opset %" PRId64 "); ingot imports it from opset %" PRId64,
                       d->op_type, node->opset, later);
     else
-      record_node_fmt(r, node, INGOT_UNSUPPORTED, "no importer for operator '%s' (opset %" PRId64 ")", d->op_type,
-                      node->opset);
+      record_node_fmt(r, node, INGOT_UNSUPPORTED, "no importer for operator '%s' (opset %" PRId64 ") and no plugin "
+                      "stands for it (searched %s)", d->op_type, node->opset, searched);
     return false;
   }
   *importer_out = imp;

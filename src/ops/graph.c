@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/dims.h"
 #include "core/error.h"
+#include "plugin/plugin_internal.h"
 
 ingot_status ingot_graph_create(ingot_graph **graph_out) {
   INGOT_CHECK_NULL(graph_out, "ingot_graph_create");
@@ -20,6 +21,7 @@ void ingot_node_clear(ingot_node *node) {
   free(node->inputs);
   free(node->fused_name);
   free(node->prepared);
+  ingot_plugin_destroy(node->plugin);
   memset(node, 0, sizeof *node);
 }
 
@@ -274,8 +276,9 @@ static ingot_status infer_values(const ingot_graph *graph, const ingot_node *n, 
     return INGOT_SUCCESS;
   }
   if (!values->eval) return INGOT_SUCCESS;
-  /* Its dims stay an upper bound even when its inputs are known (infer_dynamic.c). */
-  if (n->op == INGOT_OP_NON_MAX_SUPPRESSION) return INGOT_SUCCESS;
+  /* Its dims stay an upper bound even when its inputs are known (infer_dynamic.c); a
+   * plugin is the user's code, run only where the engine runs it (never folded). */
+  if (n->op == INGOT_OP_NON_MAX_SUPPRESSION || n->op == INGOT_OP_PLUGIN) return INGOT_SUCCESS;
   for (int32_t k = 0; k < n->nb_inputs; k++) {
     if (n->inputs[k] < 0) continue;
     if (!in[k].data || value_bytes(&in[k].dims, in[k].dtype) == UINT64_MAX) return INGOT_SUCCESS;

@@ -28,6 +28,7 @@ typedef struct ingot_graph_tensor {
 } ingot_graph_tensor;
 
 struct ingot_tactic;
+struct ingot_plugin;
 
 typedef struct ingot_node {
   char *name;
@@ -42,6 +43,9 @@ typedef struct ingot_node {
   const struct ingot_tactic *tactic;
   void *prepared; /* the tactic's build-time data (packed weights), owned */
   uint64_t prepared_size;
+  /* PLUGIN nodes: the user's layer (name, version, namespace, instance and state), owned;
+   * NULL for every other op (src/plugin/plugin_internal.h). */
+  struct ingot_plugin *plugin;
 } ingot_node;
 
 typedef struct ingot_profile_dims {

@@ -86,6 +86,7 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
   int32_t want_outputs = node->op == INGOT_OP_TOPK ? 2 : 1;
   if (node->op == INGOT_OP_RNN) want_outputs = p->rnn.cell == INGOT_RNN_CELL_LSTM ? 3 : 2;
   if (node->op == INGOT_OP_UNIQUE) want_outputs = 4;
+  if (node->op == INGOT_OP_PLUGIN) want_outputs = p->plugin.nb_outputs;
   if ((int)node->op < 0 || node->op >= INGOT_OP_COUNT)
     return ingot_fail(INGOT_INVALID_ARGUMENT, "layer '%s': op kind %d out of range", node->name ? node->name : "?",
                       (int)node->op);
@@ -282,6 +283,12 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
       if ((p->unique.sorted | p->unique.has_axis) & ~1)
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "sorted and has_axis must be 0 or 1");
       return check_input_count(node, 1, 1);
+    case INGOT_OP_PLUGIN:
+      if (!node->plugin) return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "plugin layer without its plugin record");
+      if (p->plugin.nb_outputs < 1 || p->plugin.nb_outputs > INGOT_MAX_OUTPUTS)
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "%d outputs, expected 1 to %d", p->plugin.nb_outputs,
+                               INGOT_MAX_OUTPUTS);
+      return check_input_count(node, 1, 32); /* INGOT_PLUGIN_MAX_INPUTS */
     case INGOT_OP_COUNT: break;
   }
   return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "unknown op kind");

@@ -248,6 +248,12 @@ typedef struct ingot_unique_params {
   int32_t axis;
 } ingot_unique_params;
 
+/* PLUGIN [x0, x1, ...]: a user's layer (plugin.h). Its name, version, namespace and state
+ * live in node->plugin (they are not plain data); the params keep only the output count. */
+typedef struct ingot_plugin_params {
+  int32_t nb_outputs;
+} ingot_plugin_params;
+
 /* SHAPE [x], RANGE [start, limit, delta], EXPAND [x, shape], TILE [x, repeats]: no params. */
 
 /* Every op's params in one union; a node's `op` says which member is live. Zeroed before
@@ -283,6 +289,7 @@ typedef union ingot_op_params {
   ingot_nms_params nms;
   ingot_unique_params unique;
   ingot_rnn_params rnn;
+  ingot_plugin_params plugin;
   char none;
 } ingot_op_params;
 

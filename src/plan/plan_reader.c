@@ -14,6 +14,7 @@
 #include "ingot/builder.h"
 #include "plan/byte_io.h"
 #include "plan/plan_sections.h"
+#include "plugin/plugin_internal.h"
 
 /* Smallest encodings, for checking counts against the bytes left before allocating. */
 #define TENSOR_MIN_BYTES (4u + 4u + 4u + 4u + 4u + 4u + 8u) /* name dtype dims kind out producer size */
@@ -419,6 +420,38 @@ static ingot_status read_arenas(plan_parse *ps, ingot_byte_reader *r) {
   return INGOT_SUCCESS;
 }
 
+/* Plugin records: each names a plugin node once; the instances are made later, by the
+ * runtime (ingot_plugin_instantiate), where the plugin is registered. */
+static ingot_status read_plugins(plan_parse *ps, ingot_byte_reader *r) {
+  ingot_graph *g = ps->g;
+  uint32_t n;
+  INGOT_TRY(ingot_byte_read_count(r, 4u + 4u * 3u + 8u, INT32_MAX, "plugins", &n));
+  for (uint32_t i = 0; i < n; i++) {
+    int32_t node;
+    char *name = NULL, *version = NULL, *ns = NULL;
+    uint64_t size = 0;
+    const uint8_t *state = NULL;
+    size_t at = ingot_byte_reader_offset(r);
+    ingot_status st = ingot_byte_read_i32(r, &node);
+    if (st == INGOT_SUCCESS) st = ingot_byte_read_string(r, INGOT_PLUGIN_MAX_NAME, "plugin name", &name);
+    if (st == INGOT_SUCCESS) st = ingot_byte_read_string(r, INGOT_PLUGIN_MAX_NAME, "plugin version", &version);
+    if (st == INGOT_SUCCESS) st = ingot_byte_read_string(r, INGOT_PLUGIN_MAX_NAME, "plugin namespace", &ns);
+    if (st == INGOT_SUCCESS) st = ingot_byte_read_u64(r, &size);
+    if (st == INGOT_SUCCESS) st = ingot_byte_read_view(r, size, &state);
+    if (st == INGOT_SUCCESS && (node < 0 || node >= g->nb_nodes || g->nodes[node].op != INGOT_OP_PLUGIN))
+      st = ingot_fail(INGOT_INVALID_PLAN, "%s: plugin record %u at offset %zu names node %d, which is not a plugin "
+                      "layer", r->what, i, at, node);
+    if (st == INGOT_SUCCESS && g->nodes[node].plugin)
+      st = ingot_fail(INGOT_INVALID_PLAN, "%s: layer '%s' has two plugin records", r->what, g->nodes[node].name);
+    if (st == INGOT_SUCCESS) st = ingot_plugin_new_record(name, version, ns, state, size, &g->nodes[node].plugin);
+    free(name);
+    free(version);
+    free(ns);
+    INGOT_TRY(st);
+  }
+  return INGOT_SUCCESS;
+}
+
 typedef struct section_def {
   uint32_t tag;
   const char *what; /* reader name, static: messages say "plan section 'tensors' ..." */
@@ -455,6 +488,23 @@ static ingot_status read_payload(plan_parse *ps, const uint8_t *payload, size_t 
     ingot_byte_reader sub;
     INGOT_TRY(ingot_byte_reader_sub(&r, section_size, def->what, &sub));
     INGOT_TRY(def->read(ps, &sub));
+    INGOT_TRY(ingot_byte_reader_expect_end(&sub));
+  }
+  if (ingot_byte_reader_remaining(&r) > 0) {
+    static const section_def plugins = {INGOT_PLAN_TAG_PLUGINS, "plan section 'plugins'", read_plugins};
+    size_t at = ingot_byte_reader_offset(&r);
+    uint32_t tag, reserved;
+    uint64_t section_size;
+    INGOT_TRY(ingot_byte_read_u32(&r, &tag));
+    INGOT_TRY(ingot_byte_read_u32(&r, &reserved));
+    INGOT_TRY(ingot_byte_read_u64(&r, &section_size));
+    if (tag != plugins.tag || reserved != 0)
+      return ingot_fail(INGOT_INVALID_PLAN, "plan section at offset %zu has tag 0x%08x (reserved 0x%08x), expected "
+                        "the optional '%.4s' (%s) or the end", at, tag, reserved, (const char *)&plugins.tag,
+                        plugins.what);
+    ingot_byte_reader sub;
+    INGOT_TRY(ingot_byte_reader_sub(&r, section_size, plugins.what, &sub));
+    INGOT_TRY(plugins.read(ps, &sub));
     INGOT_TRY(ingot_byte_reader_expect_end(&sub));
   }
   return ingot_byte_reader_expect_end(&r);

@@ -17,6 +17,8 @@
 #define INGOT_PLAN_TAG_PROFILES INGOT_PLAN_TAG('P', 'R', 'O', 'F') /* optimization profiles */
 #define INGOT_PLAN_TAG_ARENAS INGOT_PLAN_TAG('A', 'R', 'N', 'A')   /* arena sizes per profile */
 #define INGOT_PLAN_NB_SECTIONS 7
+/* Optional, after the seven, only in plans with plugin layers. */
+#define INGOT_PLAN_TAG_PLUGINS INGOT_PLAN_TAG('P', 'L', 'U', 'G') /* plugin layers' identity and state */
 
 /* Header field offsets (see plan_format.h). */
 #define INGOT_PLAN_OFF_MAGIC 0

@@ -29,6 +29,9 @@
  *   "PROF" u32 nb_inputs (= GINP count) | u32 nb_profiles (>= 1) | per profile, per input:
  *          dims min | dims opt | dims max
  *   "ARNA" u32 count (= nb_profiles) | u64 activation bytes[] (at each profile's max)
+ *   "PLUG" (only when the graph has plugin layers, after ARNA) u32 count, per plugin node:
+ *          i32 node index | string name | string version | string namespace | u64 size |
+ *          the state bytes its serialize wrote
  *   dims = i32 nb_dims | i64 d[nb_dims] (each >= -1): nb_dims in 0..8, or -1 (rank not
  *   known) for a tensor's dims only;  string = u32 length (<= 4096) | bytes (no NUL
  *   inside, none after).
@@ -44,6 +47,7 @@
 #include "ingot/builder.h"
 #include "plan/byte_io.h"
 #include "plan/plan_sections.h"
+#include "plugin/plugin_internal.h"
 
 /* Writes a section header with a size to be patched; returns where the size lives. */
 static size_t begin_section(ingot_byte_writer *w, uint32_t tag) {
@@ -212,6 +216,26 @@ static ingot_status write_arenas(ingot_byte_writer *w, const ingot_plan_contents
   return end_section(w, at);
 }
 
+static ingot_status write_plugins(ingot_byte_writer *w, const ingot_graph *g) {
+  uint32_t count = 0;
+  for (int32_t i = 0; i < g->nb_nodes; i++) count += g->nodes[i].plugin != NULL;
+  if (count == 0) return INGOT_SUCCESS;
+  size_t at = begin_section(w, INGOT_PLAN_TAG_PLUGINS);
+  ingot_byte_write_u32(w, count);
+  for (int32_t i = 0; i < g->nb_nodes; i++) {
+    ingot_plugin *p = g->nodes[i].plugin;
+    if (!p) continue;
+    INGOT_TRY(ingot_plugin_serialize(p, g->nodes[i].name));
+    ingot_byte_write_i32(w, i);
+    INGOT_TRY(write_name(w, p->name, "plugin name of node", i));
+    INGOT_TRY(write_name(w, p->version, "plugin version of node", i));
+    INGOT_TRY(write_name(w, p->plugin_namespace, "plugin namespace of node", i));
+    ingot_byte_write_u64(w, p->state_size);
+    if (p->state_size) ingot_byte_write_bytes(w, p->state, (size_t)p->state_size);
+  }
+  return end_section(w, at);
+}
+
 static ingot_status write_header(ingot_byte_writer *w, const ingot_plan_contents *c) {
   uint64_t payload_size = (uint64_t)(w->size - INGOT_PLAN_HEADER_SIZE);
   uint64_t checksum = ingot_checksum64(w->data + INGOT_PLAN_HEADER_SIZE, (size_t)payload_size);
@@ -245,6 +269,7 @@ ingot_status ingot_plan_write(const ingot_plan_contents *contents, void **data_o
   if (st == INGOT_SUCCESS) st = write_index_list(&w, INGOT_PLAN_TAG_OUTPUTS, g->outputs, g->nb_outputs);
   if (st == INGOT_SUCCESS) st = write_profiles(&w, g);
   if (st == INGOT_SUCCESS) st = write_arenas(&w, contents);
+  if (st == INGOT_SUCCESS) st = write_plugins(&w, g);
   if (st == INGOT_SUCCESS) st = w.status;
   if (st == INGOT_SUCCESS) st = write_header(&w, contents);
   if (st != INGOT_SUCCESS) {

@@ -10,6 +10,7 @@
 #include "core/dims.h"
 #include "core/error.h"
 #include "core/logger.h"
+#include "plugin/plugin_internal.h"
 #include "runtime/dynamic_shapes.h"
 #include "runtime/runtime_internal.h"
 
@@ -126,6 +127,10 @@ static ingot_status engine_from_contents(ingot_runtime *runtime, ingot_plan_cont
     if (g->tensors[t].kind != INGOT_TENSOR_KIND_ACTIVATION || !g->tensors[t].is_output)
       st = ingot_fail(INGOT_INVALID_PLAN, "plan output '%s' is not written by a layer", g->tensors[t].name);
   }
+  /* Plugin layers get their instances back from the registry (the error names the
+   * plugin and the layer where it is not registered). */
+  for (int32_t i = 0; i < g->nb_nodes && st == INGOT_SUCCESS; i++)
+    if (g->nodes[i].plugin) st = ingot_plugin_instantiate(g->nodes[i].plugin, g->nodes[i].name);
   for (int32_t i = 0; i < g->nb_nodes && st == INGOT_SUCCESS; i++) {
     ingot_node *n = &g->nodes[i];
     const ingot_tactic *t =

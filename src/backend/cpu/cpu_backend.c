@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 
 #include "backend/cpu/cpu_kernels.h"
+#include "backend/plugin_tactic.h"
 #include "ingot/builder.h"
 
 /* The reference float kernels compute in float32: the builder casts float16/bfloat16
@@ -74,6 +75,8 @@ static const ingot_tactic cpu_tactics[] = {
      ingot_cpu_non_max_suppression},
     ROW(COMPRESS, "compress_reference", NULL, ingot_cpu_compress),
     {INGOT_OP_UNIQUE, "unique_reference", 1, NULL, ingot_cpu_unique_workspace, NULL, ingot_cpu_unique},
+    /* a user's layer: its own enqueue (backend/plugin_tactic.c) */
+    {INGOT_OP_PLUGIN, "plugin_cpu", 1, ingot_plugin_cpu_supports, ingot_plugin_workspace, NULL, ingot_plugin_cpu_run},
     /* Fast tactics, after every reference row (the oracle); last-listed is fastest by
      * design, taken when the builder does not time. */
     {INGOT_OP_CONVOLUTION, "conv_f32_gemm", 1, ingot_cpu_conv_gemm_supports, ingot_cpu_conv_gemm_workspace,

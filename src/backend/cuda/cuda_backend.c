@@ -8,6 +8,7 @@
 
 #include "backend/cuda/cuda_common.h"
 #include "backend/cuda/cuda_kernel_table.h"
+#include "backend/plugin_tactic.h"
 #include "ingot/builder.h"
 
 extern const ingot_device_ops ingot_cuda_device_ops;
@@ -42,6 +43,7 @@ static void init_backend(void) {
   n = append(n, ingot_cuda_kernel_tactics, ingot_cuda_kernel_tactic_count);
   n = append(n, ingot_cudnn_tactics, ingot_cudnn_tactic_count);
   n = append(n, ingot_cublaslt_tactics, ingot_cublaslt_tactic_count);
+  n = append(n, ingot_plugin_cuda_tactics, ingot_plugin_cuda_tactic_count);
   cuda_backend.abi_version = INGOT_BACKEND_ABI_VERSION;
   cuda_backend.target = INGOT_TARGET_CUDA;
   cuda_backend.name = "cuda";
