@@ -1,7 +1,8 @@
 /* The builder: network + config -> plan. The steps, in order:
  *   1 copy the network's graph; attach profiles; validate; infer shapes at every
  *     profile's min, opt and max
- *   2 passes: constant folding, fusion, dead-layer removal, precision (casts)
+ *   2 passes: constant folding, fusion, dead-layer removal, half lowering (device
+ *     targets), channels-last layout, precision (casts)
  *   3 tactic choice per node (timed when several fit), build-time preparation
  *   4 memory plan at each profile's max shapes
  *   5 serialization */
@@ -250,6 +251,7 @@ static ingot_status build_plan(ingot_build *build, const ingot_network *network,
   INGOT_TRY(ingot_build_infer_all(build));
   INGOT_TRY(ingot_pass_lower_half(build));
   INGOT_TRY(ingot_pass_precision(build));
+  INGOT_TRY(ingot_pass_layout_channels_last(build));
   INGOT_TRY(ingot_pass_choose_tactics(build));
   ingot_log(logger, INGOT_SEVERITY_INFO, "built %d layers from %d (after folding, fusion and dead-layer removal)",
             g->nb_nodes, layers_in);

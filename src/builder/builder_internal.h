@@ -103,3 +103,6 @@ ingot_status ingot_pass_lower_half(ingot_build *build);
 ingot_status ingot_pass_choose_tactics(ingot_build *build);
 
 #endif
+/* layout_channels_last.c: on CUDA with half (or INGOT_FORCE_CHANNELS_LAST=1 on any
+ * target), regions of convolutions and their neighbours run NHWC, transposes at the edges. */
+ingot_status ingot_pass_layout_channels_last(ingot_build *build);

@@ -29,6 +29,12 @@ int64_t ingot_window_forward(int64_t in, int64_t window, int64_t stride, int64_t
 int64_t ingot_window_backward(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t output_padding,
                               int32_t padding_mode, int64_t pre, int64_t post, int64_t *pre_out, int64_t *post_out);
 
+/* Where a window layer's (conv, deconv, pooling, batch norm) channels and spatial dim i
+ * are in a tensor of `rank` dims: [N, C, spatial...], or [N, spatial..., C] with
+ * channels_last (the builder's layout pass, for kernels that want NHWC). */
+static inline int32_t ingot_channel_axis(int32_t channels_last, int32_t rank) { return channels_last ? rank - 1 : 1; }
+static inline int32_t ingot_spatial_axis(int32_t channels_last, int32_t i) { return channels_last ? 1 + i : 2 + i; }
+
 /* Index of a conv/deconv node's bias among its inputs [x, kernel, bias?, residual?], or -1
  * when the node has no bias slot (the residual, if any, is always the last input). */
 static inline int32_t ingot_conv_bias_slot(const ingot_conv_params *p, int32_t nb_inputs) {

@@ -115,8 +115,9 @@ static const char *format_product(const int64_t *v, int32_t n, char *buf, size_t
   return buf;
 }
 
-/* The kernel weights input: [K, C/groups, k...] (conv) or [C, K/groups, k...] (deconv).
- * A constant handed over flat is accepted when its value count matches. */
+/* The kernel weights input: [K, C/groups, k...] (conv) or [C, K/groups, k...] (deconv),
+ * with channels_last [K, k..., C/groups] or [C, k..., K/groups]. A constant handed over
+ * flat is accepted when its value count matches. */
 static ingot_status check_kernel(const ingot_node *node, const ingot_value_info *w, int64_t d0, int64_t d1,
                                  const char *layout) {
   const ingot_conv_params *p = &node->params.conv;
@@ -126,9 +127,10 @@ static ingot_status check_kernel(const ingot_node *node, const ingot_value_info 
     return ingot_node_fail(node, INGOT_INVALID_GRAPH, "the kernel weights input (input 1) is missing");
   INGOT_TRY(check_float(node, "kernel weights", w->dtype));
   int64_t expect[INGOT_MAX_DIMS];
+  int32_t c_at = p->channels_last ? nsp + 1 : 1, k_at = p->channels_last ? 1 : 2;
   expect[0] = d0;
-  expect[1] = d1;
-  for (int32_t i = 0; i < nsp; i++) expect[2 + i] = p->kernel_size[i];
+  expect[c_at] = d1;
+  for (int32_t i = 0; i < nsp; i++) expect[k_at + i] = p->kernel_size[i];
   ingot_dims want_dims = ingot_dims_make(nsp + 2, expect);
   int64_t want_count = ingot_dims_volume(&want_dims);
   if (w->dims.nb_dims == nsp + 2) {
@@ -156,10 +158,13 @@ static ingot_status conv_infer(const ingot_node *node, const ingot_value_info *i
     return ingot_node_fail(node, INGOT_INVALID_GRAPH, "has %d outputs, expected 1", (int)node->nb_outputs);
   const ingot_value_info *x = &inputs[0];
   INGOT_TRY(check_data(node, x, nsp));
-  int64_t C = x->dims.d[1], K = p->num_output_maps, G = p->groups == 0 ? 1 : p->groups;
+  if (p->channels_last != 0 && p->channels_last != 1)
+    return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "channels_last is %d, expected 0 or 1", (int)p->channels_last);
+  const int32_t cax = ingot_channel_axis(p->channels_last, nsp + 2);
+  int64_t C = x->dims.d[cax], K = p->num_output_maps, G = p->groups == 0 ? 1 : p->groups;
   if (C < 1)
-    return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "input channels (dim 1 of %s) must be known and >= 1",
-                           ingot_dims_format(&x->dims, buf, sizeof buf));
+    return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "input channels (dim %d of %s) must be known and >= 1",
+                           (int)cax, ingot_dims_format(&x->dims, buf, sizeof buf));
   if (K < 1)
     return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "num_output_maps is %lld, expected >= 1", (long long)K);
   if (G < 1) return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "groups is %lld, expected >= 1", (long long)G);
@@ -188,11 +193,12 @@ static ingot_status conv_infer(const ingot_node *node, const ingot_value_info *i
     }
   }
   char layout[160];
+  const char *cl = p->channels_last ? "kernel..., " : "", *cf = p->channels_last ? "" : ", kernel...";
   if (deconv)
-    snprintf(layout, sizeof layout, "[C, K/groups, kernel...] with C = %lld, K = %lld, groups = %lld", (long long)C,
+    snprintf(layout, sizeof layout, "[C, %sK/groups%s] with C = %lld, K = %lld, groups = %lld", cl, cf, (long long)C,
              (long long)K, (long long)G);
   else
-    snprintf(layout, sizeof layout, "[K, C/groups, kernel...] with K = %lld, C = %lld, groups = %lld", (long long)K,
+    snprintf(layout, sizeof layout, "[K, %sC/groups%s] with K = %lld, C = %lld, groups = %lld", cl, cf, (long long)K,
              (long long)C, (long long)G);
   INGOT_TRY(check_kernel(node, &inputs[1], deconv ? C : K, deconv ? K / G : C / G, layout));
 
@@ -214,9 +220,10 @@ static ingot_status conv_infer(const ingot_node *node, const ingot_value_info *i
                            (int)act, INGOT_ACTIVATION_TYPE_COUNT - 1);
 
   ingot_dims out = x->dims;
-  out.d[1] = K;
+  out.d[cax] = K;
   for (int32_t i = 0; i < nsp; i++) {
-    int64_t in = x->dims.d[2 + i];
+    const int32_t sax = ingot_spatial_axis(p->channels_last, i);
+    int64_t in = x->dims.d[sax];
     if (in < 0) continue; /* dynamic: stays -1 */
     int64_t k = p->kernel_size[i], s = ingot_or_one(p->stride[i]), d = ingot_or_one(p->dilation[i]), pre, post;
     int64_t o = deconv ? ingot_window_backward(in, k, s, d, p->output_padding[i], p->padding_mode, p->pre_padding[i],
@@ -229,7 +236,7 @@ static ingot_status conv_infer(const ingot_node *node, const ingot_value_info *i
                              "and padding %lld+%lld gives an output of %lld, expected >= 1",
                              (int)i, (long long)in, (long long)k, (long long)d, (long long)s, (long long)pre,
                              (long long)post, (long long)o);
-    out.d[2 + i] = o;
+    out.d[sax] = o;
   }
 
   if (p->epilogue.has_residual) {
@@ -272,6 +279,8 @@ ingot_status ingot_infer_pooling(const ingot_node *node, const ingot_value_info 
   if (p->type != INGOT_POOLING_MAX && p->type != INGOT_POOLING_AVERAGE)
     return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "pooling type is %d, expected 0 (max) or 1 (average)",
                            (int)p->type);
+  if (p->channels_last != 0 && p->channels_last != 1)
+    return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "channels_last is %d, expected 0 or 1", (int)p->channels_last);
   const ingot_value_info *x = &inputs[0];
   int32_t nsp = p->nb_spatial_dims;
   if (p->global) {
@@ -288,7 +297,7 @@ ingot_status ingot_infer_pooling(const ingot_node *node, const ingot_value_info 
     INGOT_TRY(check_float(node, "input", x->dtype));
     outputs[0].dtype = x->dtype;
     outputs[0].dims = x->dims;
-    for (int32_t i = 2; i < rank; i++) outputs[0].dims.d[i] = 1;
+    for (int32_t i = 0; i < rank - 2; i++) outputs[0].dims.d[ingot_spatial_axis(p->channels_last, i)] = 1;
     outputs[0].data = NULL;
     return INGOT_SUCCESS;
   }
@@ -306,7 +315,8 @@ ingot_status ingot_infer_pooling(const ingot_node *node, const ingot_value_info 
   }
   ingot_dims out = x->dims;
   for (int32_t i = 0; i < nsp; i++) {
-    int64_t in = x->dims.d[2 + i];
+    const int32_t sax = ingot_spatial_axis(p->channels_last, i);
+    int64_t in = x->dims.d[sax];
     if (in < 0) continue;
     int64_t k = p->window_size[i], s = ingot_or_one(p->stride[i]), d = ingot_or_one(p->dilation[i]), pre, post;
     int64_t o = ingot_window_forward(in, k, s, d, p->padding_mode, p->pre_padding[i], p->post_padding[i],
@@ -317,7 +327,7 @@ ingot_status ingot_infer_pooling(const ingot_node *node, const ingot_value_info 
                              "and padding %lld+%lld gives an output of %lld, expected >= 1",
                              (int)i, (long long)in, (long long)k, (long long)d, (long long)s, (long long)pre,
                              (long long)post, (long long)o);
-    out.d[2 + i] = o;
+    out.d[sax] = o;
   }
   outputs[0].dtype = x->dtype;
   outputs[0].dims = out;

@@ -53,9 +53,13 @@ ingot_status ingot_infer_batch_normalization(const ingot_node *node, const ingot
   if (x->dims.nb_dims < 2)
     return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "input has dims %s, expected rank >= 2 ([N, C, ...])",
                            ingot_dims_format(&x->dims, buf, sizeof buf));
-  int64_t C = x->dims.d[1];
+  const int32_t cl = node->params.batchnorm.channels_last;
+  if (cl != 0 && cl != 1)
+    return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "channels_last is %d, expected 0 or 1", (int)cl);
+  const int32_t cax = cl ? x->dims.nb_dims - 1 : 1; /* channels last: set by the layout pass */
+  int64_t C = x->dims.d[cax];
   if (C < 0)
-    return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "input channels (dim 1 of %s) must be known",
+    return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "input channels (dim %d of %s) must be known", (int)cax,
                            ingot_dims_format(&x->dims, buf, sizeof buf));
   for (int32_t i = 1; i < 5; i++) {
     int64_t count = ingot_dims_volume(&inputs[i].dims);

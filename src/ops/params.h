@@ -29,6 +29,10 @@ typedef struct ingot_conv_params {
   int64_t output_padding[INGOT_MAX_SPATIAL_DIMS];
   int32_t has_bias;
   ingot_epilogue epilogue;
+  /* Channels last (set by the builder's layout pass, layout_channels_last.c): x, the
+   * residual and y are [N, spatial..., C] and the kernel [K, kernel..., C/groups] (deconv:
+   * [C, kernel..., K/groups]); 0: [N, C, spatial...] and [K, C/groups, kernel...]. */
+  int32_t channels_last;
 } ingot_conv_params;
 
 /* inputs: [x] */
@@ -44,6 +48,7 @@ typedef struct ingot_pooling_params {
   int32_t average_count_excludes_padding;
   int32_t ceil_mode;
   int32_t global;
+  int32_t channels_last; /* x and y are [N, spatial..., C] (see ingot_conv_params) */
 } ingot_pooling_params;
 
 /* inputs: [x] */
@@ -129,6 +134,7 @@ typedef struct ingot_gather_params {
 /* inputs: [x, scale, bias, mean, variance] (constants, one value per channel) */
 typedef struct ingot_batchnorm_params {
   float epsilon;
+  int32_t channels_last; /* the channel dim is the last one, not dim 1 */
 } ingot_batchnorm_params;
 
 /* inputs: [x, scale, bias?] */

@@ -6,7 +6,7 @@
  *     u64 payload_size | u64 payload_checksum (ingot_checksum64 of the payload)
  *   payload: a sequence of sections, each u32 tag | u32 reserved | u64 size | bytes.
  * The reader checks, in this order: size >= header, magic, format version (refused naming
- * both versions), target and arch (refused naming both), payload size against the bytes
+ * both versions unless within [INGOT_PLAN_FORMAT_VERSION_MIN, INGOT_PLAN_FORMAT_VERSION]), target and arch (refused naming both), payload size against the bytes
  * given, checksum; then parses every section with bounds-checked reads, and finally runs
  * ingot_graph_validate so no kernel ever sees an index out of range. */
 #ifndef INGOT_PLAN_FORMAT_H
@@ -15,7 +15,11 @@
 #include "ops/graph.h"
 
 #define INGOT_PLAN_MAGIC "INGOTPLN"
-#define INGOT_PLAN_FORMAT_VERSION 1u
+/* Version 2: conv, deconv, pooling and batch-norm params may be channels last (the
+ * layout pass); an older reader would run such a plan as channels first, so it must
+ * refuse it. A version-1 plan reads as it is: its params bytes there were zero. */
+#define INGOT_PLAN_FORMAT_VERSION 2u
+#define INGOT_PLAN_FORMAT_VERSION_MIN 1u /* oldest version this reader accepts */
 #define INGOT_PLAN_HEADER_SIZE 64u
 #define INGOT_PLAN_ARCH_SIZE 16u
 

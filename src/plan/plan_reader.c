@@ -69,9 +69,11 @@ static ingot_status check_header(const uint8_t *p, size_t size, int32_t expected
     return ingot_fail(INGOT_INVALID_PLAN, "plan truncated: %zu bytes, shorter than the %u-byte header", size,
                       INGOT_PLAN_HEADER_SIZE);
   uint32_t version = le32(p + INGOT_PLAN_OFF_FORMAT_VERSION);
-  if (version != INGOT_PLAN_FORMAT_VERSION)
-    return ingot_fail(INGOT_VERSION_MISMATCH, "plan format version %u, this ingot reads version %u", version,
-                      INGOT_PLAN_FORMAT_VERSION);
+  if (version < INGOT_PLAN_FORMAT_VERSION_MIN || version > INGOT_PLAN_FORMAT_VERSION)
+    return ingot_fail(INGOT_VERSION_MISMATCH, "plan format version %u, this ingot reads versions %u to %u%s", version,
+                      INGOT_PLAN_FORMAT_VERSION_MIN, INGOT_PLAN_FORMAT_VERSION,
+                      version > INGOT_PLAN_FORMAT_VERSION ? " (the plan is newer: rebuild it, or use a newer ingot)"
+                                                          : " (rebuild the plan)");
 
   const char *arch = (const char *)p + INGOT_PLAN_OFF_ARCH;
   const char *nul = memchr(arch, '\0', INGOT_PLAN_ARCH_SIZE);

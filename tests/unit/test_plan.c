@@ -280,7 +280,19 @@ static void test_header_forgeries(const ingot_plan_contents *c, const void *plan
   put_u32(copy + INGOT_PLAN_OFF_FORMAT_VERSION, 7);
   RESUM();
   CHECK_FAILS(ingot_plan_read(copy, size, INGOT_TARGET_CPU, "x86_64", &none), INGOT_VERSION_MISMATCH,
-              "plan format version 7, this ingot reads version 1");
+              "plan format version 7, this ingot reads versions 1 to 2 (the plan is newer");
+  RESET();
+  put_u32(copy + INGOT_PLAN_OFF_FORMAT_VERSION, 0);
+  RESUM();
+  CHECK_FAILS(ingot_plan_read(copy, size, INGOT_TARGET_CPU, "x86_64", &none), INGOT_VERSION_MISMATCH,
+              "plan format version 0, this ingot reads versions 1 to 2 (rebuild the plan)");
+  /* version 1 (before channels-last params) still reads: its params bytes there are zero */
+  RESET();
+  put_u32(copy + INGOT_PLAN_OFF_FORMAT_VERSION, 1);
+  RESUM();
+  CHECK_OK(ingot_plan_read(copy, size, INGOT_TARGET_CPU, "x86_64", &none));
+  ingot_plan_contents_destroy(none);
+  none = NULL;
 
   RESET();
   put_u32(copy + INGOT_PLAN_OFF_TARGET, INGOT_TARGET_CUDA);

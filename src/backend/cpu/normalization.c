@@ -1,4 +1,5 @@
-/* Scalar reference batch normalization (inference, over dim 1) and layer normalization
+/* Scalar reference batch normalization (inference, over dim 1, or the last dim with
+ * channels_last) and layer normalization
  * (over the trailing dims), float32. Statistics are computed in double, two passes. */
 #include <math.h>
 
@@ -24,6 +25,17 @@ typedef struct bn_job {
   int64_t C, inner;
   float epsilon;
 } bn_job;
+
+/* Channels last: rows of C channels, one coefficient per position in the row. */
+static void bn_rows(void *ctx, int64_t begin, int64_t end) {
+  const bn_job *j = ctx;
+  for (int64_t row = begin; row < end; row++)
+    for (int64_t c = 0; c < j->C; c++) {
+      double a = (double)j->scale[c] / sqrt((double)j->var[c] + (double)j->epsilon);
+      double b = (double)j->bias[c] - (double)j->mean[c] * a;
+      j->y[row * j->C + c] = (float)((double)j->x[row * j->C + c] * a + b);
+    }
+}
 
 static void bn_planes(void *ctx, int64_t begin, int64_t end) {
   const bn_job *j = ctx;
@@ -52,6 +64,13 @@ ingot_status ingot_cpu_batch_normalization(const ingot_kernel_args *args) {
       .inner = 1,
       .epsilon = args->params->batchnorm.epsilon,
   };
+  if (args->params->batchnorm.channels_last) {
+    j.C = d->d[d->nb_dims - 1];
+    int64_t rows = 1;
+    for (int32_t i = 0; i < d->nb_dims - 1; i++) rows *= d->d[i];
+    ingot_parallel_for(args->pool, rows, 64, bn_rows, &j);
+    return INGOT_SUCCESS;
+  }
   for (int32_t i = 2; i < d->nb_dims; i++) j.inner *= d->d[i];
   ingot_parallel_for(args->pool, d->d[0] * j.C, 1, bn_planes, &j);
   return INGOT_SUCCESS;

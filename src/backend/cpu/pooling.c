@@ -1,5 +1,6 @@
 /* Scalar reference max and average pooling, N-d, float32: explicit/SAME/VALID padding,
- * ceil mode, dilation, global windows. Parallel over (n, c) planes. */
+ * ceil mode, dilation, global windows, channels first or last (params.channels_last).
+ * Parallel over (n, c) planes. */
 #include <math.h>
 
 #include "backend/cpu/cpu_kernels.h"
@@ -14,6 +15,9 @@ typedef struct pool_job {
   int64_t pre[INGOT_MAX_SPATIAL_DIMS], post[INGOT_MAX_SPATIAL_DIMS];
   int64_t in_stride[INGOT_MAX_SPATIAL_DIMS];
   int64_t in_plane, out_plane;
+  int64_t C;
+  int32_t cl;
+  int64_t c_step, s_step; /* element strides of a channel and of a spatial cell (either layout) */
 } pool_job;
 
 /* Max or sum over the taps [lo, hi] of the window (all inside the input). */
@@ -26,8 +30,9 @@ static float pool_box(const pool_job *j, const float *xc, const int64_t *base, c
   for (;;) {
     int64_t xo = 0;
     for (int32_t i = 0; i < last; i++) xo += (base[i] + tc[i] * j->dil[i]) * j->in_stride[i];
-    xo += base[last] + lo[last] * j->dil[last];
-    for (int64_t t = lo[last]; t <= hi[last]; t++, xo += j->dil[last]) {
+    xo = (xo + base[last] + lo[last] * j->dil[last]) * j->s_step;
+    const int64_t x_step = j->dil[last] * j->s_step;
+    for (int64_t t = lo[last]; t <= hi[last]; t++, xo += x_step) {
       float v = xc[xo];
       if (!is_max)
         acc += v;
@@ -47,8 +52,10 @@ static float pool_box(const pool_job *j, const float *xc, const int64_t *base, c
 static void pool_planes(void *ctx, int64_t begin, int64_t end) {
   const pool_job *j = ctx;
   for (int64_t plane = begin; plane < end; plane++) {
-    const float *xc = j->x + plane * j->in_plane;
-    float *y = j->y + plane * j->out_plane;
+    int64_t n = plane / j->C, c = plane % j->C;
+    const float *xc = j->x + n * j->C * j->in_plane + c * j->c_step;
+    float *y = j->y + n * j->C * j->out_plane + c * (j->cl ? 1 : j->out_plane);
+    const int64_t y_step = j->cl ? j->C : 1;
     int64_t oc[INGOT_MAX_SPATIAL_DIMS] = {0};
     for (int64_t o = 0; o < j->out_plane; o++) {
       int64_t base[INGOT_MAX_SPATIAL_DIMS], lo[INGOT_MAX_SPATIAL_DIMS], hi[INGOT_MAX_SPATIAL_DIMS];
@@ -72,7 +79,7 @@ static void pool_planes(void *ctx, int64_t begin, int64_t end) {
         v = pool_box(j, xc, base, lo, hi);
         if (j->type == INGOT_POOLING_AVERAGE) v /= (float)(j->exclude_padding ? real : padded);
       }
-      y[o] = v;
+      y[o * y_step] = v;
       for (int32_t i = j->nsp - 1; i >= 0 && ++oc[i] == j->out[i]; i--) oc[i] = 0;
     }
   }
@@ -88,12 +95,14 @@ ingot_status ingot_cpu_pooling(const ingot_kernel_args *args) {
   j.x = xv->data;
   j.y = yv->data;
   j.nsp = xv->dims.nb_dims - 2;
+  const int32_t cl = p->channels_last;
+  j.C = xv->dims.d[ingot_channel_axis(cl, xv->dims.nb_dims)];
   j.type = p->type;
   j.exclude_padding = p->average_count_excludes_padding;
   j.in_plane = j.out_plane = 1;
   for (int32_t i = j.nsp - 1; i >= 0; i--) {
-    j.in[i] = xv->dims.d[2 + i];
-    j.out[i] = yv->dims.d[2 + i];
+    j.in[i] = xv->dims.d[ingot_spatial_axis(cl, i)];
+    j.out[i] = yv->dims.d[ingot_spatial_axis(cl, i)];
     if (p->global) {
       j.win[i] = j.in[i];
       j.stride[i] = j.dil[i] = 1;
@@ -109,7 +118,10 @@ ingot_status ingot_cpu_pooling(const ingot_kernel_args *args) {
     j.in_plane *= j.in[i];
     j.out_plane *= j.out[i];
   }
-  int64_t planes = xv->dims.d[0] * xv->dims.d[1];
+  j.cl = cl;
+  j.c_step = cl ? 1 : j.in_plane;
+  j.s_step = cl ? j.C : 1;
+  int64_t planes = xv->dims.d[0] * j.C;
   ingot_parallel_for(args->pool, planes, 1, pool_planes, &j);
   return INGOT_SUCCESS;
 }

@@ -19,10 +19,13 @@ typedef struct ingot_conv2d {
   bool padded;          /* some tap reads padding: Hp x Wp is more than the input */
 } ingot_conv2d;
 
-/* False when the node is not a 1-D/2-D convolution whose dims agree with x, w and y. */
+/* False when the node is not a 1-D/2-D convolution whose dims agree with x, w and y, or
+ * is channels last (these tactics' supports() decline it through here: their packing and
+ * micro-kernels read [N, C, H, W]; the reference kernel runs such nodes). */
 static inline bool ingot_conv2d_geometry(const ingot_conv_params *p, const ingot_dims *xd, const ingot_dims *wd,
                                          const ingot_dims *yd, ingot_conv2d *c) {
   memset(c, 0, sizeof *c);
+  if (p->channels_last) return false;
   int32_t ns = p->nb_spatial_dims;
   if ((ns != 1 && ns != 2) || xd->nb_dims != 2 + ns || yd->nb_dims != 2 + ns || wd->nb_dims != 2 + ns) return false;
   c->N = xd->d[0];
