@@ -19,6 +19,7 @@ static void usage(FILE *f) {
           "\n"
           "options:\n"
           "  --version                        print the tool's and the library's versions\n"
+          "  --plugin LIB.so                  (any command, repeatable) load a plugin library first\n"
           "  ingot COMMAND --help             show a command's options\n");
 }
 
@@ -32,7 +33,32 @@ static int command_help(const char *name) {
   return 0;
 }
 
+/* `--plugin LIB.so` (or --plugin=LIB.so), repeatable, is taken out of argv wherever it
+ * stands after the command and loaded before the command runs, so build, run, bench and
+ * inspect all accept it without parsing it themselves. -1 on failure (reported). */
+static int load_plugins(int *argc, char **argv) {
+  int kept = 2;
+  for (int i = 2; i < *argc; i++) {
+    const char *path = NULL;
+    if (strcmp(argv[i], "--plugin") == 0) {
+      if (i + 1 >= *argc) return tool_error(argv[1], "option --plugin needs a value"), -1;
+      path = argv[++i];
+    } else if (strncmp(argv[i], "--plugin=", 9) == 0) {
+      path = argv[i] + 9;
+    } else {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    if (ingot_plugin_library_load(path) != INGOT_SUCCESS)
+      return tool_error(argv[1], "--plugin: %s", ingot_last_error()), -1;
+  }
+  argv[kept] = NULL;
+  *argc = kept;
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && load_plugins(&argc, argv) != 0) return 1;
   if (argc < 2) {
     usage(stderr);
     return 2;

@@ -24,6 +24,8 @@ from ._lib import IngotError, bf16_to_float, float_to_bf16, nptype
 from .builder import Builder, BuilderConfig, OptimizationProfile, TimingCache
 from .logger import Logger
 from .network import Layer, Network, Tensor
+from .plugin import (DimExpr, Plugin, PluginCreator, PluginField, PluginFieldType, deregister_plugin_creator,
+                     load_plugin_library, register_plugin_creator, registered_plugins)
 from .runtime import Engine, ExecutionContext, Profiler, Runtime, Stream, run_network
 from .onnx_parser import (OnnxParser, ParserError, build_onnx, onnx_operators, parse_onnx, run_onnx,
                           supports_operator)

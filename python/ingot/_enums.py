@@ -108,6 +108,7 @@ class LayerType(IntEnum):
     NON_MAX_SUPPRESSION = 39
     COMPRESS = 40
     UNIQUE = 41
+    PLUGIN = 42
 
 
 class RNNCell(IntEnum):

@@ -263,6 +263,13 @@ class Network:
                                            ctypes.byref(d), ctypes.byref(out)))
         return Tensor(self, out.value)
 
+    def add_plugin(self, inputs, name, fields=None, version=None, namespace=None):
+        """A plugin layer over `inputs` made by the registered creator `name` (version and
+        namespace None: any) from `fields`, a dict of name -> float, int, str, bytes or
+        array (ingot_network_add_plugin; see ingot.plugin)."""
+        from .plugin import add_plugin_layer
+        return add_plugin_layer(self, list(inputs), name, fields, version, namespace)
+
     def mark_output(self, tensor):
         check(_lib.ingot_network_mark_output(self._ptr, self._own(tensor)))
 
