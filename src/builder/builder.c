@@ -250,9 +250,26 @@ static ingot_status build_plan(ingot_build *build, const ingot_network *network,
   INGOT_TRY(ingot_graph_compact(g, NULL)); /* dead-layer removal */
   INGOT_TRY(ingot_build_infer_all(build));
   INGOT_TRY(ingot_pass_lower_half(build));
-  INGOT_TRY(ingot_pass_precision(build));
-  INGOT_TRY(ingot_pass_layout_channels_last(build));
-  INGOT_TRY(ingot_pass_choose_tactics(build));
+  ingot_graph *channels_first = NULL; /* the graph before the layout pass, if it changed it */
+  INGOT_TRY(ingot_pass_layout_channels_last(build, &channels_first));
+  ingot_status chosen = ingot_pass_precision(build);
+  if (chosen == INGOT_SUCCESS) chosen = ingot_pass_choose_tactics(build);
+  if (chosen != INGOT_SUCCESS && channels_first) {
+    /* A library may still refuse an NHWC layer its supports() let through (cuDNN knows
+     * its engines only when asked): the network is then built channels first. */
+    ingot_log(logger, INGOT_SEVERITY_WARNING, "layout: channels last failed (%s); building channels first",
+              ingot_last_error());
+    ingot_clear_last_error();
+    ingot_graph_destroy(build->graph);
+    build->graph = g = channels_first;
+    channels_first = NULL;
+    chosen = ingot_build_infer_all(build);
+    if (chosen == INGOT_SUCCESS) chosen = ingot_pass_precision(build);
+    if (chosen == INGOT_SUCCESS) chosen = ingot_pass_choose_tactics(build);
+  }
+  ingot_graph_destroy(channels_first);
+  INGOT_TRY(chosen);
+  g = build->graph; /* the half and layout passes replace the graph when they fall back */
   ingot_log(logger, INGOT_SEVERITY_INFO, "built %d layers from %d (after folding, fusion and dead-layer removal)",
             g->nb_nodes, layers_in);
 

@@ -100,9 +100,11 @@ ingot_status ingot_pass_fuse(ingot_build *build);
 ingot_status ingot_pass_precision(ingot_build *build);
 /* lower_half.c: device targets with FP16/BF16 compute in half inside, float32 at the edges. */
 ingot_status ingot_pass_lower_half(ingot_build *build);
+/* layout_channels_last.c: on CUDA with half (or INGOT_FORCE_CHANNELS_LAST=1 on any
+ * target), regions of convolutions and their neighbours run NHWC, transposes at the edges.
+ * *channels_first_out: the graph as it was, when the pass changed it (the caller's, to
+ * fall back to), else NULL. */
+ingot_status ingot_pass_layout_channels_last(ingot_build *build, ingot_graph **channels_first_out);
 ingot_status ingot_pass_choose_tactics(ingot_build *build);
 
 #endif
-/* layout_channels_last.c: on CUDA with half (or INGOT_FORCE_CHANNELS_LAST=1 on any
- * target), regions of convolutions and their neighbours run NHWC, transposes at the edges. */
-ingot_status ingot_pass_layout_channels_last(ingot_build *build);

@@ -18,7 +18,9 @@
  * When: on device targets with the network lowered to half (lower_half.c runs first),
  * or on any target when INGOT_FORCE_CHANNELS_LAST=1 (tests compare the two layouts on
  * the CPU's reference kernels); INGOT_FORCE_CHANNELS_LAST=0 turns it off. If the
- * rewritten graph does not infer, the pass logs why and keeps the original one. */
+ * rewritten graph does not infer, the pass logs why and keeps the original one; the
+ * original also goes back to the builder, which builds it instead when tactic choice
+ * fails on the channels-last graph. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,7 +543,8 @@ static ingot_status run_pass(ingot_build *build, int32_t *regions_out, int32_t *
   return st;
 }
 
-ingot_status ingot_pass_layout_channels_last(ingot_build *build) {
+ingot_status ingot_pass_layout_channels_last(ingot_build *build, ingot_graph **channels_first_out) {
+  *channels_first_out = NULL;
   const char *force = getenv("INGOT_FORCE_CHANNELS_LAST");
   bool on;
   if (force && strcmp(force, "1") == 0) on = true;
@@ -554,11 +557,14 @@ ingot_status ingot_pass_layout_channels_last(ingot_build *build) {
   ingot_status st = run_pass(build, &regions, &layers, &transposes);
   if (st == INGOT_SUCCESS && regions > 0) st = ingot_build_infer_all(build);
   if (st == INGOT_SUCCESS) {
-    ingot_graph_destroy(saved);
-    if (regions > 0)
-      ingot_log(build->logger, INGOT_SEVERITY_INFO,
-                "layout: %d layer(s) in %d region(s) run channels last (NHWC), %d transpose(s) at their edges", layers,
-                regions, transposes);
+    if (regions == 0) {
+      ingot_graph_destroy(saved);
+      return INGOT_SUCCESS;
+    }
+    *channels_first_out = saved;
+    ingot_log(build->logger, INGOT_SEVERITY_INFO,
+              "layout: %d layer(s) in %d region(s) run channels last (NHWC), %d transpose(s) at their edges", layers,
+              regions, transposes);
     return INGOT_SUCCESS;
   }
   if (st == INGOT_OUT_OF_MEMORY) {
