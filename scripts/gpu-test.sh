@@ -10,7 +10,7 @@
 #
 # It prints the GPU, runs tests/gpu (every own CUDA kernel, every cuBLASLt and cuDNN tactic against the CPU
 # reference; CUDA engines against CPU engines, with ONNX models from models/make_models.py
-# when Python has onnx), the LeNet example on the GPU (accuracy at least 0.95), and ends
+# when Python has onnx; the example plugins' CUDA enqueue), the LeNet example on the GPU (accuracy at least 0.95), and ends
 # with a table of results. Exit status: the number of failed steps.
 set -u
 if [ "${1:-}" = "--pack" ]; then
@@ -21,6 +21,7 @@ if [ "${1:-}" = "--pack" ]; then
   rm -f "$out"/tests/gpu/*.cmake
   [ -x "$src/examples/lenet" ] && cp "$src/examples/lenet" "$out/examples/"
   [ -x "$src/tools/ingot" ] && cp "$src/tools/ingot" "$out/tools/"
+  [ -f "$src/examples/libingot_example_plugins.so" ] && cp "$src/examples/libingot_example_plugins.so" "$out/examples/"
   for lib in /usr/lib/x86_64-linux-gnu/libprotobuf-c.so.1 "$src/libprotobuf-c.so.1"; do
     [ -f "$lib" ] && cp -L "$lib" "$out/" && break
   done
@@ -52,6 +53,8 @@ fi
 step test_cuda_kernels "$build/tests/gpu/test_cuda_kernels"
 step test_gpu_tactics "$build/tests/gpu/test_gpu_tactics"
 INGOT_GPU_ONNX_DIR=$models step test_gpu_engine "$build/tests/gpu/test_gpu_engine"
+# the example plugin library's CUDA path (examples/plugin)
+INGOT_EXAMPLE_PLUGINS="$build/examples/libingot_example_plugins.so" step test_gpu_plugin "$build/tests/gpu/test_gpu_plugin"
 if [ -x "$build/examples/lenet" ]; then
   data="$root/examples/lenet"
   files=(--wts "$data/lenet5.wts" --images "$data/digits_test_images.npy" --labels "$data/digits_test_labels.npy")

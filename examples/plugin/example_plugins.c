@@ -80,14 +80,9 @@ static ingot_status softsign_enqueue_cuda(void *self, const ingot_plugin_tensor 
              ? INGOT_SUCCESS
              : INGOT_RUNTIME_ERROR;
 }
-static int32_t softsign_formats(void *self, int32_t position, int32_t nb_inputs, ingot_dtype dtype, int32_t target) {
-  return dtype == INGOT_FLOAT32;
-}
 #define SOFTSIGN_CUDA softsign_enqueue_cuda
-#define SOFTSIGN_FORMATS softsign_formats
 #else
 #define SOFTSIGN_CUDA NULL
-#define SOFTSIGN_FORMATS float_only
 #endif
 
 static ingot_status softsign_make(float alpha, void **self_out) {
@@ -110,7 +105,7 @@ static const ingot_plugin_vtbl softsign_vtbl = {
     /* .get_nb_outputs = */ softsign_nb_outputs,
     /* .get_output_dtypes = */ softsign_dtypes,
     /* .get_output_dims = */ softsign_dims,
-    /* .supports_format = */ SOFTSIGN_FORMATS,
+    /* .supports_format = */ float_only, /* on either target */
     /* .get_workspace_size = */ NULL,
     /* .serialize = */ softsign_serialize,
     /* .enqueue = */ softsign_enqueue,
