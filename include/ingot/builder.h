@@ -28,6 +28,16 @@ typedef enum ingot_builder_flag {
   INGOT_BUILDER_FLAG_COUNT
 } ingot_builder_flag;
 
+/* Where tactics come from (TensorRT's TacticSource), as bits of a mask. The reference
+ * kernels (and the CUDA backend's own kernels) are always available whatever the mask. */
+typedef enum ingot_tactic_source {
+  INGOT_TACTIC_SOURCE_INGOT = 1u << 0,    /* ingot's own fast CPU kernels (packed GEMM, depthwise) */
+  INGOT_TACTIC_SOURCE_ONEDNN = 1u << 1,   /* oneDNN convolution, inner product and matmul (CPU) */
+  INGOT_TACTIC_SOURCE_CUBLASLT = 1u << 2, /* cuBLASLt matrix multiply (CUDA) */
+  INGOT_TACTIC_SOURCE_CUDNN = 1u << 3,    /* cuDNN convolution (CUDA) */
+  INGOT_TACTIC_SOURCE_ALL = 0xF
+} ingot_tactic_source;
+
 typedef enum ingot_profile_selector {
   INGOT_PROFILE_MIN = 0,
   INGOT_PROFILE_OPT = 1,
@@ -60,6 +70,12 @@ INGOT_API int32_t ingot_builder_config_get_flag(const ingot_builder_config *conf
 INGOT_API ingot_status ingot_builder_config_set_timing_iterations(ingot_builder_config *config, int32_t iterations);
 /* Threads the engine's contexts use by default (0: all cores, the default). */
 INGOT_API ingot_status ingot_builder_config_set_num_threads(ingot_builder_config *config, int32_t threads);
+/* Which tactic sources the builder may choose from: an OR of INGOT_TACTIC_SOURCE_* bits
+ * (default INGOT_TACTIC_SOURCE_ALL; 0 leaves the reference kernels only). A source not
+ * built into this ingot is simply absent. Bits outside ALL are refused. */
+INGOT_API ingot_status ingot_builder_config_set_tactic_sources(ingot_builder_config *config, uint32_t mask);
+/* The mask set (0 for a NULL config). */
+INGOT_API uint32_t ingot_builder_config_get_tactic_sources(const ingot_builder_config *config);
 /* Tactic timings to reuse and extend (TensorRT's ITimingCache): the builder looks each
  * node's candidates up before timing them and records what it times. The cache is not
  * copied: it must outlive the builds that use it; builds on several threads may share it.

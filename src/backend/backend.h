@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include "ops/graph.h"
 #include "core/thread_pool.h"
+#include "ingot/builder.h" /* INGOT_TACTIC_SOURCE_* */
 
 #define INGOT_BACKEND_ABI_VERSION 1
 
@@ -65,6 +66,10 @@ typedef struct ingot_tactic {
    * destroy_state(NULL) must be harmless. */
   ingot_status (*create_state)(const ingot_kernel_args *args, void **state_out);
   void (*destroy_state)(void *state);
+  /* The INGOT_TACTIC_SOURCE_* bit (ingot/builder.h) the config's tactic-source mask must
+   * hold for the builder to consider this row; 0: always considered (the reference
+   * kernels and the CUDA backend's own kernels, the fallback when a source is off). */
+  uint32_t source;
 } ingot_tactic;
 
 /* Device backends (cuda): what the runtime and the builder need from the device, so that

@@ -25,6 +25,7 @@ ingot_status ingot_builder_config_create(ingot_builder_config **config_out) {
   c->workspace_limit = DEFAULT_WORKSPACE;
   c->flags = 1u << INGOT_BUILDER_FLAG_TF32;
   c->timing_iterations = 4;
+  c->tactic_sources = INGOT_TACTIC_SOURCE_ALL;
   *config_out = c;
   return INGOT_SUCCESS;
 }
@@ -90,6 +91,20 @@ ingot_status ingot_builder_config_set_num_threads(ingot_builder_config *config, 
     return ingot_fail(INGOT_INVALID_ARGUMENT, "ingot_builder_config_set_num_threads: %d out of range [0, 1024]", threads);
   config->num_threads = threads;
   return INGOT_SUCCESS;
+}
+
+ingot_status ingot_builder_config_set_tactic_sources(ingot_builder_config *config, uint32_t mask) {
+  INGOT_CHECK_NULL(config, "ingot_builder_config_set_tactic_sources");
+  if (mask & ~(uint32_t)INGOT_TACTIC_SOURCE_ALL)
+    return ingot_fail(INGOT_INVALID_ARGUMENT,
+                      "ingot_builder_config_set_tactic_sources: mask 0x%x has bits outside INGOT_TACTIC_SOURCE_ALL (0x%x)",
+                      (unsigned)mask, (unsigned)INGOT_TACTIC_SOURCE_ALL);
+  config->tactic_sources = mask;
+  return INGOT_SUCCESS;
+}
+
+uint32_t ingot_builder_config_get_tactic_sources(const ingot_builder_config *config) {
+  return config ? config->tactic_sources : 0;
 }
 
 ingot_status ingot_builder_config_set_timing_cache(ingot_builder_config *config, ingot_timing_cache *cache) {

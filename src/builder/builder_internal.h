@@ -23,6 +23,7 @@ struct ingot_builder_config {
   uint32_t flags; /* bit per ingot_builder_flag */
   int32_t timing_iterations;
   int32_t num_threads;
+  uint32_t tactic_sources; /* INGOT_TACTIC_SOURCE_* bits */
   int32_t nb_profiles;
   ingot_optimization_profile **profiles; /* owned copies */
   ingot_timing_cache *timing_cache;      /* the caller's, or NULL */

@@ -1,9 +1,10 @@
 /* Tactic choice: each node gets one of the backend's tactics that support it at the opt
- * shapes and fit the workspace limit. With several and timing_iterations > 0 they are
- * timed (TensorRT's autotuning): each runs on the opt shapes with random inputs, the real
- * constants and its real prepare() output, once to warm up and then timing_iterations
- * times, on a pool of the config's thread count; the lowest median wins. Timing a node is
- * kept to about TIME_BUDGET_MS: a candidate already much slower than the best after its
+ * shapes, fit the workspace limit and come from a tactic source the config allows. With
+ * several and timing_iterations > 0 they are timed (TensorRT's autotuning): each runs on
+ * the opt shapes with random inputs, the real constants, its real prepare() output and
+ * its per-shape state, once to warm up and then timing_iterations times, on a pool of
+ * the config's thread count; the lowest median wins. Timing a node is kept to about
+ * TIME_BUDGET_MS: a candidate already much slower than the best after its
  * warm-up is not run again, the repetitions shrink to fit the budget, and a candidate
  * whose time predicted from its earlier runs in this build (per unit of work: MACs for
  * conv / fc / matmul) is far above the best is not run at all. Without timing
@@ -138,10 +139,6 @@ static bool time_candidates(chooser *ch, const ingot_node *n, ingot_kernel_args 
                             ingot_tensor_view *out, candidate *cands, int32_t nb) {
   ingot_build *build = ch->build;
   if (build->backend->device) return ingot_time_candidates_device(build, n, args, in, out, cands, nb, &ch->seed);
-  if (!ch->pool_tried) {
-    ch->pool_tried = true;
-    if (ingot_thread_pool_create(build->config->num_threads, &ch->pool) != INGOT_SUCCESS) ch->pool = NULL;
-  }
   void *owned[INGOT_MAX_OUTPUTS + 64];
   int32_t nb_owned = 0;
   bool ok = true;
@@ -197,10 +194,16 @@ static bool time_candidates(chooser *ch, const ingot_node *n, ingot_kernel_args 
       args->workspace = ws;
       args->workspace_size = c->workspace;
       args->pool = ch->pool;
+      /* per-shape state (oneDNN primitives), made as a context makes it, outside the timing */
+      void *state = NULL;
+      ingot_status st = c->tactic->create_state ? c->tactic->create_state(args, &state) : INGOT_SUCCESS;
+      args->state = state;
       double t0 = now_ms();
-      ingot_status st = c->tactic->run(args);
+      if (st == INGOT_SUCCESS) st = c->tactic->run(args);
       double warm = now_ms() - t0;
       if (st != INGOT_SUCCESS) {
+        if (c->tactic->destroy_state) c->tactic->destroy_state(state);
+        args->state = NULL;
         ingot_log(build->logger, INGOT_SEVERITY_VERBOSE, "layer '%s': tactic %s failed on random inputs: %s", n->name,
                   c->tactic->name, ingot_last_error());
         continue;
@@ -208,7 +211,11 @@ static bool time_candidates(chooser *ch, const ingot_node *n, ingot_kernel_args 
       c->ms = warm;
       c->runs = 1;
       if (rate) *rate = warm / work;
-      if (warm > SLOWER_FACTOR * best) continue;
+      if (warm > SLOWER_FACTOR * best) {
+        if (c->tactic->destroy_state) c->tactic->destroy_state(state);
+        args->state = NULL;
+        continue;
+      }
       double left = TIME_BUDGET_MS - (now_ms() - started);
       int64_t reps = build->config->timing_iterations;
       if (reps > MAX_REPEATS) reps = MAX_REPEATS;
@@ -219,6 +226,8 @@ static bool time_candidates(chooser *ch, const ingot_node *n, ingot_kernel_args 
         st = c->tactic->run(args);
         times[r] = now_ms() - t0;
       }
+      if (c->tactic->destroy_state) c->tactic->destroy_state(state);
+      args->state = NULL;
       if (st != INGOT_SUCCESS) {
         c->ms = INFINITY;
         continue;
@@ -334,12 +343,20 @@ static ingot_status choose(chooser *ch, int32_t index) {
   args.outputs = out;
   args.stream = build->device_stream;
   args.device_handles = build->device_handles;
+  /* CPU: the timing pool from the start, so that prepare() and workspace_size() see the
+   * thread count the tactic will run with (oneDNN sizes its scratchpad by it) */
+  if (!build->backend->device && !ch->pool_tried) {
+    ch->pool_tried = true;
+    if (ingot_thread_pool_create(build->config->num_threads, &ch->pool) != INGOT_SUCCESS) ch->pool = NULL;
+  }
+  args.pool = ch->pool;
 
   candidate cands[MAX_CANDIDATES];
   int32_t nb = 0;
   for (int32_t i = 0; i < build->backend->nb_tactics && nb < MAX_CANDIDATES; i++) {
     const ingot_tactic *t = &build->backend->tactics[i];
-    if (t->op != n->op || (t->supports && !t->supports(n, in, out))) continue;
+    if (t->op != n->op || (t->source && !(build->config->tactic_sources & t->source))) continue;
+    if (t->supports && !t->supports(n, in, out)) continue;
     /* "_tf32" tactics round float32 inputs to tf32: only where the config allows it */
     if (strstr(t->name, "_tf32") && !(build->config->flags & (1u << INGOT_BUILDER_FLAG_TF32))) continue;
     memset(&cands[nb], 0, sizeof cands[nb]);

@@ -205,6 +205,8 @@ ingot_status ingot_execution_context_set_num_threads(ingot_execution_context *c,
   ingot_thread_pool_destroy(c->pool);
   c->pool = pool;
   c->num_threads = threads;
+  /* workspaces and tactic states may depend on the thread count (oneDNN's scratchpad) */
+  if (c->shapes_ready) return ingot_log_failure(c->engine->logger, update_shapes(c));
   return INGOT_SUCCESS;
 }
 

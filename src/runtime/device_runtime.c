@@ -173,7 +173,8 @@ void ingot_context_shape_args(ingot_execution_context *c, int32_t index, ingot_k
   }
   *args = (ingot_kernel_args){.node = n, .params = &n->params, .nb_inputs = n->nb_inputs, .inputs = c->in_views,
                               .nb_outputs = n->nb_outputs, .outputs = c->out_views, .prepared = n->prepared,
-                              .prepared_size = n->prepared_size, .stream = c->stream, .device_handles = c->handles};
+                              .prepared_size = n->prepared_size, .pool = c->pool, .stream = c->stream,
+                              .device_handles = c->handles};
 }
 
 ingot_status ingot_context_states_update(ingot_execution_context *c) {

@@ -6,6 +6,9 @@
 #include <sys/utsname.h>
 
 #include "backend/cpu/cpu_kernels.h"
+#ifdef INGOT_HAVE_ONEDNN
+#include "backend/cpu/dnnl/dnnl_tactics.h"
+#endif
 #include "backend/plugin_tactic.h"
 #include "ingot/builder.h"
 
@@ -78,17 +81,21 @@ static const ingot_tactic cpu_tactics[] = {
     /* a user's layer: its own enqueue (backend/plugin_tactic.c) */
     {INGOT_OP_PLUGIN, "plugin_cpu", 1, ingot_plugin_cpu_supports, ingot_plugin_workspace, NULL, ingot_plugin_cpu_run},
     /* Fast tactics, after every reference row (the oracle); last-listed is fastest by
-     * design, taken when the builder does not time. */
+     * design, taken when the builder does not time. oneDNN's (tactic source ONEDNN) come
+     * before ingot's own (source INGOT), which untimed builds keep taking. */
+#ifdef INGOT_HAVE_ONEDNN
+    INGOT_ONEDNN_TACTIC_ROWS
+#endif
     {INGOT_OP_CONVOLUTION, "conv_f32_gemm", 1, ingot_cpu_conv_gemm_supports, ingot_cpu_conv_gemm_workspace,
-     ingot_cpu_conv_gemm_prepare, ingot_cpu_conv_gemm},
+     ingot_cpu_conv_gemm_prepare, ingot_cpu_conv_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_CONVOLUTION, "conv_f32_depthwise", 1, ingot_cpu_conv_depthwise_supports, NULL, NULL,
-     ingot_cpu_conv_depthwise},
+     ingot_cpu_conv_depthwise, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_FULLY_CONNECTED, "fc_f32_gemm", 1, ingot_cpu_fc_gemm_supports, ingot_cpu_fc_gemm_workspace,
-     ingot_cpu_fc_gemm_prepare, ingot_cpu_fc_gemm},
+     ingot_cpu_fc_gemm_prepare, ingot_cpu_fc_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_MATRIX_MULTIPLY, "matmul_f32_gemm", 1, ingot_cpu_matmul_gemm_supports, ingot_cpu_matmul_gemm_workspace,
-     ingot_cpu_matmul_gemm_prepare, ingot_cpu_matmul_gemm},
+     ingot_cpu_matmul_gemm_prepare, ingot_cpu_matmul_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_RNN, "rnn_f32_gemm", 1, ingot_cpu_rnn_gemm_supports, ingot_cpu_rnn_gemm_workspace,
-     ingot_cpu_rnn_gemm_prepare, ingot_cpu_rnn_gemm},
+     ingot_cpu_rnn_gemm_prepare, ingot_cpu_rnn_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
 };
 #undef ROW
 

@@ -318,7 +318,8 @@ LT_ROWS_FOR(MODE_HALF, half)
 #undef LT_ROWS_FOR
 
 #define LT_ROW(OP, NAME, MODE, H)                                                                                   \
-  {INGOT_OP_##OP, NAME, 1, supports_##MODE, lt_workspace, prep_##MODE##_##H, lt_run, lt_create_state, lt_destroy_state}
+  {INGOT_OP_##OP, NAME, 1, supports_##MODE, lt_workspace, prep_##MODE##_##H, lt_run, lt_create_state, \
+   lt_destroy_state, INGOT_TACTIC_SOURCE_CUBLASLT}
 #define LT_ROWS(OP, PREFIX)                                                                                          \
   LT_ROW(OP, PREFIX "_f32_cublaslt_h0", f32, 0), LT_ROW(OP, PREFIX "_f32_cublaslt_h1", f32, 1),                    \
   LT_ROW(OP, PREFIX "_f32_cublaslt_h2", f32, 2), LT_ROW(OP, PREFIX "_f32_cublaslt_h3", f32, 3),                    \

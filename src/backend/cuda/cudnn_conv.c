@@ -286,7 +286,8 @@ DNN_PREPS(MODE_HALF, half)
 #undef DNN_PREP
 
 #define DNN_ROW(NAME, MODE, A) \
-  {INGOT_OP_CONVOLUTION, NAME, 1, supports_##MODE, dnn_workspace, prep_##MODE##_##A, dnn_run, dnn_create_state, dnn_destroy_state}
+  {INGOT_OP_CONVOLUTION, NAME, 1, supports_##MODE, dnn_workspace, prep_##MODE##_##A, dnn_run, dnn_create_state, \
+   dnn_destroy_state, INGOT_TACTIC_SOURCE_CUDNN}
 #define DNN_ROWS(MODE, PREFIX)                                                                                    \
   DNN_ROW(PREFIX "_cudnn_implicit_gemm", MODE, implicit_gemm), DNN_ROW(PREFIX "_cudnn_gemm", MODE, gemm),       \
   DNN_ROW(PREFIX "_cudnn_fft", MODE, fft), DNN_ROW(PREFIX "_cudnn_fft_tiling", MODE, fft_tiling),               \
