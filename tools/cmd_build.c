@@ -14,7 +14,7 @@ void cmd_build_usage(FILE *f) {
           "usage: ingot build MODEL.onnx -o PLAN [--fp16] [--bf16] [--int8]\n"
           "                   [--min-shapes LIST] [--opt-shapes LIST] [--max-shapes LIST]\n"
           "                   [--workspace MiB] [--timing-cache FILE] [--threads N] [--verbose]\n"
-          "                   [--device cpu|cuda[:N]]\n"
+          "                   [--device cpu|cuda[:N]] [--tactic-sources LIST]\n"
           "\n"
           "Parses the model (every error is printed, naming the node, its op type and the opset),\n"
           "builds it for the CPU and writes the plan. Each input with dynamic dims needs its shape\n"
@@ -31,6 +31,9 @@ void cmd_build_usage(FILE *f) {
           "  --timing-cache FILE   read before and written after the build (tactic timings)\n"
           "  --threads N           threads the engine's contexts use by default (0: all cores)\n"
           "  --device D            the target: cpu (default) or cuda[:N], timed on that GPU\n"
+          "  --tactic-sources LIST where tactics may come from: ingot, onednn, cublaslt, cudnn\n"
+          "                        joined by ',' (\"ingot,onednn\"), or edits of the default of all\n"
+          "                        (\"-onednn\"); the reference kernels always remain\n"
           "  --verbose             let the library log info and verbose messages\n");
 }
 
@@ -38,6 +41,8 @@ typedef struct build_args {
   const char *model, *plan, *timing_cache;
   int fp16, bf16, int8, verbose;
   long long workspace, threads;
+  int has_tactic_sources;
+  uint32_t tactic_sources;
   tool_shape_list shapes[3]; /* min, opt, max */
 } build_args;
 
@@ -78,6 +83,9 @@ static int parse_args(build_args *a, int argc, char **argv) {
       if (m < 0) return -1;
       if (tool_parse_int(v, 0, 4096, &a->threads) != 0)
         return tool_error("build", "--threads '%s': expected an integer in [0, 4096]", v), -1;
+    } else if ((m = tool_option("build", argc, argv, &i, "--tactic-sources", &v)) != 0) {
+      if (m < 0 || tool_tactic_sources_parse("build", v, &a->tactic_sources) != 0) return -1;
+      a->has_tactic_sources = 1;
     } else if ((m = tool_option("build", argc, argv, &i, "--device", &v)) != 0) {
       if (m < 0 || tool_device_parse("build", v) != 0) return -1;
     } else if ((m = tool_option("build", argc, argv, &i, "--timing-cache", &v)) != 0) {
@@ -115,6 +123,8 @@ int cmd_build(int argc, char **argv) {
     o.workspace_mib = a.workspace;
     o.threads = a.threads;
     o.timing_cache = a.timing_cache;
+    o.has_tactic_sources = a.has_tactic_sources;
+    o.tactic_sources = a.tactic_sources;
     o.progress = 1;
     o.min_shapes = &a.shapes[0];
     o.opt_shapes = &a.shapes[1];

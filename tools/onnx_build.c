@@ -13,6 +13,35 @@
 
 #include "npy.h"
 
+int tool_tactic_sources_parse(const char *cmd, const char *list, uint32_t *mask_out) {
+  static const struct {
+    const char *name;
+    uint32_t bit;
+  } names[] = {{"ingot", INGOT_TACTIC_SOURCE_INGOT},       {"onednn", INGOT_TACTIC_SOURCE_ONEDNN},
+               {"cublaslt", INGOT_TACTIC_SOURCE_CUBLASLT}, {"cudnn", INGOT_TACTIC_SOURCE_CUDNN},
+               {"all", INGOT_TACTIC_SOURCE_ALL},           {"none", 0}};
+  /* TensorRT's trtexec: signed entries edit the default set, unsigned ones name the set */
+  uint32_t mask = list[0] == '-' || list[0] == '+' ? INGOT_TACTIC_SOURCE_ALL : 0;
+  const char *p = list;
+  do {
+    size_t len = strcspn(p, ",");
+    char sign = *p == '-' || *p == '+' ? *p : '+';
+    const char *name = *p == '-' || *p == '+' ? p + 1 : p;
+    size_t name_len = len - (size_t)(name - p), k = 0;
+    while (k < sizeof names / sizeof names[0] &&
+           (strlen(names[k].name) != name_len || strncasecmp(names[k].name, name, name_len) != 0))
+      k++;
+    if (k == sizeof names / sizeof names[0])
+      return tool_error(cmd, "--tactic-sources: unknown source '%.*s' (ingot, onednn, cublaslt, cudnn, all, none)",
+                        (int)len, p),
+             -1;
+    mask = sign == '-' ? mask & ~names[k].bit : mask | names[k].bit;
+    p += len;
+  } while (*p++ == ',');
+  *mask_out = mask;
+  return 0;
+}
+
 int tool_is_onnx(const char *path) {
   size_t n = path ? strlen(path) : 0;
   return n >= 5 && strcasecmp(path + n - 5, ".onnx") == 0;
@@ -194,7 +223,8 @@ int tool_onnx_build(const char *cmd, const char *path, const tool_onnx_options *
   }
   if ((o->workspace_mib > 0 &&
        ingot_builder_config_set_workspace_limit(config, (uint64_t)o->workspace_mib << 20) != INGOT_SUCCESS) ||
-      (o->threads > 0 && ingot_builder_config_set_num_threads(config, (int32_t)o->threads) != INGOT_SUCCESS)) {
+      (o->threads > 0 && ingot_builder_config_set_num_threads(config, (int32_t)o->threads) != INGOT_SUCCESS) ||
+      (o->has_tactic_sources && ingot_builder_config_set_tactic_sources(config, o->tactic_sources) != INGOT_SUCCESS)) {
     rc = tool_error(cmd, "%s", ingot_last_error());
     goto done;
   }

@@ -15,6 +15,8 @@ typedef struct tool_onnx_options {
   long long workspace_mib; /* 0: the builder's default */
   long long threads;       /* 0: the builder's default */
   const char *timing_cache; /* NULL: none */
+  int has_tactic_sources;   /* 0: the builder's default (every source) */
+  uint32_t tactic_sources;  /* INGOT_TACTIC_SOURCE_* bits */
   int progress;             /* "parsing...", "building..." on stderr when it is a terminal */
   /* The profile: opt is required for each dynamic input; min and max default to opt. */
   const tool_shape_list *min_shapes, *opt_shapes, *max_shapes;
@@ -26,6 +28,10 @@ typedef struct tool_onnx_times {
   double parse_s, build_s;
   long long cache_entries, cache_new; /* with --timing-cache: entries after the build, and added by it */
 } tool_onnx_times;
+
+/* Parses --tactic-sources LIST ("ingot,onednn"; entries with a leading '-' or '+' edit
+ * the default of every source: "-onednn"). Returns 0, or -1 after printing why. */
+int tool_tactic_sources_parse(const char *cmd, const char *list, uint32_t *mask_out);
 
 /* True when `path` names an ONNX model (it ends in ".onnx", any case). */
 int tool_is_onnx(const char *path);

@@ -256,6 +256,8 @@ FUNCTIONS = {
     "ingot_builder_config_get_flag": (c_int32, [P, c_enum]),
     "ingot_builder_config_set_timing_iterations": (c_status, [P, c_int32]),
     "ingot_builder_config_set_num_threads": (c_status, [P, c_int32]),
+    "ingot_builder_config_set_tactic_sources": (c_status, [P, c_uint32]),
+    "ingot_builder_config_get_tactic_sources": (c_uint32, [P]),
     "ingot_builder_config_add_optimization_profile": (c_status, [P, P, POINTER(c_int32)]),
     "ingot_builder_config_set_timing_cache": (c_status, [P, P]),
     "ingot_timing_cache_create": (c_status, [c_void_p, c_size_t, PP]),

@@ -1,11 +1,22 @@
 """Builder, BuilderConfig and OptimizationProfile (include/ingot/builder.h)."""
 import ctypes
+import enum
 
 from . import _lib
 from ._enums import BuilderFlag, ProfileSelector, Target
 from ._lib import check, make_dims, to_bytes
 from .logger import _handle
 from .network import Network
+
+
+class TacticSource(enum.IntFlag):
+    """ingot_tactic_source bits (INGOT_TACTIC_SOURCE_*), TensorRT's TacticSource: where the
+    builder may take tactics from. The reference kernels are always available."""
+    INGOT = 1 << 0     # ingot's own fast CPU kernels
+    ONEDNN = 1 << 1    # oneDNN convolution, inner product, matmul (CPU)
+    CUBLASLT = 1 << 2  # cuBLASLt (CUDA)
+    CUDNN = 1 << 3     # cuDNN (CUDA)
+    ALL = 0xF
 
 
 class OptimizationProfile:
@@ -195,6 +206,15 @@ class BuilderConfig:
     def num_threads(self, n):
         check(_lib.ingot_builder_config_set_num_threads(self._ptr, int(n)))
         self._num_threads = int(n)
+
+    @property
+    def tactic_sources(self):
+        """The TacticSource mask the builder chooses tactics from (default TacticSource.ALL)."""
+        return TacticSource(_lib.ingot_builder_config_get_tactic_sources(self._ptr))
+
+    @tactic_sources.setter
+    def tactic_sources(self, mask):
+        check(_lib.ingot_builder_config_set_tactic_sources(self._ptr, int(mask)))
 
     # profiles
     def create_timing_cache(self, data=b""):

@@ -98,6 +98,8 @@ def build_and_run(p, x, timing_iterations):
     net = build_network(logger, p)
     config = ingot.BuilderConfig()
     config.timing_iterations = timing_iterations
+    # ingot's own tactics against the reference (oneDNN's: test_tactic_sources.py)
+    config.tactic_sources = ingot.builder.TacticSource.INGOT
     builder = ingot.Builder(logger)
     runtime = ingot.Runtime(logger)
     try:
