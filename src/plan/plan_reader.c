@@ -492,18 +492,17 @@ static ingot_status read_payload(plan_parse *ps, const uint8_t *payload, size_t 
     INGOT_TRY(def->read(ps, &sub));
     INGOT_TRY(ingot_byte_reader_expect_end(&sub));
   }
-  if (ingot_byte_reader_remaining(&r) > 0) {
+  /* The optional plugins section; any other bytes are refused as left unread. */
+  if (ingot_byte_reader_remaining(&r) >= INGOT_PLAN_SECTION_HEADER_SIZE &&
+      le32(r.data + r.pos) == INGOT_PLAN_TAG_PLUGINS) {
     static const section_def plugins = {INGOT_PLAN_TAG_PLUGINS, "plan section 'plugins'", read_plugins};
-    size_t at = ingot_byte_reader_offset(&r);
     uint32_t tag, reserved;
     uint64_t section_size;
     INGOT_TRY(ingot_byte_read_u32(&r, &tag));
     INGOT_TRY(ingot_byte_read_u32(&r, &reserved));
     INGOT_TRY(ingot_byte_read_u64(&r, &section_size));
-    if (tag != plugins.tag || reserved != 0)
-      return ingot_fail(INGOT_INVALID_PLAN, "plan section at offset %zu has tag 0x%08x (reserved 0x%08x), expected "
-                        "the optional '%.4s' (%s) or the end", at, tag, reserved, (const char *)&plugins.tag,
-                        plugins.what);
+    if (reserved != 0)
+      return ingot_fail(INGOT_INVALID_PLAN, "%s: reserved field is 0x%08x, expected 0", plugins.what, reserved);
     ingot_byte_reader sub;
     INGOT_TRY(ingot_byte_reader_sub(&r, section_size, plugins.what, &sub));
     INGOT_TRY(plugins.read(ps, &sub));

@@ -1065,6 +1065,64 @@ static void c_weights_map_get(void) {
   FAILS(ingot_weights_map_get(F.wts, "w", NULL));
 }
 
+/* Plugins (plugin.h): NULL and unknown names refused; the creator getters of NULL give NULL/0. */
+static void c_plugin_field_type_name(void) { CHECK(strcmp(ingot_plugin_field_type_name((ingot_plugin_field_type)99), "unknown") == 0); }
+static void c_get_plugin_registry(void) { CHECK(ingot_get_plugin_registry() != NULL); }
+static void c_plugin_registry_register_creator(void) {
+  ingot_plugin_creator_desc d;
+  memset(&d, 0, sizeof d);
+  FAILS(ingot_plugin_registry_register_creator(ingot_get_plugin_registry(), NULL, NULL));
+  FAILS(ingot_plugin_registry_register_creator(NULL, &d, NULL));
+  FAILS(ingot_plugin_registry_register_creator(ingot_get_plugin_registry(), &d, NULL)); /* size 0 */
+  d.size = sizeof d, d.abi_version = INGOT_PLUGIN_ABI_VERSION, d.name = "NoFunctions", d.version = "1";
+  FAILS(ingot_plugin_registry_register_creator(ingot_get_plugin_registry(), &d, NULL));
+}
+static void c_plugin_registry_deregister_creator(void) {
+  FAILS(ingot_plugin_registry_deregister_creator(NULL, "x", NULL, NULL));
+  FAILS(ingot_plugin_registry_deregister_creator(ingot_get_plugin_registry(), NULL, NULL, NULL));
+  FAILS(ingot_plugin_registry_deregister_creator(ingot_get_plugin_registry(), "NoSuchPlugin", NULL, NULL));
+}
+static void c_plugin_registry_get_creator(void) {
+  const ingot_plugin_creator *c = NULL;
+  FAILS(ingot_plugin_registry_get_creator(NULL, "x", NULL, NULL, &c));
+  FAILS(ingot_plugin_registry_get_creator(ingot_get_plugin_registry(), NULL, NULL, NULL, &c));
+  FAILS(ingot_plugin_registry_get_creator(ingot_get_plugin_registry(), "x", NULL, NULL, NULL));
+  FAILS(ingot_plugin_registry_get_creator(ingot_get_plugin_registry(), "NoSuchPlugin", NULL, NULL, &c));
+}
+static void c_plugin_registry_num_creators(void) { CHECK(ingot_plugin_registry_num_creators(NULL) == 0); }
+static void c_plugin_registry_get_creator_at(void) {
+  CHECK(ingot_plugin_registry_get_creator_at(NULL, 0) == NULL);
+  CHECK(ingot_plugin_registry_get_creator_at(ingot_get_plugin_registry(), -1) == NULL);
+}
+static void c_plugin_creator_get_name(void) { CHECK(ingot_plugin_creator_get_name(NULL) == NULL); }
+static void c_plugin_creator_get_version(void) { CHECK(ingot_plugin_creator_get_version(NULL) == NULL); }
+static void c_plugin_creator_get_namespace(void) { CHECK(ingot_plugin_creator_get_namespace(NULL) == NULL); }
+static void c_plugin_creator_num_fields(void) { CHECK(ingot_plugin_creator_num_fields(NULL) == 0); }
+static void c_plugin_creator_get_field(void) { CHECK(ingot_plugin_creator_get_field(NULL, 0) == NULL); }
+static void c_plugin_creator_create_plugin(void) {
+  ingot_plugin *p = NULL;
+  FAILS(ingot_plugin_creator_create_plugin(NULL, "l", NULL, 0, &p));
+}
+static void c_plugin_destroy(void) { ingot_plugin_destroy(NULL); }
+static void c_plugin_library_load(void) {
+  FAILS(ingot_plugin_library_load(NULL));
+  FAILS(ingot_plugin_library_load("/nonexistent/libnothing.so"));
+}
+static void c_network_add_plugin(void) {
+  ingot_layer *l = NULL;
+  FAILS(ingot_network_add_plugin(NULL, &F.x, 1, "x", NULL, NULL, NULL, 0, &l));
+  FAILS(ingot_network_add_plugin(F.net, NULL, 1, "x", NULL, NULL, NULL, 0, &l));
+  FAILS(ingot_network_add_plugin(F.net, &F.x, 1, NULL, NULL, NULL, NULL, 0, &l));
+  FAILS(ingot_network_add_plugin(F.net, &F.x, 1, "NoSuchPlugin", NULL, NULL, NULL, 0, &l));
+  FAILS(ingot_network_add_plugin(F.net, &F.foreign, 1, "NoSuchPlugin", NULL, NULL, NULL, 0, &l));
+  FAILS(ingot_network_add_plugin(F.net, &F.x, 1, "x", NULL, NULL, NULL, 0, NULL));
+}
+static void c_network_add_plugin_instance(void) {
+  ingot_layer *l = NULL;
+  FAILS(ingot_network_add_plugin_instance(NULL, &F.x, 1, NULL, &l));
+  FAILS(ingot_network_add_plugin_instance(F.net, &F.x, 1, NULL, &l));
+}
+
 #define CASE(fn) {"ingot_" #fn, c_##fn}
 typedef struct misuse_case {
   const char *function;
@@ -1072,6 +1130,12 @@ typedef struct misuse_case {
 } misuse_case;
 
 static const misuse_case cases[] = {
+    CASE(plugin_field_type_name), CASE(get_plugin_registry), CASE(plugin_registry_register_creator),
+    CASE(plugin_registry_deregister_creator), CASE(plugin_registry_get_creator), CASE(plugin_registry_num_creators),
+    CASE(plugin_registry_get_creator_at), CASE(plugin_creator_get_name), CASE(plugin_creator_get_version),
+    CASE(plugin_creator_get_namespace), CASE(plugin_creator_num_fields), CASE(plugin_creator_get_field),
+    CASE(plugin_creator_create_plugin), CASE(plugin_destroy), CASE(plugin_library_load), CASE(network_add_plugin),
+    CASE(network_add_plugin_instance),
     CASE(version), CASE(version_string), CASE(status_name), CASE(last_error), CASE(clear_last_error),
     CASE(dtype_size), CASE(dtype_name), CASE(severity_name), CASE(logger_create), CASE(logger_destroy),
     CASE(logger_set_severity),
