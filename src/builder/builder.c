@@ -246,6 +246,7 @@ static ingot_status build_plan(ingot_build *build, const ingot_network *network,
   int32_t layers_in = g->nb_nodes;
 
   INGOT_TRY(ingot_pass_fold_constants(build));
+  INGOT_TRY(ingot_pass_fuse_patterns(build));
   INGOT_TRY(ingot_pass_fuse(build));
   INGOT_TRY(ingot_graph_compact(g, NULL)); /* dead-layer removal */
   INGOT_TRY(ingot_build_infer_all(build));

@@ -97,6 +97,8 @@ ingot_status ingot_graph_compact(ingot_graph *graph, const uint8_t *remove_node)
 
 /* Passes, in the order the builder runs them. */
 ingot_status ingot_pass_fold_constants(ingot_build *build);
+/* fuse_patterns.c: SiLU and GELU chains of elementwise layers -> one activation layer */
+ingot_status ingot_pass_fuse_patterns(ingot_build *build);
 ingot_status ingot_pass_fuse(ingot_build *build);
 ingot_status ingot_pass_precision(ingot_build *build);
 /* lower_half.c: device targets with FP16/BF16 compute in half inside, float32 at the edges. */

@@ -12,6 +12,7 @@
 
 #include "backend/cpu/cpu_kernels.h"
 #include "backend/cpu/gemm/gemm.h"
+#include "backend/cpu/vmath.h"
 #include "core/dims.h"
 #include "core/thread_pool.h"
 #include "ops/graph.h"
@@ -203,7 +204,7 @@ static void compare_case(tcase *c, const char *expect) {
       if (i < (int32_t)(sizeof g_runs / sizeof g_runs[0])) g_runs[i]++;
       for (int64_t k = 0; k < want.volume; k++) {
         double g = got.y[k], w = want.y[k];
-        if (!(fabs(g - w) <= 1e-4 * (1.0 + fabs(w)))) {
+        if (!(g == w || (isnan(g) && isnan(w)) || fabs(g - w) <= 1e-4 * (1.0 + fabs(w)))) { /* g == w: equal infinities */
           fprintf(stderr, "%s: %s element %lld is %.8g, the reference %s gives %.8g\n", c->name, t->name, (long long)k, g,
                   ref->name, w);
           test_failures++;
@@ -577,13 +578,173 @@ static void test_matmul(void) {
   mm_case(&u);
 }
 
+/* ---- pooling ------------------------------------------------------------------------------- */
+
+typedef struct pool_spec {
+  int32_t type, mode, ceil, exclude, global;
+  int64_t N, C, in[2], k[2], s[2], d[2], pre[2], post[2];
+} pool_spec;
+
+static void pool_case(const pool_spec *s, const char *expect) {
+  tcase c;
+  char name[160];
+  snprintf(name, sizeof name, "pool type %d N%lld C%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld/%lld,%lld mode %d ceil %d excl %d global %d",
+           s->type, (long long)s->N, (long long)s->C, (long long)s->in[0], (long long)s->in[1], (long long)s->k[0],
+           (long long)s->k[1], (long long)s->s[0], (long long)s->s[1], (long long)s->d[0], (long long)s->d[1],
+           (long long)s->pre[0], (long long)s->pre[1], (long long)s->post[0], (long long)s->post[1], s->mode, s->ceil,
+           s->exclude, s->global);
+  case_init(&c, INGOT_OP_POOLING, name);
+  ingot_pooling_params *p = &c.node.params.pooling;
+  p->type = s->type;
+  p->nb_spatial_dims = 2;
+  p->padding_mode = s->mode;
+  p->ceil_mode = s->ceil;
+  p->average_count_excludes_padding = s->exclude;
+  p->global = s->global;
+  for (int32_t i = 0; i < 2; i++) {
+    p->window_size[i] = s->k[i];
+    p->stride[i] = s->s[i];
+    p->dilation[i] = s->d[i];
+    p->pre_padding[i] = s->pre[i];
+    p->post_padding[i] = s->post[i];
+  }
+  case_add(&c, false, 4, (const int64_t[]){s->N, s->C, s->in[0], s->in[1]});
+  compare_case(&c, expect);
+  case_free(&c);
+}
+
+static void test_pooling(void) {
+  /* ResNet's stem max pool, its global average pool, VGG's 2x2, a 3x3 stride-1 average */
+  pool_spec p = {INGOT_POOLING_MAX, INGOT_PADDING_EXPLICIT, 0, 0, 0, 1, 4, {56, 56}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}};
+  pool_case(&p, "pool2d_f32_direct");
+  pool_spec g = {INGOT_POOLING_AVERAGE, INGOT_PADDING_EXPLICIT, 0, 0, 1, 2, 5, {7, 7}, {0, 0}, {1, 1}, {1, 1}, {0, 0}, {0, 0}};
+  pool_case(&g, "pool2d_f32_direct");
+  pool_spec v = {INGOT_POOLING_MAX, INGOT_PADDING_VALID, 0, 0, 0, 1, 3, {17, 16}, {2, 2}, {2, 2}, {1, 1}, {0, 0}, {0, 0}};
+  pool_case(&v, "pool2d_f32_direct");
+  pool_spec a = {INGOT_POOLING_AVERAGE, INGOT_PADDING_EXPLICIT, 1, 0, 0, 1, 3, {9, 10}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}};
+  pool_case(&a, "pool2d_f32_direct");
+  /* windows wholly in the padding; ceil mode adding a partial window */
+  pool_spec w = {INGOT_POOLING_MAX, INGOT_PADDING_EXPLICIT, 1, 0, 0, 1, 2, {3, 2}, {2, 2}, {3, 3}, {1, 1}, {3, 2}, {4, 4}};
+  pool_case(&w, "pool2d_f32_direct");
+  for (int32_t r = 0; r < 200; r++) {
+    pool_spec x;
+    memset(&x, 0, sizeof x);
+    x.type = rnd(2) ? INGOT_POOLING_MAX : INGOT_POOLING_AVERAGE;
+    x.mode = rnd(4) == 0 ? (int32_t)rnd(4) : INGOT_PADDING_EXPLICIT;
+    x.ceil = x.mode == INGOT_PADDING_EXPLICIT && rnd(3) == 0;
+    x.exclude = (int32_t)rnd(2);
+    x.global = rnd(10) == 0;
+    x.N = 1 + rnd(2);
+    x.C = 1 + rnd(5);
+    for (int32_t i = 0; i < 2; i++) {
+      x.in[i] = 1 + rnd(25);
+      x.k[i] = 1 + rnd(5);
+      x.s[i] = 1 + rnd(3);
+      x.d[i] = rnd(4) == 0 ? 2 : 1;
+      x.pre[i] = rnd(x.k[i]);
+      x.post[i] = rnd(x.k[i]);
+      int64_t room = x.in[i] + (x.mode == INGOT_PADDING_EXPLICIT ? x.pre[i] + x.post[i] : 0);
+      if (x.d[i] * (x.k[i] - 1) + 1 > room) x.k[i] = 1; /* keep an output */
+    }
+    pool_case(&x, x.global ? "pool2d_f32_direct" : NULL);
+  }
+}
+
+/* ---- activations and the vector math under them ----------------------------------------- */
+
+/* Values that probe every branch: both signs around 0, the exp overflow / underflow
+ * points, infinities and NaN, then a random spread. */
+static void fill_activation_inputs(float *x, int64_t n) {
+  static const float special[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 1e-6f, -1e-6f, 0.3465f, -0.3466f, 1.0f, -1.0f,
+                                  9.0f, -9.0f, 15.0f, -15.0f, 44.0f, -44.0f, 88.5f, -88.5f, 89.0f, -89.0f,
+                                  104.0f, -104.0f, 200.0f, -200.0f, 3e38f, -3e38f, INFINITY, -INFINITY, NAN};
+  int64_t k = 0;
+  for (; k < n && k < (int64_t)(sizeof special / sizeof special[0]); k++) x[k] = special[k];
+  for (; k < n; k++) x[k] = 20.0f * test_randf(&g_seed) * (rnd(4) == 0 ? 0.05f : 1.0f);
+}
+
+/* vmath against the scalar reference over a dense sweep: relative 4e-6, and 4e-7 absolute
+ * for GELU (erf's approximation error is absolute; the reference's own 1 + tanh cancels). */
+static void test_vmath_accuracy(void) {
+  if (!ingot_vmath_vectorizes(INGOT_ACTIVATION_SIGMOID)) {
+    printf("vmath: no vector path on this CPU; the scalar loop is the reference itself\n");
+    return;
+  }
+  enum { N = 200003 };
+  float *x = malloc(sizeof(float) * N), *y = malloc(sizeof(float) * N);
+  fill_activation_inputs(x, N);
+  for (int32_t type = 0; type < INGOT_ACTIVATION_TYPE_COUNT; type++) {
+    if (!ingot_vmath_vectorizes(type)) continue;
+    float alpha = type == INGOT_ACTIVATION_CLIP ? -0.5f : type == INGOT_ACTIVATION_HARD_SIGMOID ? 0.2f : 0.1f;
+    float beta = type == INGOT_ACTIVATION_CLIP ? 0.75f : 0.5f;
+    ingot_vmath_activation(type, alpha, beta, x, y, N);
+    double worst = 0;
+    int64_t at = -1;
+    for (int64_t i = 0; i < N; i++) {
+      double w = ingot_cpu_activation(type, alpha, beta, x[i]), g = y[i];
+      if (g == w || (isnan(g) && isnan(w))) continue;
+      /* relative, but absolute among subnormals (where float32 itself has few digits) */
+      double err = fabs(g - w) / (fabs(w) + (type == INGOT_ACTIVATION_GELU_ERF || type == INGOT_ACTIVATION_GELU_TANH ? 0.1 : 1e-37));
+      if (!(err <= worst)) worst = err, at = i;
+    }
+    if (!(worst <= 4e-6)) {
+      fprintf(stderr, "vmath %s: relative error %.3g at x = %.9g (got %.9g, reference %.9g)\n",
+              ingot_activation_type_name((ingot_activation_type)type), worst, at >= 0 ? x[at] : 0.0,
+              at >= 0 ? y[at] : 0.0, at >= 0 ? ingot_cpu_activation(type, alpha, beta, x[at]) : 0.0);
+      test_failures++;
+    }
+  }
+  /* softmax helpers */
+  float m = ingot_vmath_max(x + 29, N - 29), want = -INFINITY;
+  for (int64_t i = 29; i < N; i++) want = x[i] > want ? x[i] : want;
+  CHECK(m == want);
+  CHECK(isnan(ingot_vmath_max(x, 29)));
+  double sum = 0;
+  float got = ingot_vmath_exp_shift_sum(x + 29, m, y, 1001);
+  for (int64_t i = 0; i < 1001; i++) {
+    double e = exp((double)x[29 + i] - m);
+    sum += e;
+    if (!(fabs(y[i] - e) <= 4e-6 * e + 1e-38)) {
+      fprintf(stderr, "vmath exp(%.9g): %.9g, want %.9g\n", x[29 + i] - m, y[i], e);
+      test_failures++;
+      break;
+    }
+  }
+  CHECK(fabs(got - sum) <= 1e-5 * sum);
+  free(x);
+  free(y);
+}
+
+/* The activation layer's vector tactic against the reference, every type, odd sizes. */
+static void test_activation(void) {
+  static const int64_t sizes[] = {1, 15, 16, 17, 100, 4099, 70001};
+  for (int32_t type = 0; type < INGOT_ACTIVATION_TYPE_COUNT; type++)
+    for (int32_t s = 0; s < 7; s++) {
+      tcase c;
+      char name[96];
+      snprintf(name, sizeof name, "activation %s n %lld", ingot_activation_type_name((ingot_activation_type)type),
+               (long long)sizes[s]);
+      case_init(&c, INGOT_OP_ACTIVATION, name);
+      c.node.params.activation.type = type;
+      c.node.params.activation.alpha = type == INGOT_ACTIVATION_CLIP ? -0.5f : 0.2f;
+      c.node.params.activation.beta = type == INGOT_ACTIVATION_CLIP ? 0.75f : 0.5f;
+      case_add(&c, false, 1, &sizes[s]);
+      fill_activation_inputs(c.data[0], sizes[s]);
+      compare_case(&c, ingot_vmath_vectorizes(type) ? "activation_f32_vector" : NULL);
+      case_free(&c);
+    }
+}
+
 int main(void) {
   for (int32_t pass = 0; pass < 2; pass++) {
     if (pass == 1) CHECK_OK(ingot_thread_pool_create(3, &g_pool));
     test_conv();
     test_fc();
     test_matmul();
+    test_pooling();
+    test_activation();
   }
+  test_vmath_accuracy();
   test_conv_refusals();
   test_foreign_pack();
   ingot_thread_pool_destroy(g_pool);
@@ -591,7 +752,7 @@ int main(void) {
   for (int32_t i = 0; i < be->nb_tactics && i < (int32_t)(sizeof g_runs / sizeof g_runs[0]); i++) {
     const ingot_tactic *t = &be->tactics[i];
     if (is_reference(t)) continue;
-    bool covered = t->op == INGOT_OP_CONVOLUTION || t->op == INGOT_OP_FULLY_CONNECTED || t->op == INGOT_OP_MATRIX_MULTIPLY;
+    bool covered = t->op == INGOT_OP_CONVOLUTION || t->op == INGOT_OP_POOLING || t->op == INGOT_OP_ACTIVATION || t->op == INGOT_OP_FULLY_CONNECTED || t->op == INGOT_OP_MATRIX_MULTIPLY;
     printf("%-24s %d cases%s\n", t->name, g_runs[i], covered ? "" : " (no cases for its op here)");
     if (covered) CHECK(g_runs[i] > 0);
   }

@@ -72,5 +72,14 @@ INGOT_CPU_TACTIC_FNS(ingot_cpu_rnn_gemm);    /* rnn_gemm.c */
 bool ingot_cpu_conv_depthwise_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                        const ingot_tensor_view *outputs);
 INGOT_CPU_KERNEL(ingot_cpu_conv_depthwise);
+/* pooling_direct.c: 2-D NCHW max / average pooling; workspace holds per-axis tap tables */
+bool ingot_cpu_pool2d_direct_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                      const ingot_tensor_view *outputs);
+uint64_t ingot_cpu_pool2d_direct_workspace(const ingot_kernel_args *args);
+INGOT_CPU_KERNEL(ingot_cpu_pool2d_direct);
+/* activation_vector.c: float32 activations through vmath.c */
+bool ingot_cpu_activation_vector_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                          const ingot_tensor_view *outputs);
+INGOT_CPU_KERNEL(ingot_cpu_activation_vector);
 
 #endif

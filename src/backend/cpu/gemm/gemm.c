@@ -1,6 +1,7 @@
 /* The packed GEMM's driver: kernel dispatch, packing, the blocked multiply on the thread
  * pool, the tile epilogue and the packed-weights header (see gemm.h). */
 #include "backend/cpu/gemm/gemm.h"
+#include "backend/cpu/vmath.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -181,7 +182,7 @@ void ingot_gemm_apply_epilogue(const ingot_gemm_epilogue *e, float *c, int64_t l
         break;
       }
       default:
-        for (int64_t j = 0; j < n; j++) row[j] = ingot_cpu_activation(e->activation, e->alpha, e->beta, row[j]);
+        ingot_vmath_activation(e->activation, e->alpha, e->beta, row, row, n);
         break;
     }
   }

@@ -1,0 +1,116 @@
+/* Vectorized float32 math (see vmath.h): the algorithms are in vmath_impl.inc, instanced
+ * here for AVX-512 (16 lanes) and AVX2+FMA (8 lanes) and picked from cpuid at run time;
+ * without either, the scalar reference functions run value by value. */
+#include "backend/cpu/vmath.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "backend/cpu/cpu_kernels.h"
+
+static atomic_int g_enabled = 1;
+
+bool ingot_vmath_set_enabled(bool enabled) { return atomic_exchange(&g_enabled, enabled ? 1 : 0) != 0; }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define VMATH_X86 1
+
+#define VW 16
+#define TARGET __attribute__((target("avx512f,avx512dq,fma")))
+#define SFX avx512
+#include "backend/cpu/vmath_impl.inc"
+#undef VW
+#undef TARGET
+#undef SFX
+
+#define VW 8
+#define TARGET __attribute__((target("avx2,fma")))
+#define SFX avx2
+#include "backend/cpu/vmath_impl.inc"
+#undef VW
+#undef TARGET
+#undef SFX
+
+/* The ISA of the vector path, chosen once from cpuid (0 none, 1 AVX2+FMA, 2 AVX-512). A
+ * benign race: every thread computes the same value. */
+static int vector_isa(void) {
+  static int cached = -1;
+  if (cached < 0) {
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) cached = 2;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) cached = 1;
+    else cached = 0;
+  }
+  return cached;
+}
+
+static bool vector_type(int32_t type) {
+  switch (type) {
+    case INGOT_ACTIVATION_RELU:
+    case INGOT_ACTIVATION_LEAKY_RELU:
+    case INGOT_ACTIVATION_CLIP:
+    case INGOT_ACTIVATION_SIGMOID:
+    case INGOT_ACTIVATION_SILU:
+    case INGOT_ACTIVATION_TANH:
+    case INGOT_ACTIVATION_HARD_SIGMOID:
+    case INGOT_ACTIVATION_HARD_SWISH:
+    case INGOT_ACTIVATION_ELU:
+    case INGOT_ACTIVATION_GELU_ERF:
+    case INGOT_ACTIVATION_GELU_TANH: return true;
+    default: return false;
+  }
+}
+#endif
+
+static int active_isa(void) {
+#ifdef VMATH_X86
+  return atomic_load_explicit(&g_enabled, memory_order_relaxed) ? vector_isa() : 0;
+#else
+  return 0;
+#endif
+}
+
+bool ingot_vmath_vectorizes(int32_t type) {
+#ifdef VMATH_X86
+  return active_isa() > 0 && vector_type(type);
+#else
+  (void)type;
+  return false;
+#endif
+}
+
+void ingot_vmath_activation(int32_t type, float alpha, float beta, const float *x, float *y, int64_t n) {
+  if (n <= 0) return;
+#ifdef VMATH_X86
+  if (ingot_vmath_vectorizes(type)) {
+    if (active_isa() == 2) activation_array_avx512(type, alpha, beta, x, y, n);
+    else activation_array_avx2(type, alpha, beta, x, y, n);
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < n; i++) y[i] = ingot_cpu_activation(type, alpha, beta, x[i]);
+}
+
+float ingot_vmath_max(const float *x, int64_t n) {
+  /* a plain loop: compilers vectorize the max, and NaN must win */
+  float m = -INFINITY;
+  bool nan = false;
+  for (int64_t i = 0; i < n; i++) {
+    nan |= x[i] != x[i];
+    m = x[i] > m ? x[i] : m;
+  }
+  return nan ? NAN : m;
+}
+
+float ingot_vmath_exp_shift_sum(const float *x, float shift, float *y, int64_t n) {
+#ifdef VMATH_X86
+  if (active_isa() == 2) return exp_shift_sum_avx512(x, shift, y, n);
+  if (active_isa() == 1) return exp_shift_sum_avx2(x, shift, y, n);
+#endif
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; i++) {
+    y[i] = expf(x[i] - shift);
+    sum += y[i];
+  }
+  return (float)sum;
+}

@@ -1,0 +1,29 @@
+/* Vectorized float32 math for the fast CPU tactics: activations over arrays (the
+ * activation layer, GEMM and depthwise epilogues) and exp for softmax. On a CPU with
+ * AVX-512 or AVX2+FMA these use polynomial approximations of exp and erf (relative error about 2e-7,
+ * i.e. within a few ulp of float32's own rounding), and rational forms for sigmoid and tanh;
+ * elsewhere they fall back to the scalar reference functions, value by value. NaN in gives
+ * NaN out, infinities give the limits, as the reference does. */
+#ifndef INGOT_BACKEND_CPU_VMATH_H
+#define INGOT_BACKEND_CPU_VMATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* y[i] = activation(x[i]) for i < n; y may equal x (in place). type -1 copies. */
+void ingot_vmath_activation(int32_t type, float alpha, float beta, const float *x, float *y, int64_t n);
+
+/* Does ingot_vmath_activation vectorize this type on this CPU (else it is the scalar loop)? */
+bool ingot_vmath_vectorizes(int32_t type);
+
+/* y[i] = exp(x[i] - shift); returns the sum of the y[i] (for softmax). */
+float ingot_vmath_exp_shift_sum(const float *x, float shift, float *y, int64_t n);
+
+/* The largest x[i] (NaN if any is NaN; -inf for n == 0). */
+float ingot_vmath_max(const float *x, int64_t n);
+
+/* The vector path on or off (tests compare both against the reference); returns the
+ * previous setting. Off forces the scalar loops. */
+bool ingot_vmath_set_enabled(bool enabled);
+
+#endif

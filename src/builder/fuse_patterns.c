@@ -1,0 +1,245 @@
+/* Recognizes activations that exporters spell as chains of elementwise layers and turns
+ * each chain into one activation layer, which the fuse pass then folds into the
+ * convolution or matrix multiply before it (so EfficientNet's and YOLO's SiLU and BERT's
+ * and GPT's GELU cost nothing beyond the GEMM's epilogue):
+ *
+ *   SiLU       x * sigmoid(x)                                        (either operand order)
+ *   GELU erf   (x * (erf(x / sqrt2) + 1)) * 0.5, or (x * 0.5) * (erf(x / sqrt2) + 1);
+ *              x / sqrt2 also as x * (1 / sqrt2); additions and products in either order
+ *   GELU tanh  (0.5 * x) * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))); x^3 as Pow(x, 3)
+ *
+ * A chain is taken only when every inner tensor has its one reader inside the chain and is
+ * not a network output, the constants are float32 scalars of the expected values, and
+ * every tensor involved is float32 in every profile (precision lowering comes later). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builder/builder_internal.h"
+#include "core/alloc.h"
+#include "core/dims.h"
+#include "core/error.h"
+#include "core/logger.h"
+
+typedef struct readers {
+  int32_t *count; /* per tensor: nodes reading it (a network output counts one more) */
+  int32_t *node;  /* per tensor: one of them */
+} readers;
+
+static ingot_status readers_init(const ingot_graph *g, readers *r) {
+  r->count = calloc((size_t)g->nb_tensors + 1, sizeof(int32_t));
+  r->node = calloc((size_t)g->nb_tensors + 1, sizeof(int32_t));
+  if (!r->count || !r->node) return ingot_fail(INGOT_OUT_OF_MEMORY, "out of memory");
+  for (int32_t i = 0; i < g->nb_nodes; i++)
+    for (int32_t k = 0; k < g->nodes[i].nb_inputs; k++) {
+      int32_t t = g->nodes[i].inputs[k];
+      if (t < 0) continue;
+      r->count[t]++;
+      r->node[t] = i;
+    }
+  for (int32_t t = 0; t < g->nb_tensors; t++)
+    if (g->tensors[t].is_output) r->count[t]++;
+  return INGOT_SUCCESS;
+}
+
+typedef struct matcher {
+  ingot_build *build;
+  readers r;
+  uint8_t *dead;
+} matcher;
+
+/* The node that alone reads tensor t (and it is not an output), or -1. */
+static int32_t only_reader(const matcher *m, int32_t t) {
+  return t >= 0 && m->r.count[t] == 1 && !m->build->graph->tensors[t].is_output ? m->r.node[t] : -1;
+}
+
+static const ingot_node *producer_of(const matcher *m, int32_t t) {
+  const ingot_graph *g = m->build->graph;
+  if (t < 0 || g->tensors[t].kind != INGOT_TENSOR_KIND_ACTIVATION) return NULL;
+  int32_t p = g->tensors[t].producer;
+  return p >= 0 && !m->dead[p] ? &g->nodes[p] : NULL;
+}
+
+static bool is_elementwise(const ingot_node *n, int32_t op) {
+  return n && n->op == INGOT_OP_ELEMENTWISE && n->params.elementwise.op == op && n->nb_inputs == 2;
+}
+
+/* Is tensor t a float32 constant holding one value within 1e-5 relative of `want`? */
+static bool is_scalar(const ingot_graph *g, int32_t t, double want) {
+  if (t < 0 || g->tensors[t].kind != INGOT_TENSOR_KIND_CONSTANT || g->tensors[t].dtype != INGOT_FLOAT32 ||
+      !g->tensors[t].data || ingot_dims_volume(&g->tensors[t].dims) != 1)
+    return false;
+  double v = *(const float *)g->tensors[t].data;
+  return fabs(v - want) <= 1e-5 * fabs(want);
+}
+
+/* The operand of binary node n other than the scalar `want` (either side), or -1. */
+static int32_t other_than_scalar(const ingot_graph *g, const ingot_node *n, double want) {
+  if (is_scalar(g, n->inputs[1], want)) return n->inputs[0];
+  if (is_scalar(g, n->inputs[0], want)) return n->inputs[1];
+  return -1;
+}
+
+#define SQRT2 1.41421356237309504880
+#define SQRT1_2 0.70710678118654752440
+#define TWO_OVER_PI 0.63661977236758134308
+
+/* The chain's result has x's dims in every profile (a scalar constant of higher rank would
+ * have broadcast it up). */
+static bool same_dims(const matcher *m, int32_t x, int32_t y) {
+  const ingot_build *b = m->build;
+  for (int32_t s = 0; s < b->nb_shape_sets; s++)
+    if (!ingot_dims_equal(&b->shape_dims[s][x], &b->shape_dims[s][y])) return false;
+  return true;
+}
+
+static bool all_f32(const matcher *m, const int32_t *tensors, int32_t count) {
+  const ingot_build *b = m->build;
+  for (int32_t s = 0; s < b->nb_shape_sets; s++)
+    for (int32_t i = 0; i < count; i++)
+      if (b->shape_dtypes[s][tensors[i]] != INGOT_FLOAT32) return false;
+  return true;
+}
+
+/* Node `last` becomes activation `type` of x; the nodes in `gone` are left dead. */
+static ingot_status rewrite(matcher *m, int32_t last, int32_t x, int32_t type, const int32_t *gone, int32_t nb_gone,
+                            const char *what) {
+  ingot_node *n = &m->build->graph->nodes[last];
+  n->op = INGOT_OP_ACTIVATION;
+  memset(&n->params, 0, sizeof n->params);
+  n->params.activation.type = type;
+  n->nb_inputs = 1;
+  n->inputs[0] = x;
+  free(n->fused_name);
+  n->fused_name = ingot_strdup(what);
+  if (!n->fused_name) return ingot_fail(INGOT_OUT_OF_MEMORY, "out of memory");
+  for (int32_t i = 0; i < nb_gone; i++) m->dead[gone[i]] = 1;
+  return INGOT_SUCCESS;
+}
+
+static int32_t index_of(const matcher *m, const ingot_node *n) { return (int32_t)(n - m->build->graph->nodes); }
+
+/* sigmoid node s: x * sigmoid(x) */
+static ingot_status try_silu(matcher *m, int32_t s, int32_t *found) {
+  const ingot_graph *g = m->build->graph;
+  const ingot_node *sig = &g->nodes[s];
+  int32_t x = sig->inputs[0], t = sig->outputs[0];
+  int32_t mul = only_reader(m, t);
+  if (mul < 0 || m->dead[mul] || !is_elementwise(&g->nodes[mul], INGOT_ELEMENTWISE_PROD)) return INGOT_SUCCESS;
+  const ingot_node *p = &g->nodes[mul];
+  if (!((p->inputs[0] == x && p->inputs[1] == t) || (p->inputs[0] == t && p->inputs[1] == x))) return INGOT_SUCCESS;
+  int32_t tensors[] = {x, t, p->outputs[0]};
+  if (!all_f32(m, tensors, 3) || !same_dims(m, x, p->outputs[0])) return INGOT_SUCCESS;
+  (*found)++;
+  return rewrite(m, mul, x, INGOT_ACTIVATION_SILU, &s, 1, "sigmoid+mul=silu");
+}
+
+/* erf node e: its input is x / sqrt2 (or x * 1/sqrt2); then + 1, * x and * 0.5 */
+static ingot_status try_gelu_erf(matcher *m, int32_t e, int32_t *found) {
+  const ingot_graph *g = m->build->graph;
+  const ingot_node *erf = &g->nodes[e];
+  const ingot_node *scaled = producer_of(m, erf->inputs[0]);
+  if (only_reader(m, erf->inputs[0]) != e || !scaled) return INGOT_SUCCESS;
+  int32_t x = -1;
+  if (is_elementwise(scaled, INGOT_ELEMENTWISE_DIV) && is_scalar(g, scaled->inputs[1], SQRT2)) x = scaled->inputs[0];
+  else if (is_elementwise(scaled, INGOT_ELEMENTWISE_PROD)) x = other_than_scalar(g, scaled, SQRT1_2);
+  if (x < 0) return INGOT_SUCCESS;
+  int32_t add = only_reader(m, erf->outputs[0]);
+  if (add < 0 || !is_elementwise(&g->nodes[add], INGOT_ELEMENTWISE_SUM) ||
+      other_than_scalar(g, &g->nodes[add], 1.0) != erf->outputs[0])
+    return INGOT_SUCCESS;
+  int32_t a = g->nodes[add].outputs[0];
+  int32_t mul = only_reader(m, a);
+  if (mul < 0 || !is_elementwise(&g->nodes[mul], INGOT_ELEMENTWISE_PROD)) return INGOT_SUCCESS;
+  const ingot_node *pm = &g->nodes[mul];
+  int32_t other = pm->inputs[0] == a ? pm->inputs[1] : pm->inputs[0];
+  int32_t gone[5] = {index_of(m, scaled), e, add}, last, half_node = -1;
+  if (other == x) { /* (x * a) * 0.5 */
+    last = only_reader(m, pm->outputs[0]);
+    if (last < 0 || !is_elementwise(&g->nodes[last], INGOT_ELEMENTWISE_PROD) ||
+        other_than_scalar(g, &g->nodes[last], 0.5) != pm->outputs[0])
+      return INGOT_SUCCESS;
+    gone[3] = mul;
+  } else { /* (x * 0.5) * a */
+    const ingot_node *h = producer_of(m, other);
+    if (!h || only_reader(m, other) != mul || !is_elementwise(h, INGOT_ELEMENTWISE_PROD) ||
+        other_than_scalar(g, h, 0.5) != x)
+      return INGOT_SUCCESS;
+    half_node = index_of(m, h);
+    last = mul;
+    gone[3] = half_node;
+  }
+  /* x itself has readers outside the chain (the scaled and the product): fine, it stays */
+  int32_t tensors[] = {x, erf->inputs[0], erf->outputs[0], a, g->nodes[last].outputs[0]};
+  if (!all_f32(m, tensors, 5) || !same_dims(m, x, g->nodes[last].outputs[0])) return INGOT_SUCCESS;
+  (*found)++;
+  return rewrite(m, last, x, INGOT_ACTIVATION_GELU_ERF, gone, 4, "erf+mul=gelu");
+}
+
+/* tanh activation node t: sqrt(2/pi) * (x + 0.044715 * x^3) in, then + 1 and * (0.5 * x) */
+static ingot_status try_gelu_tanh(matcher *m, int32_t t, int32_t *found) {
+  const ingot_graph *g = m->build->graph;
+  const ingot_node *th = &g->nodes[t];
+  const ingot_node *scaled = producer_of(m, th->inputs[0]);
+  if (only_reader(m, th->inputs[0]) != t || !is_elementwise(scaled, INGOT_ELEMENTWISE_PROD)) return INGOT_SUCCESS;
+  int32_t inner = other_than_scalar(g, scaled, sqrt(TWO_OVER_PI));
+  const ingot_node *sum = producer_of(m, inner);
+  if (inner < 0 || only_reader(m, inner) != index_of(m, scaled) || !is_elementwise(sum, INGOT_ELEMENTWISE_SUM))
+    return INGOT_SUCCESS;
+  /* one operand is x, the other 0.044715 * x^3 */
+  for (int32_t side = 0; side < 2; side++) {
+    int32_t x = sum->inputs[side], cubic_scaled = sum->inputs[1 - side];
+    const ingot_node *cs = producer_of(m, cubic_scaled);
+    if (!is_elementwise(cs, INGOT_ELEMENTWISE_PROD) || only_reader(m, cubic_scaled) != index_of(m, sum)) continue;
+    int32_t cube = other_than_scalar(g, cs, 0.044715);
+    const ingot_node *pw = producer_of(m, cube);
+    if (cube < 0 || only_reader(m, cube) != index_of(m, cs)) continue;
+    bool is_cube = is_elementwise(pw, INGOT_ELEMENTWISE_POW) && pw->inputs[0] == x && is_scalar(g, pw->inputs[1], 3.0);
+    if (!is_cube) continue;
+    int32_t add = only_reader(m, th->outputs[0]);
+    if (add < 0 || !is_elementwise(&g->nodes[add], INGOT_ELEMENTWISE_SUM) ||
+        other_than_scalar(g, &g->nodes[add], 1.0) != th->outputs[0])
+      return INGOT_SUCCESS;
+    int32_t a = g->nodes[add].outputs[0];
+    int32_t mul = only_reader(m, a);
+    if (mul < 0 || !is_elementwise(&g->nodes[mul], INGOT_ELEMENTWISE_PROD)) return INGOT_SUCCESS;
+    const ingot_node *pm = &g->nodes[mul];
+    int32_t h = pm->inputs[0] == a ? pm->inputs[1] : pm->inputs[0];
+    const ingot_node *hn = producer_of(m, h);
+    if (!hn || only_reader(m, h) != mul || !is_elementwise(hn, INGOT_ELEMENTWISE_PROD) || other_than_scalar(g, hn, 0.5) != x)
+      return INGOT_SUCCESS;
+    int32_t tensors[] = {x, cube, cubic_scaled, inner, th->inputs[0], th->outputs[0], a, h, pm->outputs[0]};
+    if (!all_f32(m, tensors, 9) || !same_dims(m, x, pm->outputs[0])) return INGOT_SUCCESS;
+    int32_t gone[] = {index_of(m, pw), index_of(m, cs), index_of(m, sum), index_of(m, scaled), t, add, index_of(m, hn)};
+    (*found)++;
+    return rewrite(m, mul, x, INGOT_ACTIVATION_GELU_TANH, gone, 7, "tanh+mul=gelu");
+  }
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_pass_fuse_patterns(ingot_build *build) {
+  ingot_graph *g = build->graph;
+  matcher m = {build, {NULL, NULL}, calloc((size_t)g->nb_nodes + 1, 1)};
+  ingot_status st = m.dead ? readers_init(g, &m.r) : ingot_fail(INGOT_OUT_OF_MEMORY, "out of memory");
+  int32_t silu = 0, gelu = 0;
+  for (int32_t i = 0; i < g->nb_nodes && st == INGOT_SUCCESS; i++) {
+    const ingot_node *n = &g->nodes[i];
+    if (m.dead[i]) continue;
+    if (n->op == INGOT_OP_ACTIVATION && n->params.activation.type == INGOT_ACTIVATION_SIGMOID)
+      st = try_silu(&m, i, &silu);
+    else if (n->op == INGOT_OP_UNARY && n->params.unary.op == INGOT_UNARY_ERF)
+      st = try_gelu_erf(&m, i, &gelu);
+    else if (n->op == INGOT_OP_ACTIVATION && n->params.activation.type == INGOT_ACTIVATION_TANH)
+      st = try_gelu_tanh(&m, i, &gelu);
+  }
+  if (st == INGOT_SUCCESS && silu + gelu > 0) {
+    st = ingot_graph_compact(g, m.dead);
+    if (st == INGOT_SUCCESS) st = ingot_build_infer_all(build);
+    ingot_log(build->logger, INGOT_SEVERITY_INFO, "patterns: %d SiLU and %d GELU chain(s) made single activations",
+              silu, gelu);
+  }
+  free(m.r.count);
+  free(m.r.node);
+  free(m.dead);
+  return st;
+}
