@@ -49,6 +49,17 @@ class PluginFieldType(IntEnum):
     BYTES = 4
 
 
+class DimOp(IntEnum):
+    """ingot_dim_op (INGOT_DIM_*): the operations of dim expressions."""
+    SUM = 0
+    SUB = 1
+    PROD = 2
+    FLOOR_DIV = 3
+    CEIL_DIV = 4
+    MAX = 5
+    MIN = 6
+
+
 class PluginField:
     """A field a creator declares: name, type, length (-1: any number) and required."""
 
@@ -228,7 +239,7 @@ def add_plugin_layer(network, inputs, name, fields=None, version=None, namespace
 # ---- dim expressions --------------------------------------------------------------------------
 class DimExpr:
     """An output dim as an expression of input dims (valid during get_output_shapes)."""
-    SUM, SUB, PROD, FLOOR_DIV, CEIL_DIV, MAX, MIN = range(7)
+    SUM, SUB, PROD, FLOOR_DIV, CEIL_DIV, MAX, MIN = (int(op) for op in DimOp)
 
     def __init__(self, builder, ptr):
         self._b, self._p = builder, ptr

@@ -91,6 +91,8 @@ ENUMS = {
     "ingot_rnn_direction": (ingot.RNNDirection, "INGOT_RNN_"),
     "ingot_rnn_activation": (ingot.RNNActivation, "INGOT_RNN_ACTIVATION_"),
     "ingot_rnn_input": (ingot.RNNInput, "INGOT_RNN_INPUT_"),
+    "ingot_plugin_field_type": (ingot.PluginFieldType, "INGOT_PLUGIN_FIELD_"),
+    "ingot_dim_op": (ingot.plugin.DimOp, "INGOT_DIM_"),
 }
 DTYPE_NAMES = {"FLOAT32": "FLOAT", "FLOAT16": "HALF", "BFLOAT16": "BF16"}
 
