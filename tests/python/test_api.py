@@ -13,7 +13,7 @@ import pytest
 import ingot
 from ingot import _lib
 
-HEADERS = ["core.h", "network.h", "builder.h", "runtime.h", "wts.h"]
+HEADERS = ["core.h", "network.h", "builder.h", "runtime.h", "wts.h", "plugin.h"]
 
 
 def _header_text(source_dir):
