@@ -9,7 +9,9 @@
  * INGOT_GPU_ONNX_DIR set, each .onnx file there (dynamic dims set to 2) is also built for
  * both targets and compared (tolerance 2e-2). Then the small CNN and the models again with
  * the FP16 flag (half inside, tolerance 2e-2 / 3e-2), where some layer must compute in
- * float16. Skipped (77) without a CUDA device. */
+ * float16: once channels first (INGOT_FORCE_CHANNELS_LAST=0) and once with the layout
+ * pass on, as a plain fp16 build has it, where networks with convolutions must get
+ * channels-last regions (transposes at their edges). Skipped (77) without a CUDA device. */
 #include <dirent.h>
 #include <stdbool.h>
 
@@ -30,8 +32,9 @@ typedef struct io_set {
   bool is_input[MAX_IO];
 } io_set;
 
-/* With g_fp16 the CUDA builds get the FP16 flag: the network computes in half inside. */
-static bool g_fp16;
+/* With g_fp16 the CUDA builds get the FP16 flag: the network computes in half inside.
+ * With g_channels_first they are built with the channels-last layout pass off. */
+static bool g_fp16, g_channels_first;
 
 static ingot_status build(const ingot_network *net, ingot_target target, bool tf32, ingot_plan **plan) {
   ingot_builder *b = NULL;
@@ -59,7 +62,10 @@ static ingot_status build(const ingot_network *net, ingot_target target, bool tf
       st = ingot_optimization_profile_set_dimensions(prof, ingot_tensor_get_name(t), (ingot_profile_selector)s, &d);
   }
   if (st == INGOT_SUCCESS && dynamic) st = ingot_builder_config_add_optimization_profile(cfg, prof, NULL);
+  bool nchw = g_channels_first && target == INGOT_TARGET_CUDA;
+  if (nchw) setenv("INGOT_FORCE_CHANNELS_LAST", "0", 1);
   if (st == INGOT_SUCCESS) st = ingot_builder_build_serialized_network(b, net, cfg, plan);
+  if (nchw) unsetenv("INGOT_FORCE_CHANNELS_LAST");
   ingot_optimization_profile_destroy(prof);
   ingot_builder_config_destroy(cfg);
   ingot_builder_destroy(b);
@@ -188,7 +194,7 @@ static void compare_network(const char *what, const ingot_network *net, bool tf3
   io_set want;
   memset(&want, 0, sizeof want);
   void *dev[MAX_IO] = {0}, *dev2[MAX_IO] = {0}, *user_mem = NULL;
-  printf("%s (%s):\n", what, g_fp16 ? "fp16" : tf32 ? "tf32" : "fp32");
+  printf("%s (%s):\n", what, g_fp16 ? (g_channels_first ? "fp16, channels first" : "fp16") : tf32 ? "tf32" : "fp32");
   CHECK_OK(build(net, INGOT_TARGET_CPU, false, &cpu_plan));
   CHECK_OK(build(net, INGOT_TARGET_CUDA, tf32, &gpu_plan));
   if (!cpu_plan || !gpu_plan) goto done;
@@ -197,14 +203,20 @@ static void compare_network(const char *what, const ingot_network *net, bool tf3
   CHECK_OK(ingot_runtime_deserialize_engine(rt, ingot_plan_data(gpu_plan), ingot_plan_size(gpu_plan), &e));
   if (!e) goto done;
   CHECK(ingot_engine_get_target(e) == INGOT_TARGET_CUDA);
-  int32_t half_layers = 0;
+  int32_t half_layers = 0, convs = 0, transposes = 0;
   for (int32_t l = 0; l < ingot_engine_num_layers(e); l++) {
     ingot_layer_info info;
     CHECK_OK(ingot_engine_get_layer_info(e, l, &info));
     printf("  layer %-24s %-28s %-40s %s\n", info.name, info.type, info.tactic, ingot_dtype_name(info.precision));
     half_layers += info.precision == INGOT_FLOAT16;
+    convs += strncmp(info.type, "convolution", 11) == 0;
+    size_t n = strlen(info.name); /* the layout pass names its transposes "<tensor>.to_nhwc" / ".to_nchw" */
+    transposes += n > 8 && (strcmp(info.name + n - 8, ".to_nhwc") == 0 || strcmp(info.name + n - 8, ".to_nchw") == 0);
   }
   if (g_fp16) CHECK(half_layers > 0); /* the FP16 flag lowered the network to half */
+  if (g_fp16) printf("  %d convolution layer(s), %d layout transpose(s)\n", convs, transposes);
+  if (g_fp16 && g_channels_first) CHECK(transposes == 0);
+  if (g_fp16 && !g_channels_first && convs > 0) CHECK(transposes > 0); /* the layout pass made NHWC regions */
   CHECK_OK(ingot_engine_create_execution_context(e, &ctx));
   if (!ctx) goto done;
   CHECK_OK(upload(&want, dev));
@@ -396,15 +408,23 @@ int main(void) {
     compare_network("small CNN", net, true, 5e-3, true);
     compare_network("small CNN", net, false, 1e-4, false);
   }
-  /* FP16: half inside, float32 at the edges; checked against the float32 CPU engine */
+  /* FP16: half inside, float32 at the edges; checked against the float32 CPU engine,
+   * channels first and then channels last (the layout pass, on by default for fp16) */
   g_fp16 = true;
-  if (net && !test_failures) compare_network("small CNN", net, false, 2e-2, false);
+  for (int layout = 0; layout < 2; layout++) {
+    g_channels_first = layout == 0;
+    if (net && !test_failures) compare_network("small CNN", net, false, 2e-2, false);
+  }
   ingot_network_destroy(net);
   const char *dir = getenv("INGOT_GPU_ONNX_DIR");
   g_fp16 = false;
   if (dir && *dir) onnx_models(dir, 2e-2);
   g_fp16 = true;
-  if (dir && *dir) onnx_models(dir, 3e-2);
+  for (int layout = 0; layout < 2; layout++) {
+    g_channels_first = layout == 0;
+    if (dir && *dir) onnx_models(dir, 3e-2);
+  }
+  g_channels_first = false;
   ingot_logger_destroy(g_logger);
   if (!test_failures) printf("test_gpu_engine: CUDA engines match the CPU engines\n");
   TEST_EXIT();

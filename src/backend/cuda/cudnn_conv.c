@@ -2,8 +2,11 @@
  * dilation), with the epilogue fused where cuDNN allows: conv + bias + relu (+ residual
  * as cuDNN's z input) in one cudnnConvolutionBiasActivationForward call; otherwise the
  * convolution (residual accumulated through beta = 1), then the bias (cudnnAddTensor)
- * and any other activation in place (the backend's own activation kernel). Layout: NCHW, ingot's tensor layout, so no transposes around each layer
- * (cuDNN converts internally where its kernels want NHWC). Each cuDNN forward algorithm
+ * and any other activation in place (the backend's own activation kernel). Layout: NCHW,
+ * ingot's tensor layout, or NHWC for nodes the builder's layout pass made channels last
+ * (params.channels_last: tensors [N, spatial..., C], filters KRSC, already permuted in
+ * the plan's constants), which the fp16/bf16 tensor-core kernels read without cuDNN's
+ * internal transposes. Each cuDNN forward algorithm
  * is its own tactic row, timed by the builder; an algorithm that cannot run a layer asks
  * for unbounded workspace and so drops out. fp32 runs with tf32 ("_tf32" rows: cuDNN's
  * default math) or without (FMA math); fp16 and bf16 accumulate in fp32. */
@@ -15,6 +18,7 @@
 #include "backend/cuda/kernels/ck_launch.h"
 #include "core/alloc.h"
 #include "core/dims.h"
+#include "ops/conv_geometry.h"
 
 #define DNN_MAGIC 0x4e4e4469 /* "iDNN" */
 #define NO_WORKSPACE UINT64_MAX
@@ -43,6 +47,7 @@ typedef struct dnn_shape {
   int groups;
   int activation; /* ingot activation or -1 */
   bool has_bias, has_residual;
+  bool channels_last; /* memory NHWC / KRSC; dims above stay in cuDNN's logical NCHW order */
   ingot_dtype dtype;
 } dnn_shape;
 
@@ -65,15 +70,22 @@ static bool describe(const ingot_node *node, const ingot_tensor_view *in, const 
   int lead = sp == 1 ? 1 : 0; /* 1-D: a unit height in front */
   int nsp = sp + lead;
   s->nb = nsp + 2;
-  s->x[0] = (int)in[0].dims.d[0], s->x[1] = (int)in[0].dims.d[1];
-  s->w[0] = (int)in[1].dims.d[0], s->w[1] = (int)in[1].dims.d[1];
-  s->y[0] = (int)out[0].dims.d[0], s->y[1] = (int)out[0].dims.d[1];
-  for (int k = 0; k < 2; k++)
-    if (!fits_int(in[0].dims.d[k]) || !fits_int(in[1].dims.d[k]) || !fits_int(out[0].dims.d[k])) return false;
+  s->channels_last = p->channels_last != 0;
+  /* where ingot keeps channels and spatial dim d (the same for x, w and y) */
+  const int cax = ingot_channel_axis(p->channels_last, sp + 2);
+  s->x[0] = (int)in[0].dims.d[0], s->x[1] = (int)in[0].dims.d[cax];
+  s->w[0] = (int)in[1].dims.d[0], s->w[1] = (int)in[1].dims.d[cax];
+  s->y[0] = (int)out[0].dims.d[0], s->y[1] = (int)out[0].dims.d[cax];
+  const int64_t lead_dims[2] = {0, cax};
+  for (int k = 0; k < 2; k++) {
+    int a = (int)lead_dims[k];
+    if (!fits_int(in[0].dims.d[a]) || !fits_int(in[1].dims.d[a]) || !fits_int(out[0].dims.d[a])) return false;
+  }
   for (int i = 0; i < nsp; i++) {
     int d = i - lead; /* ingot's spatial index, -1 for the unit height */
-    int64_t xi = d < 0 ? 1 : in[0].dims.d[2 + d], wi = d < 0 ? 1 : in[1].dims.d[2 + d];
-    int64_t yi = d < 0 ? 1 : out[0].dims.d[2 + d];
+    int a = d < 0 ? 0 : ingot_spatial_axis(p->channels_last, d);
+    int64_t xi = d < 0 ? 1 : in[0].dims.d[a], wi = d < 0 ? 1 : in[1].dims.d[a];
+    int64_t yi = d < 0 ? 1 : out[0].dims.d[a];
     int64_t st = d < 0 ? 1 : p->stride[d], dil = d < 0 ? 1 : p->dilation[d];
     if (st <= 0) st = 1;
     if (dil <= 0) dil = 1;
@@ -131,9 +143,22 @@ static void dnn_destroy_state(void *state) {
   free(s);
 }
 
-static void packed_strides(int nb, const int *dims, int *strides) {
-  strides[nb - 1] = 1;
-  for (int i = nb - 2; i >= 0; i--) strides[i] = strides[i + 1] * dims[i + 1];
+/* Strides of a packed tensor whose logical dims are [N, C, spatial...]: NCHW, or with
+ * channels_last NHWC (C innermost, then the spatial dims, N outermost). */
+static void packed_strides(int nb, const int *dims, int *strides, bool channels_last) {
+  if (!channels_last) {
+    strides[nb - 1] = 1;
+    for (int i = nb - 2; i >= 0; i--) strides[i] = strides[i + 1] * dims[i + 1];
+    return;
+  }
+  int s = 1;
+  strides[1] = s;
+  s *= dims[1];
+  for (int i = nb - 1; i >= 2; i--) {
+    strides[i] = s;
+    s *= dims[i];
+  }
+  strides[0] = s;
 }
 
 #define DNN_TRY(call, what)                                     \
@@ -162,16 +187,18 @@ static ingot_status make_state(const ingot_kernel_args *args, dnn_state **state_
   ingot_cudnn_data_type(sh.dtype, &dt);
   int strides[5], bias_dims[5] = {1, sh.y[1], 1, 1, 1}, bias_strides[5];
   DNN_TRY(cudnnCreateTensorDescriptor(&s->x), "create x descriptor");
-  packed_strides(sh.nb, sh.x, strides);
+  packed_strides(sh.nb, sh.x, strides, sh.channels_last);
   DNN_TRY(cudnnSetTensorNdDescriptor(s->x, dt, sh.nb, sh.x, strides), "x descriptor");
   DNN_TRY(cudnnCreateTensorDescriptor(&s->y), "create y descriptor");
-  packed_strides(sh.nb, sh.y, strides);
+  packed_strides(sh.nb, sh.y, strides, sh.channels_last);
   DNN_TRY(cudnnSetTensorNdDescriptor(s->y, dt, sh.nb, sh.y, strides), "y descriptor");
   DNN_TRY(cudnnCreateTensorDescriptor(&s->bias), "create bias descriptor");
-  packed_strides(sh.nb, bias_dims, bias_strides);
+  packed_strides(sh.nb, bias_dims, bias_strides, sh.channels_last);
   DNN_TRY(cudnnSetTensorNdDescriptor(s->bias, dt, sh.nb, bias_dims, bias_strides), "bias descriptor");
   DNN_TRY(cudnnCreateFilterDescriptor(&s->w), "create filter descriptor");
-  DNN_TRY(cudnnSetFilterNdDescriptor(s->w, dt, CUDNN_TENSOR_NCHW, sh.nb, sh.w), "filter descriptor");
+  /* filter dims are logical KCRS either way; the format says how they lie in memory */
+  DNN_TRY(cudnnSetFilterNdDescriptor(s->w, dt, sh.channels_last ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, sh.nb, sh.w),
+          "filter descriptor");
   DNN_TRY(cudnnCreateConvolutionDescriptor(&s->conv), "create convolution descriptor");
   DNN_TRY(cudnnSetConvolutionNdDescriptor(s->conv, sh.nb - 2, sh.pad, sh.stride, sh.dilation, CUDNN_CROSS_CORRELATION,
                                           CUDNN_DATA_FLOAT),

@@ -85,6 +85,8 @@ typedef struct ingot_ck_pool {
   int32_t type;           /* ingot_pooling_type */
   int32_t nsp;            /* 1..3 spatial dims */
   int32_t exclude_padding;
+  int32_t channels_last;  /* x and y [N, spatial..., C] instead of [N, C, spatial...] */
+  int64_t channels;       /* C */
   int64_t planes;         /* N * C */
   int64_t in[3], out[3], win[3], stride[3], dil[3], pre[3], post[3];
 } ingot_ck_pool;

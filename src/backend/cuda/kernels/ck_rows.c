@@ -152,14 +152,19 @@ ingot_status ingot_ck_layernorm_tactic(const ingot_kernel_args *args) {
 
 /* ---- batch normalization ------------------------------------------------------------------ */
 
+/* The channel dim: 1, or the last with channels_last (the layout pass's NHWC). */
+static int32_t bn_channel_axis(const ingot_node *node, const ingot_dims *x) {
+  return ingot_channel_axis(node->params.batchnorm.channels_last, x->nb_dims);
+}
+
 bool ingot_ck_batchnorm_tactic_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                         const ingot_tensor_view *outputs) {
-  (void)node;
   if (!ingot_ck_is_float(inputs[0].dtype) || outputs[0].dtype != inputs[0].dtype || inputs[0].dims.nb_dims < 2)
     return false;
+  int32_t cax = bn_channel_axis(node, &inputs[0].dims);
   for (int32_t k = 1; k < 5; k++)
     if (inputs[k].dtype != inputs[1].dtype || !ingot_ck_is_float(inputs[k].dtype) ||
-        ingot_dims_volume(&inputs[k].dims) != inputs[0].dims.d[1])
+        ingot_dims_volume(&inputs[k].dims) != inputs[0].dims.d[cax])
       return false;
   return true;
 }
@@ -167,7 +172,8 @@ bool ingot_ck_batchnorm_tactic_supports(const ingot_node *node, const ingot_tens
 ingot_status ingot_ck_batchnorm_tactic(const ingot_kernel_args *args) {
   const ingot_tensor_view *v = args->inputs;
   int64_t outer, len, inner;
-  fold(&v[0].dims, 1, 1, &outer, &len, &inner);
+  int32_t cax = bn_channel_axis(args->node, &v[0].dims);
+  fold(&v[0].dims, cax, cax, &outer, &len, &inner); /* channels last: [N*H*W, C, 1] */
   return ingot_ck_status(args, ingot_ck_batchnorm((int32_t)v[0].dtype, outer, len, inner,
                                                   args->params->batchnorm.epsilon, v[0].data, (int32_t)v[1].dtype,
                                                   v[1].data, v[2].data, v[3].data, v[4].data, args->outputs[0].data,
@@ -190,18 +196,21 @@ ingot_status ingot_ck_pooling_tactic(const ingot_kernel_args *args) {
   if (q.nsp < 1 || q.nsp > 3)
     return ingot_node_fail(args->node, INGOT_UNSUPPORTED, "CUDA pooling takes 1 to 3 spatial dims, found %d",
                            (int)q.nsp);
-  q.planes = x->dims.d[0] * x->dims.d[1];
-  if (p->global) { /* a reduction over each plane */
+  const int32_t cl = p->channels_last;
+  q.channels_last = cl;
+  q.channels = x->dims.d[ingot_channel_axis(cl, x->dims.nb_dims)];
+  q.planes = x->dims.d[0] * q.channels;
+  if (p->global) { /* a reduction over each plane: [N*C, HW, 1], or channels last [N, HW, C] */
     int64_t len = 1;
-    for (int32_t i = 0; i < q.nsp; i++) len *= x->dims.d[2 + i];
+    for (int32_t i = 0; i < q.nsp; i++) len *= x->dims.d[ingot_spatial_axis(cl, i)];
     int32_t op = p->type == INGOT_POOLING_MAX ? INGOT_REDUCE_MAX : INGOT_REDUCE_MEAN;
     if (q.planes <= 0 || len <= 0) return INGOT_SUCCESS;
-    return ingot_ck_status(args, ingot_ck_reduce(op, (int32_t)x->dtype, q.planes, len, 1, x->data, y->data,
-                                                 STREAM(args)));
+    return ingot_ck_status(args, ingot_ck_reduce(op, (int32_t)x->dtype, cl ? x->dims.d[0] : q.planes, len,
+                                                 cl ? q.channels : 1, x->data, y->data, STREAM(args)));
   }
   for (int32_t i = 0; i < q.nsp; i++) {
-    q.in[i] = x->dims.d[2 + i];
-    q.out[i] = y->dims.d[2 + i];
+    q.in[i] = x->dims.d[ingot_spatial_axis(cl, i)];
+    q.out[i] = y->dims.d[ingot_spatial_axis(cl, i)];
     q.win[i] = p->window_size[i];
     q.stride[i] = ingot_or_one(p->stride[i]);
     q.dil[i] = ingot_or_one(p->dilation[i]);

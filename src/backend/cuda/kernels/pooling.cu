@@ -1,5 +1,7 @@
-// Max and average pooling over 1 to 3 spatial dims (NC + spatial layout): a thread per
-// output, consecutive threads on consecutive outputs so window loads coalesce. Padding
+// Max and average pooling over 1 to 3 spatial dims, channels first ([N, C, spatial...])
+// or last ([N, spatial..., C], the layout pass's NHWC): a thread per output, consecutive
+// threads on consecutive outputs so window loads coalesce (along a row of a plane, or
+// along the channels of one cell). Padding
 // modes, ceil mode and dilation arrive resolved as pre/post pads (the tactic computes
 // them as the CPU reference does). Global pooling runs as a reduction instead.
 #include "ck_common.cuh"
@@ -36,8 +38,18 @@ __global__ void pool_kernel(ingot_ck_pool p, const T *__restrict__ x, T *__restr
   }
   I total = (I)p.planes * out_plane, stride = (I)(gridDim.x * blockDim.x);
   bool is_max = p.type == 0;
+  const bool last = p.channels_last != 0;
+  const I C = (I)p.channels, cell = last ? C : 1; /* elements between neighbouring cells */
   for (I o = (I)(blockIdx.x * blockDim.x + threadIdx.x); o < total; o += stride) {
-    I plane = o / out_plane, rem = o % out_plane;
+    I plane, rem;
+    if (last) { /* o = (n * out_plane + rem) * C + c */
+      I c = o % C, nr = o / C;
+      rem = nr % out_plane;
+      plane = (nr / out_plane) * C + c;
+    } else {
+      plane = o / out_plane;
+      rem = o % out_plane;
+    }
     I oc[3] = {0, 0, 0}, lo[3] = {0, 0, 0}, hi[3] = {0, 0, 0}, base[3] = {0, 0, 0};
 #pragma unroll
     for (int i = 2; i >= 0; i--) {
@@ -60,13 +72,13 @@ __global__ void pool_kernel(ingot_ck_pool p, const T *__restrict__ x, T *__restr
     }
     float acc = is_max ? -INFINITY : 0.0f;
     if (real > 0) {
-      const T *xp = x + plane * in_plane;
+      const T *xp = last ? x + (plane / C) * in_plane * C + plane % C : x + plane * in_plane;
       // Dims past nsp have lo = hi = 0 and base = 0, so the three loops cover 1-3 dims.
       I s1 = in_[2], s0 = in_[1] * s1, d0 = dil_[0], d1 = dil_[1], d2 = dil_[2];
       for (I a = lo[0]; a <= hi[0]; a++)
         for (I b = lo[1]; b <= hi[1]; b++)
           for (I c = lo[2]; c <= hi[2]; c++) {
-            I off = (base[0] + a * d0) * s0 + (base[1] + b * d1) * s1 + base[2] + c * d2;
+            I off = ((base[0] + a * d0) * s0 + (base[1] + b * d1) * s1 + base[2] + c * d2) * cell;
             float v = Num<T>::ld(xp[off]);
             if (!is_max)
               acc += v;
