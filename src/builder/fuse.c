@@ -183,6 +183,40 @@ static ingot_status fuse_residual(ingot_build *build, int32_t pi, int32_t ai, in
   return INGOT_SUCCESS;
 }
 
+/* Bias of a matrix multiply: an exporter's MatMul -> Add(constant [N] or [1, ..., N])
+ * becomes the multiply's bias (input 2), which its GEMM applies in the epilogue; this also
+ * lets an activation after the Add (BERT's and GPT's GELU) fuse in. The constant must
+ * broadcast to the product without changing its dims. */
+static ingot_status fuse_matmul_bias(ingot_build *build, int32_t pi, int32_t ai, int32_t slot, bool *done) {
+  ingot_graph *g = build->graph;
+  ingot_node *p = &g->nodes[pi], *add = &g->nodes[ai];
+  *done = false;
+  if (p->op != INGOT_OP_MATRIX_MULTIPLY || add->params.elementwise.op != INGOT_ELEMENTWISE_SUM) return INGOT_SUCCESS;
+  ingot_epilogue *e = epilogue_of(p);
+  if (p->params.matmul.has_bias || e->has_residual || e->activation >= 0 || p->nb_inputs != 2) return INGOT_SUCCESS;
+  int32_t bias = add->inputs[1 - slot], out = p->outputs[0];
+  if (!is_f32_constant(g, bias) || bias == out) return INGOT_SUCCESS;
+  const ingot_dims *bd = &g->tensors[bias].dims;
+  for (int32_t s = 0; s < build->nb_shape_sets; s++) {
+    const ingot_dims *od = &build->shape_dims[s][out];
+    if (build->shape_dtypes[s][out] != INGOT_FLOAT32 || bd->nb_dims > od->nb_dims) return INGOT_SUCCESS;
+    if (!ingot_dims_equal(&build->shape_dims[s][add->outputs[0]], od)) return INGOT_SUCCESS;
+    for (int32_t k = 1; k <= bd->nb_dims; k++) {
+      int64_t b = bd->d[bd->nb_dims - k], o = od->d[od->nb_dims - k];
+      if (b != 1 && b != o) return INGOT_SUCCESS;
+    }
+  }
+  int32_t *inputs = ingot_realloc_array(p->inputs, 3, sizeof(int32_t));
+  if (!inputs) return INGOT_OUT_OF_MEMORY;
+  p->inputs = inputs;
+  p->inputs[p->nb_inputs++] = bias;
+  p->params.matmul.has_bias = 1;
+  take_output(g, pi, ai);
+  INGOT_TRY(append_fused_name(p, "bias"));
+  *done = true;
+  return INGOT_SUCCESS;
+}
+
 static ingot_status fuse_activation(ingot_build *build, int32_t pi, int32_t ai, bool *done) {
   ingot_graph *g = build->graph;
   ingot_node *p = &g->nodes[pi], *act = &g->nodes[ai];
@@ -217,7 +251,10 @@ ingot_status ingot_pass_fuse(ingot_build *build) {
       bool done = false;
       ingot_op op = g->nodes[r].op;
       if (op == INGOT_OP_BATCH_NORMALIZATION && slot == 0) st = fold_batchnorm(build, i, r, &done);
-      else if (op == INGOT_OP_ELEMENTWISE) st = fuse_residual(build, i, r, slot, &done);
+      else if (op == INGOT_OP_ELEMENTWISE) {
+        st = fuse_matmul_bias(build, i, r, slot, &done);
+        if (st == INGOT_SUCCESS && !done) st = fuse_residual(build, i, r, slot, &done);
+      }
       else if (op == INGOT_OP_ACTIVATION) st = fuse_activation(build, i, r, &done);
       if (st != INGOT_SUCCESS || !done) break;
       dead[r] = 1;
