@@ -645,6 +645,11 @@ static void c_builder_config_set_num_threads(void) {
   FAILS(ingot_builder_config_set_num_threads(NULL, 1));
   FAILS(ingot_builder_config_set_num_threads(F.config, -2));
 }
+static void c_builder_config_set_tactic_sources(void) {
+  FAILS(ingot_builder_config_set_tactic_sources(NULL, INGOT_TACTIC_SOURCE_ALL));
+  FAILS(ingot_builder_config_set_tactic_sources(F.config, 1u << 31)); /* not a source */
+}
+static void c_builder_config_get_tactic_sources(void) { CHECK(ingot_builder_config_get_tactic_sources(NULL) == 0); }
 static void c_builder_config_add_optimization_profile(void) {
   FAILS(ingot_builder_config_add_optimization_profile(NULL, F.profile, NULL));
   FAILS(ingot_builder_config_add_optimization_profile(F.config, NULL, NULL));
@@ -1163,7 +1168,8 @@ static const misuse_case cases[] = {
     CASE(builder_config_create), CASE(builder_config_destroy), CASE(builder_config_set_target),
     CASE(builder_config_set_workspace_limit), CASE(builder_config_get_workspace_limit),
     CASE(builder_config_set_flag), CASE(builder_config_get_flag), CASE(builder_config_set_timing_iterations),
-    CASE(builder_config_set_num_threads), CASE(builder_config_add_optimization_profile),
+    CASE(builder_config_set_num_threads), CASE(builder_config_set_tactic_sources),
+    CASE(builder_config_get_tactic_sources), CASE(builder_config_add_optimization_profile),
     CASE(builder_config_num_optimization_profiles), CASE(optimization_profile_create),
     CASE(optimization_profile_destroy), CASE(optimization_profile_set_dimensions),
     CASE(optimization_profile_get_dimensions), CASE(plan_data), CASE(plan_size), CASE(plan_save),
