@@ -32,8 +32,8 @@ void cmd_build_usage(FILE *f) {
           "  --threads N           threads the engine's contexts use by default (0: all cores)\n"
           "  --device D            the target: cpu (default) or cuda[:N], timed on that GPU\n"
           "  --tactic-sources LIST where tactics may come from: ingot, onednn, cublaslt, cudnn\n"
-          "                        joined by ',' (\"ingot,onednn\"), or edits of the default of all\n"
-          "                        (\"-onednn\"); the reference kernels always remain\n"
+          "                        joined by ',' (\"ingot,onednn\"), or edits of the default, all\n"
+          "                        but onednn (\"+onednn\"); the reference kernels always remain\n"
           "  --verbose             let the library log info and verbose messages\n");
 }
 

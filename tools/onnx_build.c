@@ -21,7 +21,7 @@ int tool_tactic_sources_parse(const char *cmd, const char *list, uint32_t *mask_
                {"cublaslt", INGOT_TACTIC_SOURCE_CUBLASLT}, {"cudnn", INGOT_TACTIC_SOURCE_CUDNN},
                {"all", INGOT_TACTIC_SOURCE_ALL},           {"none", 0}};
   /* TensorRT's trtexec: signed entries edit the default set, unsigned ones name the set */
-  uint32_t mask = list[0] == '-' || list[0] == '+' ? INGOT_TACTIC_SOURCE_ALL : 0;
+  uint32_t mask = list[0] == '-' || list[0] == '+' ? INGOT_TACTIC_SOURCE_DEFAULT : 0;
   const char *p = list;
   do {
     size_t len = strcspn(p, ",");

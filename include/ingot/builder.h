@@ -35,7 +35,13 @@ typedef enum ingot_tactic_source {
   INGOT_TACTIC_SOURCE_ONEDNN = 1u << 1,   /* oneDNN convolution, inner product and matmul (CPU) */
   INGOT_TACTIC_SOURCE_CUBLASLT = 1u << 2, /* cuBLASLt matrix multiply (CUDA) */
   INGOT_TACTIC_SOURCE_CUDNN = 1u << 3,    /* cuDNN convolution (CUDA) */
-  INGOT_TACTIC_SOURCE_ALL = 0xF
+  INGOT_TACTIC_SOURCE_ALL = 0xF,
+  /* The default: all but oneDNN. Debian's oneDNN runs on libgomp, whose workers spin for a
+   * while after each call and, on a machine with as many threads as cores, slow ingot's
+   * next kernels about 2x: timed one layer at a time oneDNN often wins, while the whole
+   * network loses. Turn it on (+onednn) where OMP_WAIT_POLICY=PASSIVE is set, or measure.
+   * TensorRT 10 likewise leaves its library sources off by default. */
+  INGOT_TACTIC_SOURCE_DEFAULT = 0xD
 } ingot_tactic_source;
 
 typedef enum ingot_profile_selector {
@@ -71,7 +77,7 @@ INGOT_API ingot_status ingot_builder_config_set_timing_iterations(ingot_builder_
 /* Threads the engine's contexts use by default (0: all cores, the default). */
 INGOT_API ingot_status ingot_builder_config_set_num_threads(ingot_builder_config *config, int32_t threads);
 /* Which tactic sources the builder may choose from: an OR of INGOT_TACTIC_SOURCE_* bits
- * (default INGOT_TACTIC_SOURCE_ALL; 0 leaves the reference kernels only). A source not
+ * (default INGOT_TACTIC_SOURCE_DEFAULT; 0 leaves the reference kernels only). A source not
  * built into this ingot is simply absent. Bits outside ALL are refused. */
 INGOT_API ingot_status ingot_builder_config_set_tactic_sources(ingot_builder_config *config, uint32_t mask);
 /* The mask set (0 for a NULL config). */

@@ -17,6 +17,7 @@ class TacticSource(enum.IntFlag):
     CUBLASLT = 1 << 2  # cuBLASLt (CUDA)
     CUDNN = 1 << 3     # cuDNN (CUDA)
     ALL = 0xF
+    DEFAULT = 0xD      # all but ONEDNN (see INGOT_TACTIC_SOURCE_DEFAULT in builder.h)
 
 
 class OptimizationProfile:
@@ -209,7 +210,7 @@ class BuilderConfig:
 
     @property
     def tactic_sources(self):
-        """The TacticSource mask the builder chooses tactics from (default TacticSource.ALL)."""
+        """The TacticSource mask the builder chooses tactics from (default TacticSource.DEFAULT: all but ONEDNN)."""
         return TacticSource(_lib.ingot_builder_config_get_tactic_sources(self._ptr))
 
     @tactic_sources.setter

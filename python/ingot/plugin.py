@@ -141,6 +141,12 @@ _FUNCTIONS = {
     "ingot_plugin_creator_get_namespace": (c_char_p, [P]),
     "ingot_plugin_library_load": (c_int, [c_char_p]),
     "ingot_network_add_plugin": (c_int, [P, PP, c_int32, c_char_p, c_char_p, c_char_p, POINTER(_Field), c_int32, PP]),
+    "ingot_network_add_plugin_instance": (c_int, [P, PP, c_int32, P, PP]),
+    "ingot_plugin_creator_create_plugin": (c_int, [P, c_char_p, POINTER(_Field), c_int32, PP]),
+    "ingot_plugin_destroy": (None, [P]),
+    "ingot_plugin_creator_num_fields": (c_int32, [P]),
+    "ingot_plugin_creator_get_field": (POINTER(_FieldDecl), [P, c_int32]),
+    "ingot_plugin_field_type_name": (c_char_p, [c_int]),
 }
 _c = {}
 for _name, (_restype, _argtypes) in _FUNCTIONS.items():

@@ -25,7 +25,7 @@ ingot_status ingot_builder_config_create(ingot_builder_config **config_out) {
   c->workspace_limit = DEFAULT_WORKSPACE;
   c->flags = 1u << INGOT_BUILDER_FLAG_TF32;
   c->timing_iterations = 4;
-  c->tactic_sources = INGOT_TACTIC_SOURCE_ALL;
+  c->tactic_sources = INGOT_TACTIC_SOURCE_DEFAULT;
   *config_out = c;
   return INGOT_SUCCESS;
 }

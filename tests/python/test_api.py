@@ -2,6 +2,7 @@
 against NumPy, dynamic shapes and profiles, error paths, inspection, plans."""
 import gc
 import os
+import enum
 import re
 import shutil
 import subprocess
@@ -30,11 +31,13 @@ def test_every_function_declared(source_dir):
     text = _header_text(source_dir)
     names = set(re.findall(r"INGOT_API\s+[^;(]*?\b(ingot_\w+)\s*\(", text))
     assert len(names) > 100
-    assert names == set(_lib.FUNCTIONS), (names - set(_lib.FUNCTIONS), set(_lib.FUNCTIONS) - names)
+    # the plugin API's bindings live beside its Python classes (ingot/plugin.py)
+    declared = dict(_lib.FUNCTIONS, **ingot.plugin._FUNCTIONS)
+    assert names == set(declared), (names - set(declared), set(declared) - names)
     for name in names:
         params = re.search(r"\b" + name + r"\s*\((.*?)\)\s*;", text, flags=re.S).group(1).strip()
         nparams = 0 if params in ("", "void") else params.count(",") + 1
-        assert len(_lib.FUNCTIONS[name][1]) == nparams, name
+        assert len(declared[name][1]) == nparams, name
     assert _lib.missing == [], f"library {_lib.path} lacks {_lib.missing}"
 
 
@@ -93,6 +96,7 @@ ENUMS = {
     "ingot_rnn_input": (ingot.RNNInput, "INGOT_RNN_INPUT_"),
     "ingot_plugin_field_type": (ingot.PluginFieldType, "INGOT_PLUGIN_FIELD_"),
     "ingot_dim_op": (ingot.plugin.DimOp, "INGOT_DIM_"),
+    "ingot_tactic_source": (ingot.builder.TacticSource, "INGOT_TACTIC_SOURCE_"),
 }
 DTYPE_NAMES = {"FLOAT32": "FLOAT", "FLOAT16": "HALF", "BFLOAT16": "BF16"}
 
@@ -107,14 +111,20 @@ def test_enums_match_headers(source_dir):
         value = -1
         expected = {}
         for item in [s.strip() for s in body.split(",") if s.strip()]:
-            m = re.match(r"(\w+)\s*(?:=\s*(-?\d+))?$", item)
+            m = re.match(r"(\w+)\s*(?:=\s*(-?(?:0x[0-9a-fA-F]+|\d+)u?(?:\s*<<\s*\d+)?))?$", item)
             assert m, item
-            value = int(m.group(2)) if m.group(2) is not None else value + 1
+            if m.group(2) is not None:  # 7, -1, 0xF, 1u << 3
+                value = eval(re.sub(r"(\d)u\b", r"\1", m.group(2)), {})
+            else:
+                value += 1
             if m.group(1).endswith("_COUNT"):
                 continue
             short = re.sub("^" + prefix, "", m.group(1))
             expected[DTYPE_NAMES.get(short, short) if cls is ingot.DataType else short] = value
-        actual = {m.name: int(m) for m in cls}  # canonical members only
+        if issubclass(cls, enum.Flag):  # masks: their combinations (ALL) are members too
+            actual = {name: int(v) for name, v in cls.__members__.items()}
+        else:
+            actual = {m.name: int(m) for m in cls}  # canonical members only
         assert actual == expected, cname
     assert found == set(ENUMS)
 

@@ -74,7 +74,7 @@ def build_and_run(p, x, mask, timing_iterations=0):
 def test_default_and_refused_bits():
     config = ingot.BuilderConfig()
     try:
-        assert config.tactic_sources == TacticSource.ALL
+        assert config.tactic_sources == TacticSource.DEFAULT
         config.tactic_sources = TacticSource.INGOT | TacticSource.CUDNN
         assert config.tactic_sources == TacticSource.INGOT | TacticSource.CUDNN
         config.tactic_sources = 0

@@ -501,7 +501,7 @@ static int32_t onednn_layers(uint32_t mask, int32_t timing) {
   ingot_plan *plan = NULL;
   CHECK_OK(ingot_builder_create(NULL, &builder));
   CHECK_OK(ingot_builder_config_create(&config));
-  CHECK(ingot_builder_config_get_tactic_sources(config) == INGOT_TACTIC_SOURCE_ALL);
+  CHECK(ingot_builder_config_get_tactic_sources(config) == INGOT_TACTIC_SOURCE_DEFAULT);
   CHECK_OK(ingot_builder_config_set_tactic_sources(config, mask));
   CHECK(ingot_builder_config_get_tactic_sources(config) == mask);
   CHECK_OK(ingot_builder_config_set_timing_iterations(config, timing));

@@ -735,6 +735,33 @@ static void test_activation(void) {
     }
 }
 
+/* Softmax and log-softmax over the innermost axis (also with trailing 1s), random rows
+ * with a wide spread, and rows with NaN, -inf, +inf. */
+static void test_softmax(void) {
+  static const int64_t shapes[][4] = {{3, 1, 0, 0}, {2, 7, 0, 0}, {4, 16, 0, 0}, {2, 3, 17, 0}, {1, 12, 128, 0},
+                                      {5, 33, 1, 1}, {1, 1000, 0, 0}};
+  static const int32_t ranks[] = {2, 2, 2, 3, 3, 4, 2};
+  for (int32_t log = 0; log < 2; log++)
+    for (int32_t k = 0; k < 7; k++) {
+      tcase c;
+      char name[96];
+      snprintf(name, sizeof name, "%s shape %d", log ? "log_softmax" : "softmax", (int)k);
+      case_init(&c, INGOT_OP_SOFTMAX, name);
+      c.node.params.softmax.log = log;
+      c.node.params.softmax.axis = k == 5 ? 1 : -1;
+      case_add(&c, false, ranks[k], shapes[k]);
+      int64_t v = ingot_dims_volume(&c.dims[0]);
+      for (int64_t i = 0; i < v; i++) c.data[0][i] *= 30.0f;
+      if (k == 1) { /* row 0 holds a NaN, row 1 is all -inf */
+        c.data[0][3] = NAN;
+        for (int32_t i = 7; i < 14; i++) c.data[0][i] = -INFINITY;
+      }
+      if (k == 2) c.data[0][20] = INFINITY;
+      compare_case(&c, "softmax_f32_vector");
+      case_free(&c);
+    }
+}
+
 int main(void) {
   for (int32_t pass = 0; pass < 2; pass++) {
     if (pass == 1) CHECK_OK(ingot_thread_pool_create(3, &g_pool));
@@ -743,6 +770,7 @@ int main(void) {
     test_matmul();
     test_pooling();
     test_activation();
+    test_softmax();
   }
   test_vmath_accuracy();
   test_conv_refusals();
@@ -752,7 +780,7 @@ int main(void) {
   for (int32_t i = 0; i < be->nb_tactics && i < (int32_t)(sizeof g_runs / sizeof g_runs[0]); i++) {
     const ingot_tactic *t = &be->tactics[i];
     if (is_reference(t)) continue;
-    bool covered = t->op == INGOT_OP_CONVOLUTION || t->op == INGOT_OP_POOLING || t->op == INGOT_OP_ACTIVATION || t->op == INGOT_OP_FULLY_CONNECTED || t->op == INGOT_OP_MATRIX_MULTIPLY;
+    bool covered = t->op == INGOT_OP_CONVOLUTION || t->op == INGOT_OP_POOLING || t->op == INGOT_OP_ACTIVATION || t->op == INGOT_OP_SOFTMAX || t->op == INGOT_OP_FULLY_CONNECTED || t->op == INGOT_OP_MATRIX_MULTIPLY;
     printf("%-24s %d cases%s\n", t->name, g_runs[i], covered ? "" : " (no cases for its op here)");
     if (covered) CHECK(g_runs[i] > 0);
   }

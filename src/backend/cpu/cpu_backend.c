@@ -92,6 +92,8 @@ static const ingot_tactic cpu_tactics[] = {
      ingot_cpu_conv_depthwise, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_ACTIVATION, "activation_f32_vector", 1, ingot_cpu_activation_vector_supports, NULL, NULL,
      ingot_cpu_activation_vector, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
+    {INGOT_OP_SOFTMAX, "softmax_f32_vector", 1, ingot_cpu_softmax_vector_supports, NULL, NULL,
+     ingot_cpu_softmax_vector, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_POOLING, "pool2d_f32_direct", 1, ingot_cpu_pool2d_direct_supports, ingot_cpu_pool2d_direct_workspace,
      NULL, ingot_cpu_pool2d_direct, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_FULLY_CONNECTED, "fc_f32_gemm", 1, ingot_cpu_fc_gemm_supports, ingot_cpu_fc_gemm_workspace,

@@ -81,5 +81,9 @@ INGOT_CPU_KERNEL(ingot_cpu_pool2d_direct);
 bool ingot_cpu_activation_vector_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                           const ingot_tensor_view *outputs);
 INGOT_CPU_KERNEL(ingot_cpu_activation_vector);
+/* softmax_vector.c: softmax / log-softmax over the innermost axis through vmath.c */
+bool ingot_cpu_softmax_vector_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                       const ingot_tensor_view *outputs);
+INGOT_CPU_KERNEL(ingot_cpu_softmax_vector);
 
 #endif
