@@ -25,6 +25,9 @@ if [ "${1:-}" = "--pack" ]; then
   for lib in /usr/lib/x86_64-linux-gnu/libprotobuf-c.so.1 "$src/libprotobuf-c.so.1"; do
     [ -f "$lib" ] && cp -L "$lib" "$out/" && break
   done
+  # oneDNN (a CPU tactic source) is linked in where it was found; the GPU machine lacks it
+  dnnl=$(ldd "$src/libingot.so" 2>/dev/null | awk '/libdnnl/ {print $3}')
+  [ -n "$dnnl" ] && [ -f "$dnnl" ] && cp -L "$dnnl" "$out/"
   du -sh "$out"
   exit 0
 fi

@@ -57,6 +57,7 @@ bool ingot_onednn_conv_supports(const ingot_node *node, const ingot_tensor_view 
                                 const ingot_tensor_view *outputs) {
   const ingot_conv_params *p = &node->params.conv;
   conv_geom g;
+  if (p->channels_last) return false; /* the descriptors below are NCHW */
   if (node->nb_inputs < 2 || !inputs[1].data || !activation_and_f32(node, inputs, outputs) ||
       !geometry(p, &inputs[0].dims, &inputs[1].dims, &outputs[0].dims, &g))
     return false;
