@@ -94,6 +94,11 @@ int32_t ingot_graph_use_count(const ingot_graph *graph, int32_t t);
 /* Drops nodes not needed for any output, nodes marked in remove_node (may be NULL), and
  * tensors nothing refers to; renumbers everything. */
 ingot_status ingot_graph_compact(ingot_graph *graph, const uint8_t *remove_node);
+/* After a pass that rewrites build->graph failed with `st`, on a copy `saved` taken before
+ * it: out of memory is returned as it is; any other failure puts `saved` back, logs a
+ * warning "<fallback>: <the error>" and re-infers shapes, so the build goes on without the
+ * pass (lower_half.c, layout_channels_last.c). Takes ownership of `saved`. */
+ingot_status ingot_build_roll_back(ingot_build *build, ingot_graph *saved, ingot_status st, const char *fallback);
 
 /* Passes, in the order the builder runs them. */
 ingot_status ingot_pass_fold_constants(ingot_build *build);

@@ -1,11 +1,13 @@
 /* Graph editing for the passes: copy, insert, count uses, and compaction (dead-layer
  * removal and renumbering after passes have detached nodes). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builder/builder_internal.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/logger.h"
 #include "plugin/plugin_internal.h"
 
 ingot_status ingot_graph_copy(const ingot_graph *src, ingot_graph **dst_out) {
@@ -142,4 +144,17 @@ ingot_status ingot_graph_compact(ingot_graph *graph, const uint8_t *remove_node)
   for (int32_t i = 0; i < graph->nb_outputs; i++) graph->outputs[i] = tensor_map[graph->outputs[i]];
   free(live_node), free(live_tensor), free(node_map), free(tensor_map);
   return ingot_graph_validate(graph);
+}
+
+ingot_status ingot_build_roll_back(ingot_build *build, ingot_graph *saved, ingot_status st, const char *fallback) {
+  if (st == INGOT_OUT_OF_MEMORY) {
+    ingot_graph_destroy(saved);
+    return st;
+  }
+  char why[512];
+  snprintf(why, sizeof why, "%s", ingot_last_error());
+  ingot_graph_destroy(build->graph);
+  build->graph = saved;
+  ingot_log(build->logger, INGOT_SEVERITY_WARNING, "%s: %s", fallback, why);
+  return ingot_build_infer_all(build);
 }

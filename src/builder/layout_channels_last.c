@@ -567,15 +567,5 @@ ingot_status ingot_pass_layout_channels_last(ingot_build *build, ingot_graph **c
               regions, transposes);
     return INGOT_SUCCESS;
   }
-  if (st == INGOT_OUT_OF_MEMORY) {
-    ingot_graph_destroy(saved);
-    return st;
-  }
-  /* back to channels first, with a warning that says why */
-  char why[512];
-  snprintf(why, sizeof why, "%s", ingot_last_error());
-  ingot_graph_destroy(build->graph);
-  build->graph = saved;
-  ingot_log(build->logger, INGOT_SEVERITY_WARNING, "layout: the network stays channels first: %s", why);
-  return ingot_build_infer_all(build);
+  return ingot_build_roll_back(build, saved, st, "layout: the network stays channels first");
 }

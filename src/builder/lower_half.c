@@ -177,16 +177,7 @@ ingot_status ingot_pass_lower_half(ingot_build *build) {
               ingot_dtype_name(half), converted);
     return INGOT_SUCCESS;
   }
-  if (st == INGOT_OUT_OF_MEMORY) {
-    ingot_graph_destroy(saved);
-    return st;
-  }
-  /* back to the float32 graph, with a warning that says why */
-  char why[512];
-  snprintf(why, sizeof why, "%s", ingot_last_error());
-  ingot_graph_destroy(build->graph);
-  build->graph = saved;
-  ingot_log(build->logger, INGOT_SEVERITY_WARNING, "precision: the network stays in float32: in %s, %s",
-            ingot_dtype_name(half), why);
-  return ingot_build_infer_all(build);
+  char fallback[96];
+  snprintf(fallback, sizeof fallback, "precision: the network stays in float32: in %s", ingot_dtype_name(half));
+  return ingot_build_roll_back(build, saved, st, fallback);
 }

@@ -9,48 +9,19 @@
  * the tactic's dtype; tolerances (relative L2 error) fit each precision. Skipped (77)
  * where no CUDA device can be used. */
 #include "gpu_util.h"
+#include "../unit/tactic_case.h"
 
 #include "backend/backend.h"
 #include "core/dims.h"
 #include "ops/graph.h"
 #include "ops/ops.h"
 
-#define MAX_IN 5
+#define MAX_IN TACTIC_CASE_MAX_INPUTS
 
 static uint64_t g_seed = 0x5EED1234ULL;
 static const ingot_device_ops *g_dev;
 static void *g_stream, *g_handles;
 static int32_t g_compared[256], g_declined[256];
-
-typedef struct gcase {
-  char name[160];
-  ingot_node node;
-  int32_t nb_inputs;
-  ingot_dims dims[MAX_IN];
-  bool constant[MAX_IN];
-  float *data[MAX_IN];
-} gcase;
-
-static void case_init(gcase *c, ingot_op op, const char *name) {
-  memset(c, 0, sizeof *c);
-  snprintf(c->name, sizeof c->name, "%s", name);
-  c->node.name = c->name;
-  c->node.op = op;
-  c->node.nb_outputs = 1;
-}
-
-static void case_add(gcase *c, bool constant, int32_t nb, const int64_t *d) {
-  int32_t i = c->nb_inputs++;
-  c->dims[i] = ingot_dims_make(nb, d);
-  c->constant[i] = constant;
-  int64_t v = ingot_dims_volume(&c->dims[i]);
-  c->data[i] = malloc(sizeof(float) * (size_t)(v > 0 ? v : 1));
-  for (int64_t k = 0; k < v; k++) c->data[i][k] = test_randf(&g_seed);
-}
-
-static void case_free(gcase *c) {
-  for (int32_t i = 0; i < c->nb_inputs; i++) free(c->data[i]);
-}
 
 static double tolerance(ingot_dtype dt, const char *tactic) {
   if (dt == INGOT_FLOAT16) return 4e-3;
@@ -67,7 +38,7 @@ static void convert(const float *src, int64_t n, ingot_dtype dt, float *rounded,
 }
 
 /* The CPU reference on the rounded inputs. */
-static float *reference(gcase *c, float **rounded, const ingot_dims *ydims) {
+static float *reference(tactic_case *c, float **rounded, const ingot_dims *ydims) {
   const ingot_backend *cpu = ingot_cpu_backend();
   const ingot_tactic *ref = NULL;
   for (int32_t i = 0; i < cpu->nb_tactics && !ref; i++)
@@ -89,7 +60,7 @@ static float *reference(gcase *c, float **rounded, const ingot_dims *ydims) {
 }
 
 /* Runs tactic t of row `row` on the device; compares with want. */
-static void run_on_device(const ingot_tactic *t, int32_t row, gcase *c, ingot_dtype dt, void **packed,
+static void run_on_device(const ingot_tactic *t, int32_t row, tactic_case *c, ingot_dtype dt, void **packed,
                           const ingot_dims *ydims, const float *want) {
   ingot_tensor_view in[MAX_IN], out;
   for (int32_t i = 0; i < c->nb_inputs; i++) in[i] = (ingot_tensor_view){dt, c->dims[i], c->constant[i] ? packed[i] : NULL};
@@ -170,7 +141,7 @@ static bool is_library_tactic(const ingot_tactic *t) {
   return strstr(t->name, "_cublaslt_") != NULL || strstr(t->name, "_cudnn_") != NULL;
 }
 
-static void compare_case(gcase *c) {
+static void compare_case(tactic_case *c) {
   c->node.nb_inputs = c->nb_inputs;
   ingot_value_info vi[MAX_IN], vo[INGOT_MAX_OUTPUTS];
   memset(vo, 0, sizeof vo);
@@ -208,8 +179,8 @@ static void compare_case(gcase *c) {
 
 static void conv_case(const char *name, int64_t n, int64_t ci, int64_t hw, int64_t co, int64_t k, int64_t stride,
                       int64_t pad, int64_t dil, int64_t groups, bool bias, bool residual, int32_t act, int sp) {
-  gcase c;
-  case_init(&c, INGOT_OP_CONVOLUTION, name);
+  tactic_case c;
+  tactic_case_init(&c, INGOT_OP_CONVOLUTION, name);
   ingot_conv_params *p = &c.node.params.conv;
   p->nb_spatial_dims = sp;
   p->num_output_maps = co;
@@ -223,47 +194,47 @@ static void conv_case(const char *name, int64_t n, int64_t ci, int64_t hw, int64
   p->epilogue.beta = act == INGOT_ACTIVATION_CLIP ? 0.5f : 0.0f;
   p->epilogue.has_residual = residual;
   int64_t x[5] = {n, ci, hw, hw + 1, hw}, w[5] = {co, ci / groups, k, k, k};
-  case_add(&c, false, sp + 2, x);
-  case_add(&c, true, sp + 2, w);
-  if (bias) case_add(&c, true, 1, &co);
+  tactic_case_add(&c, false, sp + 2, x, &g_seed);
+  tactic_case_add(&c, true, sp + 2, w, &g_seed);
+  if (bias) tactic_case_add(&c, true, 1, &co, &g_seed);
   if (residual) {
     int64_t y[5] = {n, co, 0, 0, 0};
     for (int i = 0; i < sp; i++) y[2 + i] = (x[2 + i] + 2 * pad - dil * (k - 1) - 1) / stride + 1;
-    case_add(&c, false, sp + 2, y);
+    tactic_case_add(&c, false, sp + 2, y, &g_seed);
   }
   compare_case(&c);
-  case_free(&c);
+  tactic_case_free(&c);
 }
 
 static void fc_case(const char *name, int32_t nb, const int64_t *x, int64_t nout, bool bias, int32_t act) {
-  gcase c;
-  case_init(&c, INGOT_OP_FULLY_CONNECTED, name);
+  tactic_case c;
+  tactic_case_init(&c, INGOT_OP_FULLY_CONNECTED, name);
   c.node.params.fc.num_outputs = nout;
   c.node.params.fc.has_bias = bias;
   c.node.params.fc.epilogue.activation = act;
-  case_add(&c, false, nb, x);
+  tactic_case_add(&c, false, nb, x, &g_seed);
   int64_t k = ingot_dims_volume(&c.dims[0]) / x[0], w[2] = {nout, k};
-  case_add(&c, true, 2, w);
-  if (bias) case_add(&c, true, 1, &nout);
+  tactic_case_add(&c, true, 2, w, &g_seed);
+  if (bias) tactic_case_add(&c, true, 1, &nout, &g_seed);
   compare_case(&c);
-  case_free(&c);
+  tactic_case_free(&c);
 }
 
 static void matmul_case(const char *name, int32_t na, const int64_t *a, int32_t op_a, int32_t nb, const int64_t *b,
                         int32_t op_b, bool b_constant, int64_t bias_n, int32_t act, int32_t nr, const int64_t *res) {
-  gcase c;
-  case_init(&c, INGOT_OP_MATRIX_MULTIPLY, name);
+  tactic_case c;
+  tactic_case_init(&c, INGOT_OP_MATRIX_MULTIPLY, name);
   ingot_matmul_params *p = &c.node.params.matmul;
   p->op_a = op_a, p->op_b = op_b;
   p->has_bias = bias_n > 0;
   p->epilogue.activation = act;
   p->epilogue.has_residual = nr > 0;
-  case_add(&c, false, na, a);
-  case_add(&c, b_constant, nb, b);
-  if (bias_n > 0) case_add(&c, true, 1, &bias_n);
-  if (nr > 0) case_add(&c, false, nr, res);
+  tactic_case_add(&c, false, na, a, &g_seed);
+  tactic_case_add(&c, b_constant, nb, b, &g_seed);
+  if (bias_n > 0) tactic_case_add(&c, true, 1, &bias_n, &g_seed);
+  if (nr > 0) tactic_case_add(&c, false, nr, res, &g_seed);
   compare_case(&c);
-  case_free(&c);
+  tactic_case_free(&c);
 }
 
 int main(void) {

@@ -9,7 +9,7 @@
  * back to the reference. Then the tactic-source mask: a build with INGOT only names no
  * oneDNN tactic, one with ONEDNN only names oneDNN's for its conv and FC. Without oneDNN
  * built in, only the mask checks run. */
-#include "test_util.h"
+#include "tactic_case.h"
 
 #include "backend/cpu/cpu_kernels.h"
 #include "core/dims.h"
@@ -20,50 +20,15 @@
 #include "backend/cpu/dnnl/dnnl_common.h"
 #endif
 
-#define MAX_IN 5
+#define MAX_IN TACTIC_CASE_MAX_INPUTS
 
 static uint64_t g_seed = 0xD11AULL;
 static ingot_thread_pool *g_pool;
 static int32_t g_compared[4]; /* conv, conv blocked, fc, matmul */
 
-static int64_t rnd(int64_t n) {
-  g_seed = g_seed * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (int64_t)((g_seed >> 33) % (uint64_t)n);
-}
+static int64_t rnd(int64_t n) { return tactic_rnd(&g_seed, n); }
 
-typedef struct tcase {
-  char name[200];
-  ingot_node node;
-  int32_t nb_inputs;
-  ingot_dims dims[MAX_IN];
-  bool constant[MAX_IN];
-  float *data[MAX_IN];
-  ingot_dims ydims;
-} tcase;
-
-static void case_start(tcase *c, ingot_op op, const char *name) {
-  memset(c, 0, sizeof *c);
-  snprintf(c->name, sizeof c->name, "%s", name);
-  c->node.name = c->name;
-  c->node.op = op;
-  c->node.nb_outputs = 1;
-}
-
-static void case_input(tcase *c, bool constant, int32_t nb, const int64_t *d) {
-  int32_t i = c->nb_inputs++;
-  c->dims[i] = ingot_dims_make(nb, d);
-  c->constant[i] = constant;
-  int64_t v = ingot_dims_volume(&c->dims[i]);
-  c->data[i] = malloc(sizeof(float) * (size_t)(v > 0 ? v : 1));
-  for (int64_t k = 0; k < v; k++) c->data[i][k] = test_randf(&g_seed);
-  c->node.nb_inputs = c->nb_inputs;
-}
-
-static void case_end(tcase *c) {
-  for (int32_t i = 0; i < c->nb_inputs; i++) free(c->data[i]);
-}
-
-static bool infer(tcase *c) {
+static bool infer(tactic_case *c) {
   ingot_value_info vi[MAX_IN], vo[INGOT_MAX_OUTPUTS];
   memset(vo, 0, sizeof vo);
   for (int32_t i = 0; i < c->nb_inputs; i++) {
@@ -87,7 +52,7 @@ static const ingot_tactic *find_tactic(const char *name) {
   return NULL;
 }
 
-static void views(const tcase *c, bool constants_only, bool with_data, ingot_tensor_view *in) {
+static void views(const tactic_case *c, bool constants_only, bool with_data, ingot_tensor_view *in) {
   for (int32_t i = 0; i < c->nb_inputs; i++) {
     in[i].dtype = INGOT_FLOAT32;
     in[i].dims = c->dims[i];
@@ -96,7 +61,7 @@ static void views(const tcase *c, bool constants_only, bool with_data, ingot_ten
 }
 
 /* The reference's output (malloc'd). */
-static float *reference(tcase *c) {
+static float *reference(tactic_case *c) {
   const ingot_tactic *ref = ingot_cpu_backend()->tactics; /* first row of the op: the oracle */
   for (int32_t i = 0; i < ingot_cpu_backend()->nb_tactics; i++)
     if (ingot_cpu_backend()->tactics[i].op == c->node.op) {
@@ -118,7 +83,7 @@ static float *reference(tcase *c) {
 
 /* Runs tactic t on the case as the builder and a context do, twice; returns its output
  * (malloc'd) or NULL when it does not support the case. *native: the state ran oneDNN. */
-static float *run_tactic(const ingot_tactic *t, tcase *c, ingot_thread_pool *pool, bool *native) {
+static float *run_tactic(const ingot_tactic *t, tactic_case *c, ingot_thread_pool *pool, bool *native) {
   ingot_tensor_view in[MAX_IN], out = {INGOT_FLOAT32, c->ydims, NULL};
   views(c, true, true, in);
   *native = false;
@@ -165,7 +130,7 @@ static float *run_tactic(const ingot_tactic *t, tcase *c, ingot_thread_pool *poo
   return y;
 }
 
-static void compare(tcase *c, const char *tactic, int32_t counter, bool must_support) {
+static void compare(tactic_case *c, const char *tactic, int32_t counter, bool must_support) {
   const ingot_tactic *t = find_tactic(tactic);
   if (!t) {
     fprintf(stderr, "tactic %s is not in the CPU table\n", tactic);
@@ -214,13 +179,13 @@ typedef struct conv_spec {
 } conv_spec;
 
 static void conv_case(const conv_spec *s) {
-  tcase c;
+  tactic_case c;
   char name[200];
   snprintf(name, sizeof name, "conv%dd N%lld C%lld K%lld G%lld in %lld,%lld,%lld k %lld s %lld d %lld pad %lld/%lld mode %d b%d r%d a%d",
            s->ns, (long long)s->N, (long long)s->C, (long long)s->K, (long long)s->G, (long long)s->in[0],
            (long long)s->in[1], (long long)s->in[2], (long long)s->k[0], (long long)s->s[0], (long long)s->d[0],
            (long long)s->pre[0], (long long)s->post[0], s->mode, s->bias, s->residual, s->act);
-  case_start(&c, INGOT_OP_CONVOLUTION, name);
+  tactic_case_init(&c, INGOT_OP_CONVOLUTION, name);
   ingot_conv_params *p = &c.node.params.conv;
   p->nb_spatial_dims = s->ns;
   p->padding_mode = s->mode;
@@ -243,20 +208,20 @@ static void conv_case(const conv_spec *s) {
     xd[2 + i] = s->in[i];
     wd[2 + i] = s->k[i];
   }
-  case_input(&c, false, 2 + s->ns, xd);
-  case_input(&c, true, 2 + s->ns, wd);
-  if (s->bias) case_input(&c, true, 1, (const int64_t[]){s->K});
+  tactic_case_add(&c, false, 2 + s->ns, xd, &g_seed);
+  tactic_case_add(&c, true, 2 + s->ns, wd, &g_seed);
+  if (s->bias) tactic_case_add(&c, true, 1, (const int64_t[]){s->K}, &g_seed);
   if (s->residual) {
     /* the residual has the output's dims: infer them without it first */
-    if (!infer(&c)) return case_end(&c);
-    case_input(&c, false, c.ydims.nb_dims, c.ydims.d);
+    if (!infer(&c)) return tactic_case_free(&c);
+    tactic_case_add(&c, false, c.ydims.nb_dims, c.ydims.d, &g_seed);
     p->epilogue.has_residual = 1;
   }
   if (infer(&c) && ingot_dims_volume(&c.ydims) > 0) {
     compare(&c, "conv_f32_onednn", 0, true);
     compare(&c, "conv_f32_onednn_blocked", 1, true);
   }
-  case_end(&c);
+  tactic_case_free(&c);
 }
 
 static conv_spec conv2(int64_t N, int64_t C, int64_t K, int64_t G, int64_t hw, int64_t k, int64_t s, int64_t pad) {
@@ -332,11 +297,11 @@ static void test_conv(void) {
 
 static void fc_case(int64_t rows, const int64_t *x_rest, int32_t nb_rest, int64_t n, int32_t bias, int32_t residual,
                     int32_t act) {
-  tcase c;
+  tactic_case c;
   char name[200];
   snprintf(name, sizeof name, "fc rows %lld rank %d n %lld b%d r%d a%d", (long long)rows, 1 + nb_rest, (long long)n,
            bias, residual, act);
-  case_start(&c, INGOT_OP_FULLY_CONNECTED, name);
+  tactic_case_init(&c, INGOT_OP_FULLY_CONNECTED, name);
   ingot_fc_params *p = &c.node.params.fc;
   p->num_outputs = n;
   p->has_bias = bias;
@@ -345,12 +310,12 @@ static void fc_case(int64_t rows, const int64_t *x_rest, int32_t nb_rest, int64_
   p->epilogue.has_residual = residual;
   int64_t xd[INGOT_MAX_DIMS] = {rows}, k = 1;
   for (int32_t i = 0; i < nb_rest; i++) xd[1 + i] = x_rest[i], k *= x_rest[i];
-  case_input(&c, false, 1 + nb_rest, xd);
-  case_input(&c, true, 2, (const int64_t[]){n, k});
-  if (bias) case_input(&c, true, 1, &n);
-  if (residual) case_input(&c, false, 2, (const int64_t[]){rows, n});
+  tactic_case_add(&c, false, 1 + nb_rest, xd, &g_seed);
+  tactic_case_add(&c, true, 2, (const int64_t[]){n, k}, &g_seed);
+  if (bias) tactic_case_add(&c, true, 1, &n, &g_seed);
+  if (residual) tactic_case_add(&c, false, 2, (const int64_t[]){rows, n}, &g_seed);
   if (infer(&c)) compare(&c, "fc_f32_onednn", 2, true);
-  case_end(&c);
+  tactic_case_free(&c);
 }
 
 static void test_fc(void) {
@@ -375,26 +340,26 @@ typedef struct mm_spec {
 } mm_spec;
 
 static void mm_case(const mm_spec *s) {
-  tcase c;
+  tactic_case c;
   char name[200];
   snprintf(name, sizeof name, "matmul rank %d/%d op %d/%d b_const %d bias rank %d r%d a%d", s->ra, s->rb, s->op_a,
            s->op_b, s->b_const, s->rbias, s->residual, s->act);
-  case_start(&c, INGOT_OP_MATRIX_MULTIPLY, name);
+  tactic_case_init(&c, INGOT_OP_MATRIX_MULTIPLY, name);
   ingot_matmul_params *p = &c.node.params.matmul;
   p->op_a = s->op_a;
   p->op_b = s->op_b;
   p->has_bias = s->rbias > 0;
   p->epilogue.activation = s->act;
-  case_input(&c, false, s->ra, s->a);
-  case_input(&c, s->b_const, s->rb, s->b);
-  if (s->rbias > 0) case_input(&c, true, s->rbias, s->bias);
+  tactic_case_add(&c, false, s->ra, s->a, &g_seed);
+  tactic_case_add(&c, s->b_const, s->rb, s->b, &g_seed);
+  if (s->rbias > 0) tactic_case_add(&c, true, s->rbias, s->bias, &g_seed);
   if (s->residual) {
-    if (!infer(&c)) return case_end(&c);
-    case_input(&c, false, c.ydims.nb_dims, c.ydims.d);
+    if (!infer(&c)) return tactic_case_free(&c);
+    tactic_case_add(&c, false, c.ydims.nb_dims, c.ydims.d, &g_seed);
     p->epilogue.has_residual = 1;
   }
   if (infer(&c)) compare(&c, "matmul_f32_onednn", 3, true);
-  case_end(&c);
+  tactic_case_free(&c);
 }
 
 static void test_matmul(void) {
@@ -439,12 +404,12 @@ static void test_matmul(void) {
  * reference fallback, not an error. */
 static void test_fallback(void) {
 #ifdef INGOT_HAVE_ONEDNN
-  tcase c;
-  case_start(&c, INGOT_OP_FULLY_CONNECTED, "fc with 0 rows");
+  tactic_case c;
+  tactic_case_init(&c, INGOT_OP_FULLY_CONNECTED, "fc with 0 rows");
   c.node.params.fc.num_outputs = 4;
   c.node.params.fc.epilogue.activation = -1;
-  case_input(&c, false, 2, (const int64_t[]){0, 6});
-  case_input(&c, true, 2, (const int64_t[]){4, 6});
+  tactic_case_add(&c, false, 2, (const int64_t[]){0, 6}, &g_seed);
+  tactic_case_add(&c, true, 2, (const int64_t[]){4, 6}, &g_seed);
   const ingot_tactic *t = find_tactic("fc_f32_onednn");
   ingot_tensor_view in[2], out = {INGOT_FLOAT32, ingot_dims_make(2, (const int64_t[]){0, 4}), NULL};
   views(&c, false, false, in);
@@ -461,7 +426,7 @@ static void test_fallback(void) {
   args.state = state;
   CHECK(t && t->run(&args) == ref); /* what the reference does with it */
   if (t) t->destroy_state(state);
-  case_end(&c);
+  tactic_case_free(&c);
 #endif
 }
 

@@ -8,7 +8,7 @@
  * workspace_size() asks for (with guard bytes after it and after the output), and it runs
  * serially and on a pool. Also: what the fast tactics refuse, and packed weights made
  * for another kernel's tile (a plan from another machine). */
-#include "test_util.h"
+#include "tactic_case.h"
 
 #include "backend/cpu/cpu_kernels.h"
 #include "backend/cpu/gemm/gemm.h"
@@ -17,7 +17,7 @@
 #include "core/thread_pool.h"
 #include "ops/graph.h"
 
-#define MAX_IN 5
+#define MAX_IN TACTIC_CASE_MAX_INPUTS
 #define GUARD_BYTES 256
 static const unsigned char GUARD = 0xA5;
 
@@ -25,40 +25,7 @@ static uint64_t g_seed = 0xC0FFEE123ULL;
 static ingot_thread_pool *g_pool;
 static int32_t g_runs[128]; /* per tactic row: cases compared */
 
-static int64_t rnd(int64_t n) {
-  g_seed = g_seed * 6364136223846793005ULL + 1442695040888963407ULL;
-  return (int64_t)((g_seed >> 33) % (uint64_t)n);
-}
-
-typedef struct tcase {
-  char name[160];
-  ingot_node node;
-  int32_t nb_inputs;
-  ingot_dims dims[MAX_IN];
-  bool constant[MAX_IN];
-  float *data[MAX_IN];
-} tcase;
-
-static void case_init(tcase *c, ingot_op op, const char *name) {
-  memset(c, 0, sizeof *c);
-  snprintf(c->name, sizeof c->name, "%s", name);
-  c->node.name = c->name;
-  c->node.op = op;
-  c->node.nb_outputs = 1;
-}
-
-static void case_add(tcase *c, bool constant, int32_t nb, const int64_t *d) {
-  int32_t i = c->nb_inputs++;
-  c->dims[i] = ingot_dims_make(nb, d);
-  c->constant[i] = constant;
-  int64_t v = ingot_dims_volume(&c->dims[i]);
-  c->data[i] = malloc(sizeof(float) * (size_t)(v > 0 ? v : 1));
-  for (int64_t k = 0; k < v; k++) c->data[i][k] = test_randf(&g_seed);
-}
-
-static void case_free(tcase *c) {
-  for (int32_t i = 0; i < c->nb_inputs; i++) free(c->data[i]);
-}
+static int64_t rnd(int64_t n) { return tactic_rnd(&g_seed, n); }
 
 static void set_epilogue(ingot_epilogue *e, int64_t pick) {
   static const int32_t acts[] = {-1, -1, INGOT_ACTIVATION_RELU, INGOT_ACTIVATION_CLIP, INGOT_ACTIVATION_SIGMOID,
@@ -77,7 +44,7 @@ typedef struct result {
   int64_t volume;
 } result;
 
-static void views_of(const tcase *c, bool constants_only, ingot_tensor_view *v) {
+static void views_of(const tactic_case *c, bool constants_only, ingot_tensor_view *v) {
   for (int32_t i = 0; i < c->nb_inputs; i++) {
     v[i].dtype = INGOT_FLOAT32;
     v[i].dims = c->dims[i];
@@ -92,7 +59,7 @@ static bool guard_intact(const unsigned char *p) {
 }
 
 /* Runs tactic t on the case; prepared_override (may be NULL) replaces prepare(). */
-static result run_tactic(const ingot_tactic *t, tcase *c, const ingot_dims *ydims, const void *prepared_override,
+static result run_tactic(const ingot_tactic *t, tactic_case *c, const ingot_dims *ydims, const void *prepared_override,
                          uint64_t prepared_override_size) {
   result r = {INGOT_SUCCESS, false, NULL, ingot_dims_volume(ydims)};
   ingot_tensor_view in[MAX_IN], out;
@@ -166,7 +133,7 @@ static bool is_reference(const ingot_tactic *t) {
 
 /* Every non-reference tactic of the case's op against the reference. `expect` names a
  * tactic that must support the case (NULL: none in particular). */
-static void compare_case(tcase *c, const char *expect) {
+static void compare_case(tactic_case *c, const char *expect) {
   const ingot_backend *be = ingot_cpu_backend();
   ingot_infer_fn infer = ingot_op_infer(c->node.op);
   ingot_value_info vi[MAX_IN], vo[INGOT_MAX_OUTPUTS];
@@ -239,7 +206,7 @@ static int64_t conv_out(const conv_spec *s, int32_t i) {
 }
 
 static void conv_case(const conv_spec *s, const char *expect) {
-  tcase c;
+  tactic_case c;
   char name[160];
   snprintf(name, sizeof name,
            "conv%dd N%lld C%lld K%lld G%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld/%lld,%lld mode %d b%d r%d a%d",
@@ -247,7 +214,7 @@ static void conv_case(const conv_spec *s, const char *expect) {
            (long long)s->in[1], (long long)s->k[0], (long long)s->k[1], (long long)s->s[0], (long long)s->s[1],
            (long long)s->d[0], (long long)s->d[1], (long long)s->pre[0], (long long)s->pre[1], (long long)s->post[0],
            (long long)s->post[1], s->mode, s->bias, s->residual, s->act);
-  case_init(&c, INGOT_OP_CONVOLUTION, name);
+  tactic_case_init(&c, INGOT_OP_CONVOLUTION, name);
   ingot_conv_params *p = &c.node.params.conv;
   p->nb_spatial_dims = s->ns;
   p->padding_mode = s->mode;
@@ -268,12 +235,12 @@ static void conv_case(const conv_spec *s, const char *expect) {
     yd[2 + i] = conv_out(s, i);
     if (yd[2 + i] < 1) return;
   }
-  case_add(&c, false, 2 + s->ns, xd);
-  case_add(&c, true, 2 + s->ns, wd);
-  if (s->bias) case_add(&c, true, 1, (const int64_t[]){s->K});
-  if (s->residual) case_add(&c, false, 2 + s->ns, yd);
+  tactic_case_add(&c, false, 2 + s->ns, xd, &g_seed);
+  tactic_case_add(&c, true, 2 + s->ns, wd, &g_seed);
+  if (s->bias) tactic_case_add(&c, true, 1, (const int64_t[]){s->K}, &g_seed);
+  if (s->residual) tactic_case_add(&c, false, 2 + s->ns, yd, &g_seed);
   compare_case(&c, expect);
-  case_free(&c);
+  tactic_case_free(&c);
 }
 
 static conv_spec conv2(int64_t N, int64_t C, int64_t K, int64_t G, int64_t h, int64_t w, int64_t k, int64_t s,
@@ -391,8 +358,8 @@ static void test_foreign_pack(void) {
   if (!gemm) return;
   conv_spec s = conv2(2, 5, 11, 1, 9, 8, 3, 1, 1);
   s.bias = 1;
-  tcase c;
-  case_init(&c, INGOT_OP_CONVOLUTION, "conv with a foreign pack");
+  tactic_case c;
+  tactic_case_init(&c, INGOT_OP_CONVOLUTION, "conv with a foreign pack");
   ingot_conv_params *p = &c.node.params.conv;
   p->nb_spatial_dims = 2;
   p->num_output_maps = s.K;
@@ -402,9 +369,9 @@ static void test_foreign_pack(void) {
     p->kernel_size[i] = 3;
     p->pre_padding[i] = p->post_padding[i] = 1;
   }
-  case_add(&c, false, 4, (const int64_t[]){2, 5, 9, 8});
-  case_add(&c, true, 4, (const int64_t[]){11, 5, 3, 3});
-  case_add(&c, true, 1, (const int64_t[]){11});
+  tactic_case_add(&c, false, 4, (const int64_t[]){2, 5, 9, 8}, &g_seed);
+  tactic_case_add(&c, true, 4, (const int64_t[]){11, 5, 3, 3}, &g_seed);
+  tactic_case_add(&c, true, 1, (const int64_t[]){11}, &g_seed);
   c.node.nb_inputs = 3;
   ingot_dims yd = ingot_dims_make(4, (const int64_t[]){2, 11, 9, 8});
   result want = run_tactic(reference_of(be, INGOT_OP_CONVOLUTION), &c, &yd, NULL, 0);
@@ -440,20 +407,20 @@ static void test_foreign_pack(void) {
     free(block);
   }
   free(want.y);
-  case_free(&c);
+  tactic_case_free(&c);
 }
 
 /* ---- fully connected ---------------------------------------------------------------------- */
 
 static void fc_case(int64_t rows, const int64_t *xtail, int32_t ntail, int64_t outputs, int32_t bias, int32_t residual,
                     int64_t act) {
-  tcase c;
+  tactic_case c;
   char name[128];
   int64_t k = 1;
   for (int32_t i = 0; i < ntail; i++) k *= xtail[i];
   snprintf(name, sizeof name, "fc rows %lld K %lld out %lld b%d r%d a%lld", (long long)rows, (long long)k,
            (long long)outputs, bias, residual, (long long)act);
-  case_init(&c, INGOT_OP_FULLY_CONNECTED, name);
+  tactic_case_init(&c, INGOT_OP_FULLY_CONNECTED, name);
   ingot_fc_params *p = &c.node.params.fc;
   p->num_outputs = outputs;
   p->has_bias = bias;
@@ -461,12 +428,12 @@ static void fc_case(int64_t rows, const int64_t *xtail, int32_t ntail, int64_t o
   p->epilogue.has_residual = residual;
   int64_t xd[5] = {rows};
   for (int32_t i = 0; i < ntail; i++) xd[1 + i] = xtail[i];
-  case_add(&c, false, 1 + ntail, xd);
-  case_add(&c, true, 2, (const int64_t[]){outputs, k});
-  if (bias) case_add(&c, true, 1, (const int64_t[]){outputs});
-  if (residual) case_add(&c, false, 2, (const int64_t[]){rows, outputs});
+  tactic_case_add(&c, false, 1 + ntail, xd, &g_seed);
+  tactic_case_add(&c, true, 2, (const int64_t[]){outputs, k}, &g_seed);
+  if (bias) tactic_case_add(&c, true, 1, (const int64_t[]){outputs}, &g_seed);
+  if (residual) tactic_case_add(&c, false, 2, (const int64_t[]){rows, outputs}, &g_seed);
   compare_case(&c, "fc_f32_gemm");
-  case_free(&c);
+  tactic_case_free(&c);
 }
 
 static void test_fc(void) {
@@ -495,22 +462,22 @@ typedef struct mm_spec {
 } mm_spec;
 
 static void mm_case(const mm_spec *s) {
-  tcase c;
+  tactic_case c;
   char name[160];
   snprintf(name, sizeof name, "matmul op %d,%d a rank %d [%lld %lld %lld %lld] b rank %d [%lld %lld %lld %lld] bconst %d bias %d r%d a%lld",
            s->op_a, s->op_b, s->ra, (long long)s->a[0], (long long)s->a[1], (long long)s->a[2], (long long)s->a[3], s->rb,
            (long long)s->b[0], (long long)s->b[1], (long long)s->b[2], (long long)s->b[3], s->b_const, s->bias_rank,
            s->residual, (long long)s->act);
-  case_init(&c, INGOT_OP_MATRIX_MULTIPLY, name);
+  tactic_case_init(&c, INGOT_OP_MATRIX_MULTIPLY, name);
   ingot_matmul_params *p = &c.node.params.matmul;
   p->op_a = s->op_a;
   p->op_b = s->op_b;
   p->has_bias = s->bias_rank > 0;
   set_epilogue(&p->epilogue, s->act);
   p->epilogue.has_residual = s->residual;
-  case_add(&c, false, s->ra, s->a);
-  case_add(&c, s->b_const, s->rb, s->b);
-  if (s->bias_rank) case_add(&c, true, s->bias_rank, s->bias);
+  tactic_case_add(&c, false, s->ra, s->a, &g_seed);
+  tactic_case_add(&c, s->b_const, s->rb, s->b, &g_seed);
+  if (s->bias_rank) tactic_case_add(&c, true, s->bias_rank, s->bias, &g_seed);
   if (s->residual) {
     /* the output's dims, from inference */
     ingot_value_info vi[3], vo[1];
@@ -521,13 +488,13 @@ static void mm_case(const mm_spec *s) {
     }
     c.node.nb_inputs = c.nb_inputs;
     if (ingot_op_infer(c.node.op)(&c.node, vi, vo) != INGOT_SUCCESS) {
-      case_free(&c);
+      tactic_case_free(&c);
       return;
     }
-    case_add(&c, false, vo[0].dims.nb_dims, vo[0].dims.d);
+    tactic_case_add(&c, false, vo[0].dims.nb_dims, vo[0].dims.d, &g_seed);
   }
   compare_case(&c, "matmul_f32_gemm");
-  case_free(&c);
+  tactic_case_free(&c);
 }
 
 static void test_matmul(void) {
@@ -586,14 +553,14 @@ typedef struct pool_spec {
 } pool_spec;
 
 static void pool_case(const pool_spec *s, const char *expect) {
-  tcase c;
+  tactic_case c;
   char name[160];
   snprintf(name, sizeof name, "pool type %d N%lld C%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld/%lld,%lld mode %d ceil %d excl %d global %d",
            s->type, (long long)s->N, (long long)s->C, (long long)s->in[0], (long long)s->in[1], (long long)s->k[0],
            (long long)s->k[1], (long long)s->s[0], (long long)s->s[1], (long long)s->d[0], (long long)s->d[1],
            (long long)s->pre[0], (long long)s->pre[1], (long long)s->post[0], (long long)s->post[1], s->mode, s->ceil,
            s->exclude, s->global);
-  case_init(&c, INGOT_OP_POOLING, name);
+  tactic_case_init(&c, INGOT_OP_POOLING, name);
   ingot_pooling_params *p = &c.node.params.pooling;
   p->type = s->type;
   p->nb_spatial_dims = 2;
@@ -608,9 +575,9 @@ static void pool_case(const pool_spec *s, const char *expect) {
     p->pre_padding[i] = s->pre[i];
     p->post_padding[i] = s->post[i];
   }
-  case_add(&c, false, 4, (const int64_t[]){s->N, s->C, s->in[0], s->in[1]});
+  tactic_case_add(&c, false, 4, (const int64_t[]){s->N, s->C, s->in[0], s->in[1]}, &g_seed);
   compare_case(&c, expect);
-  case_free(&c);
+  tactic_case_free(&c);
 }
 
 static void test_pooling(void) {
@@ -720,18 +687,18 @@ static void test_activation(void) {
   static const int64_t sizes[] = {1, 15, 16, 17, 100, 4099, 70001};
   for (int32_t type = 0; type < INGOT_ACTIVATION_TYPE_COUNT; type++)
     for (int32_t s = 0; s < 7; s++) {
-      tcase c;
+      tactic_case c;
       char name[96];
       snprintf(name, sizeof name, "activation %s n %lld", ingot_activation_type_name((ingot_activation_type)type),
                (long long)sizes[s]);
-      case_init(&c, INGOT_OP_ACTIVATION, name);
+      tactic_case_init(&c, INGOT_OP_ACTIVATION, name);
       c.node.params.activation.type = type;
       c.node.params.activation.alpha = type == INGOT_ACTIVATION_CLIP ? -0.5f : 0.2f;
       c.node.params.activation.beta = type == INGOT_ACTIVATION_CLIP ? 0.75f : 0.5f;
-      case_add(&c, false, 1, &sizes[s]);
+      tactic_case_add(&c, false, 1, &sizes[s], &g_seed);
       fill_activation_inputs(c.data[0], sizes[s]);
       compare_case(&c, ingot_vmath_vectorizes(type) ? "activation_f32_vector" : NULL);
-      case_free(&c);
+      tactic_case_free(&c);
     }
 }
 
@@ -743,13 +710,13 @@ static void test_softmax(void) {
   static const int32_t ranks[] = {2, 2, 2, 3, 3, 4, 2};
   for (int32_t log = 0; log < 2; log++)
     for (int32_t k = 0; k < 7; k++) {
-      tcase c;
+      tactic_case c;
       char name[96];
       snprintf(name, sizeof name, "%s shape %d", log ? "log_softmax" : "softmax", (int)k);
-      case_init(&c, INGOT_OP_SOFTMAX, name);
+      tactic_case_init(&c, INGOT_OP_SOFTMAX, name);
       c.node.params.softmax.log = log;
       c.node.params.softmax.axis = k == 5 ? 1 : -1;
-      case_add(&c, false, ranks[k], shapes[k]);
+      tactic_case_add(&c, false, ranks[k], shapes[k], &g_seed);
       int64_t v = ingot_dims_volume(&c.dims[0]);
       for (int64_t i = 0; i < v; i++) c.data[0][i] *= 30.0f;
       if (k == 1) { /* row 0 holds a NaN, row 1 is all -inf */
@@ -758,7 +725,7 @@ static void test_softmax(void) {
       }
       if (k == 2) c.data[0][20] = INFINITY;
       compare_case(&c, "softmax_f32_vector");
-      case_free(&c);
+      tactic_case_free(&c);
     }
 }
 

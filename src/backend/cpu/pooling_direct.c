@@ -25,7 +25,7 @@ typedef struct pool2d {
   const float *x;
   float *y;
   int64_t H, W, OH, OW;
-  int64_t kh, kw, sh, sw, dh, dw, pt, pl;
+  int64_t kh, kw, sh, sw, dh, dw, pt, pl, pb, pr; /* padding: top, left, bottom, right */
   int64_t interior_begin, interior_end; /* output columns whose window is all inside */
   int32_t is_max, exclude_padding;
   const axis_taps *rows, *cols;
@@ -141,6 +141,8 @@ static bool geometry(const ingot_pooling_params *pp, const ingot_dims *xd, const
   }
   p->pt = pre[0];
   p->pl = pre[1];
+  p->pb = post[0];
+  p->pr = post[1];
   /* the per-axis tables hold taps as int32 */
   return p->kh > 0 && p->kw > 0 && p->kh <= INT32_MAX && p->kw <= INT32_MAX && p->OH >= 0 && p->OW >= 0;
 }
@@ -170,17 +172,8 @@ ingot_status ingot_cpu_pool2d_direct(const ingot_kernel_args *args) {
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "pool2d_f32_direct: workspace of %llu bytes, %llu needed",
                            (unsigned long long)args->workspace_size, (unsigned long long)table_bytes(&p));
   axis_taps *rows = args->workspace, *cols = rows + p.OH;
-  int64_t post_h, post_w, pre_unused;
-  if (pp->global) {
-    post_h = post_w = 0;
-  } else {
-    ingot_window_forward(p.H, p.kh, p.sh, p.dh, pp->padding_mode, pp->pre_padding[0], pp->post_padding[0], pp->ceil_mode,
-                         &pre_unused, &post_h);
-    ingot_window_forward(p.W, p.kw, p.sw, p.dw, pp->padding_mode, pp->pre_padding[1], pp->post_padding[1], pp->ceil_mode,
-                         &pre_unused, &post_w);
-  }
-  axis_fill(p.H, p.OH, p.kh, p.sh, p.dh, p.pt, post_h, rows);
-  axis_fill(p.W, p.OW, p.kw, p.sw, p.dw, p.pl, post_w, cols);
+  axis_fill(p.H, p.OH, p.kh, p.sh, p.dh, p.pt, p.pb, rows);
+  axis_fill(p.W, p.OW, p.kw, p.sw, p.dw, p.pl, p.pr, cols);
   /* Interior: the window starts at or after column 0 and ends inside; as both ends grow
    * with the output column, the columns that satisfy it are one range. */
   p.interior_begin = p.OW;

@@ -4,14 +4,9 @@
 #include "backend/cpu/vmath.h"
 
 #include <math.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include "backend/cpu/cpu_kernels.h"
-
-static atomic_int g_enabled = 1;
-
-bool ingot_vmath_set_enabled(bool enabled) { return atomic_exchange(&g_enabled, enabled ? 1 : 0) != 0; }
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define VMATH_X86 1
@@ -64,7 +59,7 @@ static bool vector_type(int32_t type) {
 
 static int active_isa(void) {
 #ifdef VMATH_X86
-  return atomic_load_explicit(&g_enabled, memory_order_relaxed) ? vector_isa() : 0;
+  return vector_isa();
 #else
   return 0;
 #endif
