@@ -12,8 +12,9 @@ void cmd_inspect_usage(FILE *f) {
           "\n"
           "Shows the plan's target, library version, I/O tensors (name, input/output, dtype,\n"
           "dims with -1 for dynamic dims, min/opt/max of each profile for inputs), layers (name,\n"
-          "type, tactic, precision, inputs -> outputs), activation memory per profile and\n"
-          "weights memory.\n"
+          "type, tactic, precision, inputs -> outputs; for a plugin layer, its plugin's name,\n"
+          "version and namespace), activation memory per profile and weights memory. A plan\n"
+          "with plugins loads with their library: --plugin LIB.so.\n"
           "\n"
           "  --json      print one JSON document with the same facts\n"
           "  --verbose   let the library log info and verbose messages\n");
@@ -75,6 +76,16 @@ static int profile_dims(const ingot_engine *engine, const char *name, int32_t pr
   return 0;
 }
 
+/* The plugin layer `index` runs, or 0 (name NULL) for any other layer. */
+static int layer_plugin(const ingot_engine *engine, int32_t index, const char **name, const char **version,
+                        const char **ns) {
+  if (ingot_engine_get_layer_plugin(engine, index, name, version, ns) != INGOT_SUCCESS || !*name) {
+    ingot_clear_last_error();
+    return 0;
+  }
+  return 1;
+}
+
 static void print_text(const char *path, long long plan_size, const ingot_engine *engine, const io_info *io,
                        int32_t nio) {
   char buf[256], b2[256], b3[256];
@@ -114,6 +125,12 @@ static void print_text(const char *path, long long plan_size, const ingot_engine
     for (int32_t k = 0; k < info.nb_outputs; k++)
       printf("%s%s", k ? ", " : "", info.output_names && info.output_names[k] ? info.output_names[k] : "?");
     printf("\n");
+    const char *pname, *pversion, *pns;
+    if (layer_plugin(engine, l, &pname, &pversion, &pns)) {
+      printf("       plugin %s v%s", pname, pversion ? pversion : "?");
+      if (pns && pns[0]) printf(" (ns \"%s\")", pns);
+      printf("\n");
+    }
   }
   printf("memory:\n");
   for (int32_t p = 0; p < nprof; p++) {
@@ -194,6 +211,18 @@ static void print_json(const char *path, long long plan_size, const ingot_engine
     json_names(info.input_names, ok ? info.nb_inputs : 0);
     printf(", \"outputs\": ");
     json_names(info.output_names, ok ? info.nb_outputs : 0);
+    const char *pname, *pversion, *pns;
+    if (layer_plugin(engine, l, &pname, &pversion, &pns)) {
+      printf(", \"plugin\": {\"name\": ");
+      tool_json_string(stdout, pname);
+      printf(", \"version\": ");
+      tool_json_string(stdout, pversion);
+      printf(", \"namespace\": ");
+      tool_json_string(stdout, pns);
+      printf("}");
+    } else {
+      printf(", \"plugin\": null");
+    }
     printf("}");
   }
   printf("%s],\n  \"activation_memory\": [", nl > 0 ? "\n  " : "");

@@ -67,6 +67,12 @@ typedef struct ingot_layer_info {
 
 INGOT_API ingot_status ingot_engine_get_layer_info(const ingot_engine *engine, int32_t index,
                                                    ingot_layer_info *info_out);
+/* The plugin that layer `index` runs (a layer of type "plugin"): its creator's name,
+ * version and namespace as the plan records them (its PLUG section); the strings live as
+ * long as the engine. For any other layer the three are set to NULL. Each out pointer
+ * may be NULL. Fails only for a NULL engine or an index out of range. */
+INGOT_API ingot_status ingot_engine_get_layer_plugin(const ingot_engine *engine, int32_t index, const char **name_out,
+                                                     const char **version_out, const char **namespace_out);
 /* Activation arena bytes needed at the max shapes of the profile. */
 INGOT_API uint64_t ingot_engine_get_activation_memory(const ingot_engine *engine, int32_t profile_index);
 /* Bytes of weights and constants the engine holds. */

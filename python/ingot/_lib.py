@@ -293,6 +293,7 @@ FUNCTIONS = {
     "ingot_engine_get_target": (c_enum, [P]),
     "ingot_engine_num_layers": (c_int32, [P]),
     "ingot_engine_get_layer_info": (c_status, [P, c_int32, POINTER(ingot_layer_info)]),
+    "ingot_engine_get_layer_plugin": (c_status, [P, c_int32, POINTER(c_char_p), POINTER(c_char_p), POINTER(c_char_p)]),
     "ingot_engine_get_activation_memory": (c_uint64, [P, c_int32]),
     "ingot_engine_get_weights_memory": (c_uint64, [P]),
     "ingot_engine_create_execution_context": (c_status, [P, PP]),

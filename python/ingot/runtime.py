@@ -321,9 +321,13 @@ class Engine:
         return int(_lib.ingot_engine_num_layers(self._live()))
 
     def get_layer_info(self, index):
-        """dict: name, type, tactic, precision (DataType), inputs, outputs (names)."""
+        """dict: name, type, tactic, precision (DataType), inputs, outputs (names), and
+        plugin: (name, version, namespace) of a plugin layer's plugin, else None."""
         info = _lib.ingot_layer_info()
         check(_lib.ingot_engine_get_layer_info(self._live(), int(index), ctypes.byref(info)))
+        pname, pversion, pnamespace = ctypes.c_char_p(), ctypes.c_char_p(), ctypes.c_char_p()
+        check(_lib.ingot_engine_get_layer_plugin(self._live(), int(index), ctypes.byref(pname), ctypes.byref(pversion),
+                                                 ctypes.byref(pnamespace)))
 
         def names(arr, n):
             if not arr or n <= 0:
@@ -340,6 +344,8 @@ class Engine:
             "precision": precision,
             "inputs": names(info.input_names, info.nb_inputs),
             "outputs": names(info.output_names, info.nb_outputs),
+            "plugin": (to_str(pname.value), to_str(pversion.value), to_str(pnamespace.value))
+            if pname.value is not None else None,
         }
 
     @property

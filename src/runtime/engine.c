@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "plugin/plugin_internal.h"
 #include "runtime/runtime_internal.h"
 
 int32_t ingot_engine_find_io(const ingot_engine *engine, const char *name, const char *function) {
@@ -100,6 +101,24 @@ ingot_status ingot_engine_get_layer_info(const ingot_engine *engine, int32_t ind
   info_out->nb_outputs = n->nb_outputs;
   info_out->input_names = engine->layer_inputs[index];
   info_out->output_names = engine->layer_outputs[index];
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_engine_get_layer_plugin(const ingot_engine *engine, int32_t index, const char **name_out,
+                                           const char **version_out, const char **namespace_out) {
+  if (name_out) *name_out = NULL;
+  if (version_out) *version_out = NULL;
+  if (namespace_out) *namespace_out = NULL;
+  INGOT_CHECK_NULL(engine, "ingot_engine_get_layer_plugin");
+  const ingot_graph *g = engine->graph;
+  if (index < 0 || index >= g->nb_nodes)
+    return ingot_fail(INGOT_INVALID_ARGUMENT, "ingot_engine_get_layer_plugin: layer %d out of range [0, %d)", index,
+                      g->nb_nodes);
+  const ingot_plugin *p = g->nodes[index].plugin;
+  if (!p) return INGOT_SUCCESS;
+  if (name_out) *name_out = p->name;
+  if (version_out) *version_out = p->version;
+  if (namespace_out) *namespace_out = p->plugin_namespace;
   return INGOT_SUCCESS;
 }
 

@@ -5,6 +5,11 @@
  *                                      expected outputs DIR/expected_y.npy, expected_probs.npy,
  *                                      plus bad inputs x_int32.npy, x_badshape.npy and
  *                                      x_batch9.npy (outside the profile)
+ *   make_test_plan --plugin LIB DIR    loads the example plugin library LIB and writes
+ *                                      DIR/plugin.plan: x [-1, 6] -> SplitTail (k 2, layer
+ *                                      "split") -> its first output -> ScaledSoftsign (alpha 0.5,
+ *                                      layer "softsign") -> head, its second -> tail; with
+ *                                      DIR/xp.npy (batch 3), expected_head.npy, expected_tail.npy
  *   make_test_plan --compare A B TOL   exit 0 when A and B have one dtype and shape and
  *                                      float32 values within TOL (absolute) */
 #include <math.h>
@@ -79,10 +84,82 @@ static int save(const char *dir, const char *file, ingot_dtype dtype, ingot_dims
   return 0;
 }
 
+/* Builds `net` with one profile, x [1..8, cols] (opt rows `opt_rows`), into DIR/FILE; 0 on success. */
+static int build_and_save(ingot_network *net, int64_t cols, int64_t opt_rows, const char *dir, const char *file) {
+  int rc = 0;
+  ingot_builder *builder = NULL;
+  ingot_builder_config *config = NULL;
+  ingot_optimization_profile *profile = NULL;
+  ingot_plan *plan = NULL;
+  ingot_dims mn = {2, {1, cols}}, opt = {2, {opt_rows, cols}}, mx = {2, {8, cols}};
+  TRY(ingot_builder_create(NULL, &builder));
+  TRY(ingot_builder_config_create(&config));
+  TRY(ingot_optimization_profile_create(&profile));
+  TRY(ingot_optimization_profile_set_dimensions(profile, "x", INGOT_PROFILE_MIN, &mn));
+  TRY(ingot_optimization_profile_set_dimensions(profile, "x", INGOT_PROFILE_OPT, &opt));
+  TRY(ingot_optimization_profile_set_dimensions(profile, "x", INGOT_PROFILE_MAX, &mx));
+  TRY(ingot_builder_config_add_optimization_profile(config, profile, NULL));
+  TRY(ingot_builder_build_serialized_network(builder, net, config, &plan));
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  TRY(ingot_plan_save(plan, path));
+done:
+  if (plan) ingot_plan_destroy(plan);
+  if (profile) ingot_optimization_profile_destroy(profile);
+  if (config) ingot_builder_config_destroy(config);
+  if (builder) ingot_builder_destroy(builder);
+  return rc;
+}
+
+/* The plan of two example plugins (examples/plugin), for inspect and run with --plugin. */
+static int plugin_plan(const char *library, const char *dir) {
+  enum { ROWS = 3, COLS = 6, K = 2 };
+  const float alpha = 0.5f;
+  float x[ROWS * COLS], head[ROWS * K], tail[ROWS * (COLS - K)];
+  for (int i = 0; i < ROWS * COLS; i++) {
+    x[i] = (float)((i * 5) % 13 - 6) * 0.75f;
+    int r = i / COLS, c = i % COLS;
+    if (c < K) head[r * K + c] = alpha * x[i] / (1.0f + fabsf(x[i]));
+    else tail[r * (COLS - K) + c - K] = x[i];
+  }
+  int rc = 0;
+  ingot_network *net = NULL;
+  ingot_tensor *in = NULL;
+  ingot_layer *act = NULL, *split = NULL;
+  ingot_dims in_dims = {2, {-1, COLS}};
+  int32_t k = K;
+  ingot_plugin_field af = {"alpha", INGOT_PLUGIN_FIELD_FLOAT32, 1, &alpha}, kf = {"k", INGOT_PLUGIN_FIELD_INT32, 1, &k};
+  TRY(ingot_plugin_library_load(library));
+  TRY(ingot_network_create(NULL, &net));
+  TRY(ingot_network_add_input(net, "x", INGOT_FLOAT32, &in_dims, &in));
+  TRY(ingot_network_add_plugin(net, &in, 1, "SplitTail", "1", "ingot.example", &kf, 1, &split));
+  TRY(ingot_layer_set_name(split, "split"));
+  ingot_tensor *first = ingot_layer_get_output(split, 0), *rest = ingot_layer_get_output(split, 1);
+  TRY(ingot_network_add_plugin(net, &first, 1, "ScaledSoftsign", "1", "ingot.example", &af, 1, &act));
+  TRY(ingot_layer_set_name(act, "softsign"));
+  TRY(ingot_tensor_set_name(ingot_layer_get_output(act, 0), "head"));
+  TRY(ingot_tensor_set_name(rest, "tail"));
+  TRY(ingot_network_mark_output(net, ingot_layer_get_output(act, 0)));
+  TRY(ingot_network_mark_output(net, rest));
+  if (build_and_save(net, COLS, 2, dir, "plugin.plan")) {
+    rc = 1;
+    goto done;
+  }
+  ingot_dims xd = {2, {ROWS, COLS}}, hd = {2, {ROWS, K}}, td = {2, {ROWS, COLS - K}};
+  if (save(dir, "xp.npy", INGOT_FLOAT32, xd, x) || save(dir, "expected_head.npy", INGOT_FLOAT32, hd, head) ||
+      save(dir, "expected_tail.npy", INGOT_FLOAT32, td, tail))
+    rc = 1;
+done:
+  if (net) ingot_network_destroy(net);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "--compare") == 0) return compare(argv[2], argv[3], argv[4]);
+  if (argc == 4 && strcmp(argv[1], "--plugin") == 0) return plugin_plan(argv[2], argv[3]);
   if (argc != 2) {
-    fprintf(stderr, "usage: make_test_plan DIR | make_test_plan --compare A.npy B.npy TOL\n");
+    fprintf(stderr, "usage: make_test_plan DIR | make_test_plan --plugin LIB.so DIR | make_test_plan --compare A.npy "
+                    "B.npy TOL\n");
     return 2;
   }
   const char *dir = argv[1];
@@ -105,10 +182,6 @@ int main(int argc, char **argv) {
 
   int rc = 0;
   ingot_network *net = NULL;
-  ingot_builder *builder = NULL;
-  ingot_builder_config *config = NULL;
-  ingot_optimization_profile *profile = NULL;
-  ingot_plan *plan = NULL;
   ingot_tensor *in = NULL;
   ingot_layer *fc = NULL, *relu = NULL, *softmax = NULL;
   ingot_dims in_dims = {2, {-1, IN}};
@@ -126,19 +199,10 @@ int main(int argc, char **argv) {
   TRY(ingot_layer_set_name(softmax, "softmax"));
   TRY(ingot_tensor_set_name(ingot_layer_get_output(softmax, 0), "probs:0"));
   TRY(ingot_network_mark_output(net, ingot_layer_get_output(softmax, 0)));
-
-  TRY(ingot_builder_create(NULL, &builder));
-  TRY(ingot_builder_config_create(&config));
-  TRY(ingot_optimization_profile_create(&profile));
-  ingot_dims mn = {2, {1, IN}}, opt = {2, {4, IN}}, mx = {2, {8, IN}};
-  TRY(ingot_optimization_profile_set_dimensions(profile, "x", INGOT_PROFILE_MIN, &mn));
-  TRY(ingot_optimization_profile_set_dimensions(profile, "x", INGOT_PROFILE_OPT, &opt));
-  TRY(ingot_optimization_profile_set_dimensions(profile, "x", INGOT_PROFILE_MAX, &mx));
-  TRY(ingot_builder_config_add_optimization_profile(config, profile, NULL));
-  TRY(ingot_builder_build_serialized_network(builder, net, config, &plan));
-  char path[4096];
-  snprintf(path, sizeof path, "%s/test.plan", dir);
-  TRY(ingot_plan_save(plan, path));
+  if (build_and_save(net, IN, 4, dir, "test.plan")) {
+    rc = 1;
+    goto done;
+  }
 
   ingot_dims xd = {2, {BATCH, IN}}, od = {2, {BATCH, OUT}}, bad = {2, {BATCH, IN + 1}};
   int32_t xi[BATCH * IN];
@@ -152,10 +216,6 @@ int main(int argc, char **argv) {
     rc = 1;
 
 done:
-  if (plan) ingot_plan_destroy(plan);
-  if (profile) ingot_optimization_profile_destroy(profile);
-  if (config) ingot_builder_config_destroy(config);
-  if (builder) ingot_builder_destroy(builder);
   if (net) ingot_network_destroy(net);
   return rc;
 }

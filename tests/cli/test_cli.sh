@@ -1,11 +1,14 @@
 #!/bin/sh
 # CLI test of the `ingot` tool: inspect, inspect --json, run and bench on a plan made by
 # make_test_plan, outputs checked against the values it computed, and bad usages that
-# must exit non-zero with a one-line message.
-# usage: test_cli.sh INGOT MAKE_TEST_PLAN WORKDIR
+# must exit non-zero with a one-line message. With PLUGINS (the example plugin library,
+# examples/plugin), also a plan of its two plugins: inspect names each layer's plugin,
+# run gives the expected outputs, and without --plugin the error names the plugin.
+# usage: test_cli.sh INGOT MAKE_TEST_PLAN WORKDIR [PLUGINS]
 INGOT=$1
 MAKE=$2
 WORK=$3
+PLUGINS=$4
 [ -n "$INGOT" ] && [ -n "$MAKE" ] && [ -n "$WORK" ] || { echo "usage: test_cli.sh INGOT MAKE_TEST_PLAN WORKDIR" >&2; exit 2; }
 for exe in "$INGOT" "$MAKE"; do [ -x "$exe" ] || { echo "FAIL: $exe is not an executable" >&2; exit 1; }; done
 rm -rf "$WORK" && mkdir -p "$WORK" || exit 2
@@ -55,6 +58,7 @@ has inspect "min \[1x4\] opt \[4x4\] max \[8x4\]"; has inspect "output *y"; has 
 has inspect "weights:"; has inspect "activations, profile 0"
 expect_ok inspect_json "$INGOT" inspect "$PLAN" --json
 has inspect_json '"dims": \[-1, 4\]'; has inspect_json '"min": \[1, 4\]'; has inspect_json '"name": "probs:0"'
+has inspect_json '"plugin": null'
 if command -v python3 >/dev/null 2>&1; then
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['target']=='cpu' and len(d['io_tensors'])==3 and d['layers'] and d['weights_memory']>=60, d" \
     "$WORK/inspect_json.out" || fail "inspect --json: not the expected JSON"
@@ -78,6 +82,31 @@ expect_ok bench_streams "$INGOT" bench "$PLAN" --shapes x:2x4 --iterations 10 --
 if command -v python3 >/dev/null 2>&1; then
   python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['iterations']==20 and d['latency_ms']['min']<=d['latency_ms']['p99'] and d['throughput']['samples_per_s']>0 and 'layers' in d, d" \
     "$WORK/bench.json" || fail "bench --json: not the expected JSON"
+fi
+
+# ---- plugins: a plan of the example library's ScaledSoftsign and SplitTail ----
+if [ -n "$PLUGINS" ]; then
+  if [ ! -f "$PLUGINS" ]; then
+    fail "plugin library $PLUGINS not found"
+  elif "$MAKE" --plugin "$PLUGINS" "$WORK"; then
+    PPLAN=$WORK/plugin.plan
+    expect_ok inspect_plugin "$INGOT" inspect "$PPLAN" --plugin "$PLUGINS"
+    has inspect_plugin "split  *plugin  *plugin_cpu"; has inspect_plugin "softsign  *plugin  *plugin_cpu"
+    has inspect_plugin 'plugin ScaledSoftsign v1 (ns "ingot.example")'
+    has inspect_plugin 'plugin SplitTail v1 (ns "ingot.example")'
+    expect_ok inspect_plugin_json "$INGOT" inspect "$PPLAN" --json --plugin="$PLUGINS"
+    has inspect_plugin_json '"plugin": {"name": "ScaledSoftsign", "version": "1", "namespace": "ingot.example"}'
+    if command -v python3 >/dev/null 2>&1; then
+      python3 -c "import json,sys; d=json.load(open(sys.argv[1])); p=[l['plugin'] for l in d['layers']]; assert p==[{'name':'SplitTail','version':'1','namespace':'ingot.example'},{'name':'ScaledSoftsign','version':'1','namespace':'ingot.example'}], p" \
+        "$WORK/inspect_plugin_json.out" || fail "inspect --json: not the expected plugin entries"
+    fi
+    expect_fail inspect_plugin_missing "plugin 'SplitTail' version '1' namespace 'ingot.example'" "$INGOT" inspect "$PPLAN"
+    expect_ok run_plugin "$INGOT" run "$PPLAN" --plugin "$PLUGINS" --input x="$WORK/xp.npy" --output-dir "$WORK/outp"
+    "$MAKE" --compare "$WORK/outp/head.npy" "$WORK/expected_head.npy" 1e-6 || fail "run --plugin: head differs"
+    "$MAKE" --compare "$WORK/outp/tail.npy" "$WORK/expected_tail.npy" 1e-6 || fail "run --plugin: tail differs"
+  else
+    fail "make_test_plan --plugin"
+  fi
 fi
 
 # ---- bad usages: non-zero exit and a message ----

@@ -426,7 +426,8 @@ def test_engine_inspection(logger):
     infos = engine.layers
     assert len(infos) == engine.num_layers
     for info in infos:
-        assert set(info) == {"name", "type", "tactic", "precision", "inputs", "outputs"}
+        assert set(info) == {"name", "type", "tactic", "precision", "inputs", "outputs", "plugin"}
+        assert info["plugin"] is None
         assert info["type"] and info["tactic"]
         assert isinstance(info["precision"], ingot.DataType)
     produced = [o for info in infos for o in info["outputs"]]

@@ -27,6 +27,8 @@ def softsign(x, alpha):
 @pytest.fixture(scope="module")
 def example_library():
     if not os.path.exists(LIBRARY):
+        if os.environ.get("INGOT_EXAMPLE_PLUGINS"):  # named (as ctest does): it must be there
+            pytest.fail(f"$INGOT_EXAMPLE_PLUGINS={LIBRARY} does not exist")
         pytest.skip(f"{LIBRARY} not built")
     ingot.load_plugin_library(LIBRARY)
     return LIBRARY
@@ -61,6 +63,8 @@ def test_example_library_through_the_network_api(example_library, rng, tmp_path)
     path = tmp_path / "example.plan"
     path.write_bytes(bytes(plan))
     for engine in (ingot.Runtime().deserialize_engine(plan), ingot.Runtime().load_engine(str(path))):
+        assert [info["plugin"] for info in engine.layers] == [("ScaledSoftsign", "1", "ingot.example"),
+                                                             ("SplitTail", "1", "ingot.example")]
         ctx = engine.create_execution_context()
         for batch in (5, 1):  # one plan, two shapes of its profile
             x = rng.standard_normal((batch, 3, 8)).astype(np.float32) * 3
@@ -144,6 +148,7 @@ def py_network(fail=False):
 def test_python_plugin(py_plugin, rng):
     plan = build(py_network(), {"x": ((2, 1), (2, 6), (2, 9))})
     engine = ingot.Runtime().deserialize_engine(plan)  # rebuilt through the Python creator
+    assert engine.get_layer_info(0)["plugin"] == ("PyClip", "1", "")
     ctx = engine.create_execution_context()
     for n in (7, 4):
         x = rng.standard_normal((2, n)).astype(np.float32)
@@ -222,6 +227,8 @@ def test_cli_with_plugin_library(example_library, rng, tmp_path):
          "--max-shapes", "x:8x6")
     inspect = tool("inspect", plan, f"--plugin={LIBRARY}").stdout
     assert "plugin_cpu" in inspect
+    assert 'plugin ScaledSoftsign v1 (ns "ingot.example")' in inspect
+    assert 'plugin SplitTail v1 (ns "ingot.example")' in inspect
     for n in (3, 8):  # two shapes, one plan
         x = rng.standard_normal((n, 6)).astype(np.float32)
         np_.save(tmp_path / "x.npy", x)

@@ -812,6 +812,16 @@ static void c_engine_get_layer_info(void) {
   FAILS(ingot_engine_get_layer_info(F.engine, 1000, &info));
   FAILS(ingot_engine_get_layer_info(F.engine, 0, NULL));
 }
+static void c_engine_get_layer_plugin(void) {
+  const char *name = "x", *version = "x", *ns = "x";
+  FAILS(ingot_engine_get_layer_plugin(NULL, 0, &name, &version, &ns));
+  CHECK(name == NULL && version == NULL && ns == NULL);
+  FAILS(ingot_engine_get_layer_plugin(F.engine, -1, &name, NULL, NULL));
+  FAILS(ingot_engine_get_layer_plugin(F.engine, 1000, NULL, NULL, NULL));
+  name = "x";
+  CHECK_OK(ingot_engine_get_layer_plugin(F.engine, 0, &name, NULL, NULL)); /* not a plugin layer */
+  CHECK(name == NULL);
+}
 static void c_engine_get_activation_memory(void) {
   CHECK(ingot_engine_get_activation_memory(NULL, 0) == 0);
   CHECK(ingot_engine_get_activation_memory(F.engine, 5) == 0);
@@ -1187,7 +1197,8 @@ static const misuse_case cases[] = {
     CASE(engine_destroy), CASE(engine_num_io_tensors), CASE(engine_get_io_tensor_name),
     CASE(engine_get_tensor_io_mode), CASE(engine_get_tensor_dtype), CASE(engine_get_tensor_dims),
     CASE(engine_num_optimization_profiles), CASE(engine_get_profile_dims), CASE(engine_get_target),
-    CASE(engine_num_layers), CASE(engine_get_layer_info), CASE(engine_get_activation_memory),
+    CASE(engine_num_layers), CASE(engine_get_layer_info), CASE(engine_get_layer_plugin),
+    CASE(engine_get_activation_memory),
     CASE(engine_get_weights_memory), CASE(engine_create_execution_context), CASE(execution_context_destroy),
     CASE(execution_context_set_optimization_profile), CASE(execution_context_set_input_shape),
     CASE(execution_context_get_tensor_shape), CASE(execution_context_get_tensor_max_shape),

@@ -2,7 +2,9 @@
  * ScaledSoftsign and SplitTail against scalar references on random inputs with one plan
  * serving two shapes of a profile, the plan saved, loaded and run again; the missing
  * plugin (a plan whose plugin is deregistered), a plugin whose enqueue fails, bad fields,
- * registry misuse, and a corrupted plugin state in a plan. */
+ * registry misuse, a corrupted plugin state in a plan, and a plugin whose workspace size
+ * depends on its input dims (run at several shapes of one profile; under ASan a workspace
+ * smaller than asked is an out-of-bounds write). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,11 +42,11 @@ static ingot_network *make_network(float alpha, int32_t k) {
   return net;
 }
 
-static ingot_plan *build(ingot_network *net, int64_t max_batch) {
+/* A plan of `net` with one profile for its input "x". */
+static ingot_plan *build_profile(ingot_network *net, ingot_dims mn, ingot_dims opt, ingot_dims mx) {
   ingot_builder *builder;
   ingot_builder_config *config;
   ingot_optimization_profile *profile;
-  ingot_dims mn = {2, {1, 6}}, opt = {2, {2, 6}}, mx = {2, {max_batch, 6}};
   CHECK_OK(ingot_builder_create(NULL, &builder));
   CHECK_OK(ingot_builder_config_create(&config));
   CHECK_OK(ingot_optimization_profile_create(&profile));
@@ -60,6 +62,10 @@ static ingot_plan *build(ingot_network *net, int64_t max_batch) {
   ingot_builder_config_destroy(config);
   ingot_builder_destroy(builder);
   return plan;
+}
+
+static ingot_plan *build(ingot_network *net, int64_t max_batch) {
+  return build_profile(net, (ingot_dims){2, {1, 6}}, (ingot_dims){2, {2, 6}}, (ingot_dims){2, {max_batch, 6}});
 }
 
 /* Runs the engine at batch `batch` on random x and checks head/tail against the formula. */
@@ -314,11 +320,203 @@ static void test_failing_plugin(void) {
   CHECK_OK(ingot_plugin_registry_deregister_creator(reg, "AlwaysFails", NULL, NULL));
 }
 
+/* ---- a plugin defined here that needs a workspace ------------------------------------------
+ * SuffixSum: y[r][c] = x[r][c] + ... + x[r][cols-1], through the workspace: each row's
+ * reversed prefix sums (cols + 1 floats per row) for `copies` rounds, the last one read
+ * back. Its workspace size depends on both input dims and is a multiple of 64 bytes, so
+ * the 64-byte rounding of ingot's allocations adds no slack: a workspace smaller than
+ * asked ends where ASan's redzone starts. enqueue writes every byte it asked for. */
+typedef struct suffix_sum {
+  int32_t copies;
+} suffix_sum;
+static struct {
+  int asked;              /* get_workspace_size calls */
+  int64_t rows, cols;     /* dims of the last ask */
+  uint64_t largest;       /* the largest size answered */
+  int enqueued, misaligned;
+} ws_log;
+
+static uint64_t suffix_sum_bytes(int32_t copies, int64_t rows, int64_t cols) {
+  uint64_t b = (uint64_t)copies * (uint64_t)(rows * (cols + 1)) * sizeof(float);
+  return (b + 63) / 64 * 64;
+}
+static uint64_t suffix_sum_workspace(void *self, const ingot_plugin_tensor *in, int32_t n,
+                                     const ingot_plugin_tensor *out, int32_t m) {
+  const suffix_sum *s = self;
+  CHECK(in[0].data == NULL && in[0].dims.nb_dims == 2 && out[0].dims.nb_dims == 2);
+  uint64_t b = suffix_sum_bytes(s->copies, in[0].dims.d[0], in[0].dims.d[1]);
+  ws_log.asked++;
+  ws_log.rows = in[0].dims.d[0];
+  ws_log.cols = in[0].dims.d[1];
+  if (b > ws_log.largest) ws_log.largest = b;
+  return b;
+}
+static ingot_status suffix_sum_state(void *self, void *buf, size_t cap, size_t *size) {
+  *size = sizeof(int32_t);
+  if (buf) {
+    if (cap < sizeof(int32_t)) return INGOT_INVALID_ARGUMENT;
+    memcpy(buf, &((suffix_sum *)self)->copies, sizeof(int32_t));
+  }
+  return INGOT_SUCCESS;
+}
+static ingot_status suffix_sum_run(void *self, const ingot_plugin_tensor *in, int32_t n,
+                                   const ingot_plugin_tensor *out, int32_t m, void *ws, void *stream) {
+  const suffix_sum *s = self;
+  int64_t rows = in[0].dims.d[0], cols = in[0].dims.d[1];
+  uint64_t bytes = suffix_sum_bytes(s->copies, rows, cols);
+  ws_log.enqueued++;
+  if (!ws || ((uintptr_t)ws & 63) != 0) {
+    ws_log.misaligned++;
+    return INGOT_RUNTIME_ERROR;
+  }
+  memset(ws, 0xA5, (size_t)bytes); /* every byte asked for, the rounding slack included */
+  const float *x = in[0].data;
+  float *y = out[0].data, *w = ws;
+  for (int32_t k = 0; k < s->copies; k++) {
+    float *round = w + (int64_t)k * rows * (cols + 1);
+    for (int64_t r = 0; r < rows; r++) {
+      float *p = round + r * (cols + 1);
+      p[0] = 0.0f;
+      for (int64_t j = 0; j < cols; j++) p[j + 1] = p[j] + x[r * cols + (cols - 1 - j)];
+    }
+  }
+  const float *last = w + (int64_t)(s->copies - 1) * rows * (cols + 1);
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t c = 0; c < cols; c++) y[r * cols + c] = last[r * (cols + 1) + (cols - c)];
+  return INGOT_SUCCESS;
+}
+static ingot_status suffix_sum_clone(void *self, void **out) {
+  suffix_sum *c = malloc(sizeof *c);
+  if (!c) return INGOT_OUT_OF_MEMORY;
+  *c = *(suffix_sum *)self;
+  *out = c;
+  return INGOT_SUCCESS;
+}
+static void suffix_sum_destroy(void *self) { free(self); }
+static ingot_status suffix_sum_dims(void *self, const ingot_dims_expr *in, int32_t n, ingot_dims_expr *out, int32_t m,
+                                    ingot_expr_builder *b) {
+  out[0] = in[0];
+  return INGOT_SUCCESS;
+}
+static const ingot_plugin_vtbl suffix_sum_vtbl = {
+    sizeof(ingot_plugin_vtbl), INGOT_PLUGIN_ABI_VERSION, one, same_dtype, suffix_sum_dims, NULL,
+    suffix_sum_workspace, suffix_sum_state, suffix_sum_run, NULL, suffix_sum_clone, suffix_sum_destroy};
+static ingot_status suffix_sum_make(int32_t copies, ingot_plugin_instance *out) {
+  if (copies < 1 || copies > 16) return INGOT_INVALID_ARGUMENT;
+  suffix_sum *s = malloc(sizeof *s);
+  if (!s) return INGOT_OUT_OF_MEMORY;
+  s->copies = copies;
+  out->vtbl = &suffix_sum_vtbl;
+  out->self = s;
+  return INGOT_SUCCESS;
+}
+static ingot_status suffix_sum_create(void *ud, const char *name, const ingot_plugin_field *f, int32_t n,
+                                      ingot_plugin_instance *out) {
+  return suffix_sum_make(n == 1 ? *(const int32_t *)f[0].data : 1, out);
+}
+static ingot_status suffix_sum_deserialize(void *ud, const char *name, const void *d, size_t size,
+                                           ingot_plugin_instance *out) {
+  int32_t copies;
+  if (size != sizeof copies) return INGOT_INVALID_ARGUMENT;
+  memcpy(&copies, d, sizeof copies);
+  return suffix_sum_make(copies, out);
+}
+
+/* y = x's suffix sums through the workspace, its rows then summed once more:
+ * x [-1, -1] -> SuffixSum(copies 1) -> SuffixSum(copies 3) -> y; two plugin layers whose
+ * workspaces differ, one context run at three shapes of one profile (growing, shrinking,
+ * growing again), the plan round-tripped. */
+static void suffix_sum_reference(const float *x, float *y, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; r++) {
+    float acc = 0.0f;
+    for (int64_t c = cols - 1; c >= 0; c--) y[r * cols + c] = acc += x[r * cols + c];
+  }
+}
+
+static void run_suffix_sums(ingot_execution_context *ctx, int64_t rows, int64_t cols, uint64_t seed) {
+  float x[4 * 17], mid[4 * 17], want[4 * 17], y[4 * 17 + 1];
+  for (int64_t i = 0; i < rows * cols; i++) x[i] = test_randf(&seed);
+  suffix_sum_reference(x, mid, rows, cols);
+  suffix_sum_reference(mid, want, rows, cols);
+  y[rows * cols] = 1234.5f; /* a guard after the output */
+  ingot_dims dims = {2, {rows, cols}};
+  int asked = ws_log.asked, enqueued = ws_log.enqueued;
+  CHECK_OK(ingot_execution_context_set_input_shape(ctx, "x", &dims));
+  CHECK(ws_log.asked > asked && ws_log.rows == rows && ws_log.cols == cols); /* asked again at these dims */
+  CHECK_OK(ingot_execution_context_set_tensor_address(ctx, "x", x));
+  CHECK_OK(ingot_execution_context_set_tensor_address(ctx, "y", y));
+  CHECK_OK(ingot_execution_context_execute(ctx));
+  CHECK(ws_log.enqueued == enqueued + 2);
+  for (int64_t i = 0; i < rows * cols; i++) CHECK_NEAR(y[i], want[i], 1e-5);
+  CHECK(y[rows * cols] == 1234.5f);
+}
+
+static void test_workspace_plugin(void) {
+  ingot_plugin_registry *reg = ingot_get_plugin_registry();
+  static const ingot_plugin_field_decl copies_decl = {"copies", INGOT_PLUGIN_FIELD_INT32, 1, 0};
+  ingot_plugin_creator_desc desc = {sizeof desc, INGOT_PLUGIN_ABI_VERSION, "SuffixSum", "1", "ingot.test",
+                                    &copies_decl, 1, suffix_sum_create, suffix_sum_deserialize, NULL, NULL};
+  CHECK_OK(ingot_plugin_registry_register_creator(reg, &desc, NULL));
+  ingot_network *net;
+  ingot_tensor *x;
+  ingot_layer *a, *b;
+  ingot_dims dims = {2, {-1, -1}};
+  CHECK_OK(ingot_network_create(NULL, &net));
+  CHECK_OK(ingot_network_add_input(net, "x", INGOT_FLOAT32, &dims, &x));
+  CHECK_OK(ingot_network_add_plugin(net, &x, 1, "SuffixSum", "1", "ingot.test", NULL, 0, &a));
+  int32_t three = 3;
+  ingot_plugin_field copies = {"copies", INGOT_PLUGIN_FIELD_INT32, 1, &three};
+  ingot_tensor *mid = ingot_layer_get_output(a, 0);
+  CHECK_OK(ingot_network_add_plugin(net, &mid, 1, "SuffixSum", "1", "ingot.test", &copies, 1, &b));
+  CHECK_OK(ingot_tensor_set_name(ingot_layer_get_output(b, 0), "y"));
+  CHECK_OK(ingot_network_mark_output(net, ingot_layer_get_output(b, 0)));
+  ingot_plan *plan = build_profile(net, (ingot_dims){2, {1, 1}}, (ingot_dims){2, {2, 5}}, (ingot_dims){2, {4, 17}});
+  ingot_network_destroy(net);
+  ingot_runtime *runtime;
+  CHECK_OK(ingot_runtime_create(NULL, &runtime));
+  for (int pass = 0; pass < 2 && plan; pass++) { /* the plan as built, then saved and loaded */
+    ingot_engine *engine = NULL;
+    if (pass == 0) {
+      CHECK_OK(ingot_runtime_deserialize_engine(runtime, ingot_plan_data(plan), ingot_plan_size(plan), &engine));
+    } else {
+      char path[] = "/tmp/ingot_test_plugin_ws_XXXXXX";
+      int fd = mkstemp(path);
+      CHECK(fd >= 0);
+      if (fd >= 0) close(fd);
+      CHECK_OK(ingot_plan_save(plan, path));
+      CHECK_OK(ingot_runtime_load_engine(runtime, path, &engine));
+      remove(path);
+    }
+    if (!engine) continue;
+    ingot_execution_context *ctx;
+    CHECK_OK(ingot_engine_create_execution_context(engine, &ctx));
+    ws_log.largest = 0;
+    run_suffix_sums(ctx, 2, 5, 11);  /* the opt shape */
+    run_suffix_sums(ctx, 4, 17, 12); /* larger: the workspace must grow */
+    CHECK(ws_log.largest == suffix_sum_bytes(3, 4, 17));
+    run_suffix_sums(ctx, 1, 3, 13);  /* smaller */
+    run_suffix_sums(ctx, 3, 16, 14);
+    /* a second context: its own workspace, first sized at the max */
+    ingot_execution_context *ctx2;
+    CHECK_OK(ingot_engine_create_execution_context(engine, &ctx2));
+    run_suffix_sums(ctx2, 4, 17, 15);
+    run_suffix_sums(ctx, 4, 16, 16);
+    ingot_execution_context_destroy(ctx2);
+    ingot_execution_context_destroy(ctx);
+    ingot_engine_destroy(engine);
+  }
+  CHECK(ws_log.misaligned == 0);
+  ingot_runtime_destroy(runtime);
+  ingot_plan_destroy(plan);
+  CHECK_OK(ingot_plugin_registry_deregister_creator(reg, "SuffixSum", "1", "ingot.test"));
+}
+
 int main(void) {
+  test_workspace_plugin(); /* defined here: needs no library */
   FILE *f = fopen(library_path(), "rb");
   if (!f) {
     fprintf(stderr, "skipped: %s not built\n", library_path());
-    return 0;
+    TEST_EXIT();
   }
   fclose(f);
   test_example_library();
