@@ -8,6 +8,13 @@
  *              x / sqrt2 also as x * (1 / sqrt2); additions and products in either order
  *   GELU tanh  (0.5 * x) * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))); x^3 as Pow(x, 3)
  *
+ * and layer normalization as PyTorch exports it before opset 17 (BERT, GPT, ViT), which
+ * becomes one layer-normalization layer instead of nine elementwise and reduce layers:
+ *
+ *   d = x - ReduceMean(x);  y = d / Sqrt(ReduceMean(d^2) + eps) * gamma + beta
+ *   (the same trailing axes, kept dims; d^2 as Pow(d, 2) or d * d; gamma and beta constant,
+ *   beta optional; products and sums in either order)
+ *
  * A chain is taken only when every inner tensor has its one reader inside the chain and is
  * not a network output, the constants are float32 scalars of the expected values, and
  * every tensor involved is float32 in every profile (precision lowering comes later). */
@@ -217,11 +224,129 @@ static ingot_status try_gelu_tanh(matcher *m, int32_t t, int32_t *found) {
   return INGOT_SUCCESS;
 }
 
+/* The float32 scalar constant t holds, in *v; false when t is not one. */
+static bool scalar_value(const ingot_graph *g, int32_t t, float *v) {
+  if (t < 0 || g->tensors[t].kind != INGOT_TENSOR_KIND_CONSTANT || g->tensors[t].dtype != INGOT_FLOAT32 ||
+      !g->tensors[t].data || ingot_dims_volume(&g->tensors[t].dims) != 1)
+    return false;
+  *v = *(const float *)g->tensors[t].data;
+  return true;
+}
+
+static bool is_mean_over(const ingot_node *n, int32_t x, uint32_t mask) {
+  return n && n->op == INGOT_OP_REDUCE && n->params.reduce.op == INGOT_REDUCE_MEAN && n->params.reduce.keep_dims &&
+         n->params.reduce.axes_mask == mask && n->nb_inputs >= 1 && n->inputs[0] == x &&
+         (n->nb_inputs < 2 || n->inputs[1] < 0);
+}
+
+/* A float32 constant whose dims, leading 1s aside, are at most the normalized ones: an
+ * affine parameter that broadcasts along the normalized axes only. */
+static bool is_affine(const ingot_graph *g, int32_t t, const ingot_dims *x, int32_t first) {
+  if (t < 0 || g->tensors[t].kind != INGOT_TENSOR_KIND_CONSTANT || g->tensors[t].dtype != INGOT_FLOAT32 ||
+      !g->tensors[t].data)
+    return false;
+  const ingot_dims *d = &g->tensors[t].dims;
+  int32_t lead = 0;
+  while (lead < d->nb_dims && d->d[lead] == 1) lead++;
+  if (d->nb_dims > x->nb_dims || d->nb_dims - lead > x->nb_dims - first) return false;
+  for (int32_t i = 0; i < d->nb_dims; i++) {
+    int64_t xi = x->d[x->nb_dims - d->nb_dims + i];
+    if (d->d[i] != 1 && d->d[i] != xi) return false;
+  }
+  return true;
+}
+
+/* The operand of binary node n other than `one`, or -1 when neither is `one`. */
+static int32_t other_operand(const ingot_node *n, int32_t one) {
+  if (n->inputs[0] == one) return n->inputs[1];
+  if (n->inputs[1] == one) return n->inputs[0];
+  return -1;
+}
+
+/* ReduceMean node r1 over x: the chain above, ending at Mul(gamma) or Add(beta). */
+static ingot_status try_layernorm(matcher *m, int32_t r1, int32_t *found) {
+  const ingot_graph *g = m->build->graph;
+  const ingot_node *mean = &g->nodes[r1];
+  int32_t x = mean->inputs[0], rank = m->build->shape_dims[0][x].nb_dims;
+  uint32_t mask = mean->params.reduce.axes_mask;
+  if (rank < 1 || rank > 31 || mask == 0) return INGOT_SUCCESS;
+  int32_t first = __builtin_ctz(mask);
+  if (mask != (((uint32_t)1 << rank) - 1) - (((uint32_t)1 << first) - 1)) return INGOT_SUCCESS; /* trailing axes */
+  int32_t sub = only_reader(m, mean->outputs[0]);
+  if (sub < 0 || !is_elementwise(&g->nodes[sub], INGOT_ELEMENTWISE_SUB) || g->nodes[sub].inputs[0] != x ||
+      g->nodes[sub].inputs[1] != mean->outputs[0])
+    return INGOT_SUCCESS;
+  int32_t d = g->nodes[sub].outputs[0];
+  /* d's readers: the square (Pow(d, 2), or d * d reading it twice) and the division */
+  int32_t sq = -1, div = -1;
+  for (int32_t i = 0; i < g->nb_nodes; i++) {
+    const ingot_node *n = &g->nodes[i];
+    if (m->dead[i] || n->nb_inputs < 1) continue;
+    bool reads = false;
+    for (int32_t k = 0; k < n->nb_inputs; k++) reads |= n->inputs[k] == d;
+    if (!reads) continue;
+    if ((is_elementwise(n, INGOT_ELEMENTWISE_POW) && n->inputs[0] == d && is_scalar(g, n->inputs[1], 2.0)) ||
+        (is_elementwise(n, INGOT_ELEMENTWISE_PROD) && n->inputs[0] == d && n->inputs[1] == d))
+      sq = sq < 0 ? i : -2;
+    else if (is_elementwise(n, INGOT_ELEMENTWISE_DIV) && n->inputs[0] == d)
+      div = div < 0 ? i : -2;
+    else
+      return INGOT_SUCCESS;
+  }
+  if (sq < 0 || div < 0 || g->tensors[d].is_output) return INGOT_SUCCESS;
+  int32_t r2 = only_reader(m, g->nodes[sq].outputs[0]);
+  if (r2 < 0 || !is_mean_over(&g->nodes[r2], g->nodes[sq].outputs[0], mask)) return INGOT_SUCCESS;
+  int32_t add_eps = only_reader(m, g->nodes[r2].outputs[0]);
+  if (add_eps < 0 || !is_elementwise(&g->nodes[add_eps], INGOT_ELEMENTWISE_SUM)) return INGOT_SUCCESS;
+  float eps;
+  int32_t eps_t = other_operand(&g->nodes[add_eps], g->nodes[r2].outputs[0]);
+  if (!scalar_value(g, eps_t, &eps) || !(eps >= 0.0f)) return INGOT_SUCCESS;
+  int32_t sqrt_n = only_reader(m, g->nodes[add_eps].outputs[0]);
+  if (sqrt_n < 0 || g->nodes[sqrt_n].op != INGOT_OP_UNARY || g->nodes[sqrt_n].params.unary.op != INGOT_UNARY_SQRT)
+    return INGOT_SUCCESS;
+  if (only_reader(m, g->nodes[sqrt_n].outputs[0]) != div || g->nodes[div].inputs[1] != g->nodes[sqrt_n].outputs[0])
+    return INGOT_SUCCESS;
+  int32_t mul = only_reader(m, g->nodes[div].outputs[0]);
+  if (mul < 0 || !is_elementwise(&g->nodes[mul], INGOT_ELEMENTWISE_PROD)) return INGOT_SUCCESS;
+  const ingot_dims *xd = &m->build->shape_dims[0][x];
+  int32_t gamma = other_operand(&g->nodes[mul], g->nodes[div].outputs[0]);
+  if (!is_affine(g, gamma, xd, first)) return INGOT_SUCCESS;
+  int32_t last = mul, beta = -1, add = only_reader(m, g->nodes[mul].outputs[0]);
+  if (add >= 0 && is_elementwise(&g->nodes[add], INGOT_ELEMENTWISE_SUM)) {
+    int32_t b = other_operand(&g->nodes[add], g->nodes[mul].outputs[0]);
+    if (is_affine(g, b, xd, first)) last = add, beta = b;
+  }
+  int32_t y = g->nodes[last].outputs[0];
+  int32_t tensors[] = {x, mean->outputs[0], d, g->nodes[sq].outputs[0], g->nodes[r2].outputs[0], y};
+  if (!all_f32(m, tensors, 6) || !same_dims(m, x, y)) return INGOT_SUCCESS;
+  for (int32_t s = 0; s < m->build->nb_shape_sets; s++) /* the same rank in every profile */
+    if (m->build->shape_dims[s][x].nb_dims != rank) return INGOT_SUCCESS;
+  ingot_node *n = &m->build->graph->nodes[last];
+  int32_t *in = realloc(n->inputs, sizeof(int32_t) * 3);
+  if (!in) return ingot_fail(INGOT_OUT_OF_MEMORY, "out of memory");
+  n->inputs = in;
+  n->op = INGOT_OP_LAYER_NORMALIZATION;
+  memset(&n->params, 0, sizeof n->params);
+  n->params.layernorm.axes_mask = mask;
+  n->params.layernorm.epsilon = eps;
+  in[0] = x;
+  in[1] = gamma;
+  in[2] = beta; /* -1: absent */
+  n->nb_inputs = 3;
+  free(n->fused_name);
+  n->fused_name = ingot_strdup("reduce+sub+pow+sqrt+div=layer_normalization");
+  if (!n->fused_name) return ingot_fail(INGOT_OUT_OF_MEMORY, "out of memory");
+  int32_t gone[] = {r1, sub, sq, r2, add_eps, sqrt_n, div, mul};
+  for (int32_t i = 0; i < (beta >= 0 ? 8 : 7); i++) m->dead[gone[i]] = 1;
+  (*found)++;
+  return INGOT_SUCCESS;
+}
+
 ingot_status ingot_pass_fuse_patterns(ingot_build *build) {
   ingot_graph *g = build->graph;
   matcher m = {build, {NULL, NULL}, calloc((size_t)g->nb_nodes + 1, 1)};
   ingot_status st = m.dead ? readers_init(g, &m.r) : ingot_fail(INGOT_OUT_OF_MEMORY, "out of memory");
-  int32_t silu = 0, gelu = 0;
+  int32_t silu = 0, gelu = 0, layernorm = 0;
   for (int32_t i = 0; i < g->nb_nodes && st == INGOT_SUCCESS; i++) {
     const ingot_node *n = &g->nodes[i];
     if (m.dead[i]) continue;
@@ -231,12 +356,15 @@ ingot_status ingot_pass_fuse_patterns(ingot_build *build) {
       st = try_gelu_erf(&m, i, &gelu);
     else if (n->op == INGOT_OP_ACTIVATION && n->params.activation.type == INGOT_ACTIVATION_TANH)
       st = try_gelu_tanh(&m, i, &gelu);
+    else if (n->op == INGOT_OP_REDUCE && n->params.reduce.op == INGOT_REDUCE_MEAN && n->nb_inputs >= 1)
+      st = try_layernorm(&m, i, &layernorm);
   }
-  if (st == INGOT_SUCCESS && silu + gelu > 0) {
+  if (st == INGOT_SUCCESS && silu + gelu + layernorm > 0) {
     st = ingot_graph_compact(g, m.dead);
     if (st == INGOT_SUCCESS) st = ingot_build_infer_all(build);
-    ingot_log(build->logger, INGOT_SEVERITY_INFO, "patterns: %d SiLU and %d GELU chain(s) made single activations",
-              silu, gelu);
+    ingot_log(build->logger, INGOT_SEVERITY_INFO,
+              "patterns: %d SiLU and %d GELU chain(s) made single activations, %d layer normalization(s) one layer",
+              silu, gelu, layernorm);
   }
   free(m.r.count);
   free(m.r.node);

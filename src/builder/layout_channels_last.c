@@ -15,9 +15,11 @@
  * for its dtypes and for the float32 fallback of the precision pass), so the pass never
  * turns a supported network into an unsupported one.
  *
- * When: on device targets with the network lowered to half (lower_half.c runs first),
- * or on any target when INGOT_FORCE_CHANNELS_LAST=1 (tests compare the two layouts on
- * the CPU's reference kernels); INGOT_FORCE_CHANNELS_LAST=0 turns it off. If the
+ * When: on device targets with the network lowered to half (lower_half.c runs first); on
+ * the CPU for float32 networks while ingot's own tactic source is on (its NHWC
+ * convolution, depthwise and pooling tactics are faster than the NCHW ones); on any
+ * target when INGOT_FORCE_CHANNELS_LAST=1 (tests compare the two layouts on the CPU's
+ * reference kernels); INGOT_FORCE_CHANNELS_LAST=0 turns it off. If the
  * rewritten graph does not infer, the pass logs why and keeps the original one; the
  * original also goes back to the builder, which builds it instead when tactic choice
  * fails on the channels-last graph. */
@@ -549,6 +551,11 @@ ingot_status ingot_pass_layout_channels_last(ingot_build *build, ingot_graph **c
   bool on;
   if (force && strcmp(force, "1") == 0) on = true;
   else if (force && strcmp(force, "0") == 0) on = false;
+  else if (build->config->target == INGOT_TARGET_CPU)
+    /* float32 on the CPU: the NHWC tactics (conv_nhwc.c's indirect GEMM, the depthwise and
+     * pooling ones) beat the NCHW ones, which copy each input value under every tap. They
+     * are ingot's own: with that source off, NHWC layers would fall to the reference. */
+    on = !lowered_to_half(build) && (build->config->tactic_sources & INGOT_TACTIC_SOURCE_INGOT);
   else on = build->backend->device != NULL && build->config->target == INGOT_TARGET_CUDA && lowered_to_half(build);
   if (!on) return INGOT_SUCCESS;
   ingot_graph *saved;

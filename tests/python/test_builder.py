@@ -76,7 +76,9 @@ def test_conv_bn_add_relu_fuse_and_match_numpy():
     profile = ingot.OptimizationProfile()
     profile.set_shape("x", (1, 4, 7, 7), (2, 4, 7, 7), (3, 4, 7, 7))
     engine = build(network, [profile])
-    types = [engine.get_layer_info(i)["type"] for i in range(engine.num_layers)]
+    infos = [engine.get_layer_info(i) for i in range(engine.num_layers)]
+    # the CPU's layout pass runs the block channels last, with a transpose at each end
+    types = [i["type"] for i in infos if not i["name"].endswith((".to_nhwc", ".to_nchw"))]
     # 8 layers in, 2 out: each conv absorbed its batch norm, the add and the relus.
     assert types == ["convolution+batch_normalization+relu",
                      "convolution+batch_normalization+elementwise_sum+relu"], types

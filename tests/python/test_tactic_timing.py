@@ -93,7 +93,9 @@ def forward_np(p, x):
     return f.reshape(len(x), 40) @ p["m5"].astype(np.float64)
 
 
-def build_and_run(p, x, timing_iterations):
+def build_and_run(p, x, timing_iterations, channels_last=False):
+    # the CPU's layout pass is on by default for float32; these tests pin it either way
+    os.environ["INGOT_FORCE_CHANNELS_LAST"] = "1" if channels_last else "0"
     logger = Collect()
     net = build_network(logger, p)
     config = ingot.BuilderConfig()
@@ -112,6 +114,7 @@ def build_and_run(p, x, timing_iterations):
         engine.close()
         return out, layers, logger.messages
     finally:
+        del os.environ["INGOT_FORCE_CHANNELS_LAST"]
         runtime.close()
         builder.close()
         config.close()
@@ -158,3 +161,16 @@ def test_untimed_build_takes_last_listed(problem):
     assert tactic_of(layers, "matmul5") == "matmul_f32_gemm"
     assert not [m for s, m in messages if s == ingot.Severity.INFO and " ms (" in m]  # nothing timed
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_channels_last_takes_nhwc_tactics(problem):
+    p, x, want = problem
+    for timing in (0, 4):
+        got, layers, _ = build_and_run(p, x, timing, channels_last=True)
+        assert tactic_of(layers, "conv1") == "conv_f32_nhwc_gemm"
+        assert tactic_of(layers, "conv2") == "conv_f32_nhwc_gemm"
+        if timing == 0:  # the last-listed tactic that reads NHWC
+            assert tactic_of(layers, "dwconv3") == "conv_f32_depthwise_nhwc"
+        else:
+            assert tactic_of(layers, "dwconv3") in ("conv_f32_depthwise_nhwc", "conv_f32_nhwc_gemm")
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

@@ -195,6 +195,7 @@ typedef struct conv_spec {
   int64_t N, C, K, G;
   int64_t in[2], k[2], s[2], d[2], pre[2], post[2];
   int32_t bias, residual, act;
+  int32_t channels_last; /* 2-D only: x [N, H, W, C], w [K, R, S, C/G], y [N, OH, OW, K] */
 } conv_spec;
 
 static int64_t conv_out(const conv_spec *s, int32_t i) {
@@ -209,8 +210,8 @@ static void conv_case(const conv_spec *s, const char *expect) {
   tactic_case c;
   char name[160];
   snprintf(name, sizeof name,
-           "conv%dd N%lld C%lld K%lld G%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld/%lld,%lld mode %d b%d r%d a%d",
-           s->ns, (long long)s->N, (long long)s->C, (long long)s->K, (long long)s->G, (long long)s->in[0],
+           "conv%dd%s N%lld C%lld K%lld G%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld/%lld,%lld mode %d b%d r%d a%d",
+           s->ns, s->channels_last ? " nhwc" : "", (long long)s->N, (long long)s->C, (long long)s->K, (long long)s->G, (long long)s->in[0],
            (long long)s->in[1], (long long)s->k[0], (long long)s->k[1], (long long)s->s[0], (long long)s->s[1],
            (long long)s->d[0], (long long)s->d[1], (long long)s->pre[0], (long long)s->pre[1], (long long)s->post[0],
            (long long)s->post[1], s->mode, s->bias, s->residual, s->act);
@@ -234,6 +235,13 @@ static void conv_case(const conv_spec *s, const char *expect) {
     wd[2 + i] = s->k[i];
     yd[2 + i] = conv_out(s, i);
     if (yd[2 + i] < 1) return;
+  }
+  if (s->channels_last) { /* [N, C, H, W] -> [N, H, W, C]; weights [K, C/G, R, S] -> [K, R, S, C/G] */
+    p->channels_last = 1;
+    int64_t t[4];
+    memcpy(t, xd, sizeof t), xd[1] = t[2], xd[2] = t[3], xd[3] = t[1];
+    memcpy(t, wd, sizeof t), wd[1] = t[2], wd[2] = t[3], wd[3] = t[1];
+    memcpy(t, yd, sizeof t), yd[1] = t[2], yd[2] = t[3], yd[3] = t[1];
   }
   tactic_case_add(&c, false, 2 + s->ns, xd, &g_seed);
   tactic_case_add(&c, true, 2 + s->ns, wd, &g_seed);
@@ -304,6 +312,58 @@ static void test_conv(void) {
     x.residual = rnd(3) == 0;
     x.act = (int32_t)rnd(6);
     conv_case(&x, NULL);
+  }
+}
+
+/* Channels last (the CPU layout pass's regions): conv_f32_nhwc_gemm on the shapes of
+ * ResNet / MobileNet / EfficientNet layers and on random ones (groups, strides, dilation,
+ * padding modes, column counts that are not a multiple of the tile's, epilogues). */
+static void test_conv_nhwc(void) {
+  conv_spec s;
+  const char *t = "conv_f32_nhwc_gemm";
+  s = conv2(1, 16, 24, 1, 7, 7, 1, 1, 0), s.channels_last = 1, s.bias = 1, s.act = 2, conv_case(&s, t); /* 1x1 */
+  s = conv2(2, 32, 40, 1, 9, 9, 1, 2, 0), s.channels_last = 1, s.bias = 1, conv_case(&s, t);           /* 1x1 s2 */
+  s = conv2(1, 64, 64, 1, 14, 14, 3, 1, 1), s.channels_last = 1, s.bias = 1, s.residual = 1, s.act = 2,
+  conv_case(&s, t);                                                                                   /* 3x3 */
+  s = conv2(1, 3, 32, 1, 23, 19, 7, 2, 3), s.channels_last = 1, s.bias = 1, s.act = 3, conv_case(&s, t); /* stem */
+  s = conv2(1, 3, 16, 1, 20, 20, 3, 2, 1), s.channels_last = 1, s.act = 4, conv_case(&s, t);           /* C = 3, sigmoid */
+  s = conv2(1, 8, 12, 4, 9, 9, 3, 1, 1), s.channels_last = 1, s.bias = 1, s.residual = 1, conv_case(&s, t); /* groups */
+  s = conv2(1, 8, 8, 8, 10, 13, 3, 2, 1), s.channels_last = 1, s.bias = 1, conv_case(&s, t);          /* depthwise */
+  s = conv2(3, 5, 17, 1, 4, 3, 1, 1, 0), s.channels_last = 1, s.residual = 1, s.act = 5, conv_case(&s, t); /* leaky */
+  s = conv2(1, 4, 4, 1, 6, 6, 3, 1, 0), s.channels_last = 1, s.mode = INGOT_PADDING_SAME_UPPER, s.s[0] = 2,
+  conv_case(&s, t);
+  s = conv2(1, 2, 3, 1, 2, 2, 3, 1, 0), s.channels_last = 1, s.pre[0] = 3, s.post[1] = 4, conv_case(&s, t);
+  s = conv2(1, 40, 100, 1, 5, 5, 3, 1, 2), s.channels_last = 1, s.d[0] = 2, s.bias = 1, conv_case(&s, t); /* dilation */
+  s = conv2(1, 512, 70, 1, 3, 3, 3, 1, 1), s.channels_last = 1, s.bias = 1, s.residual = 1, conv_case(&s, t); /* long K */
+  static const int64_t chans[] = {1, 2, 3, 4, 6, 8, 12, 16, 17, 32, 33, 48};
+  for (int32_t r = 0; r < 120; r++) {
+    conv_spec x;
+    memset(&x, 0, sizeof x);
+    x.ns = 2;
+    x.channels_last = 1;
+    x.mode = rnd(4) == 0 ? (int32_t)rnd(4) : INGOT_PADDING_EXPLICIT;
+    x.N = 1 + rnd(3);
+    if (rnd(4) == 0) { /* grouped */
+      x.G = 1 + rnd(4);
+      x.C = x.G * (1 + rnd(6));
+      x.K = x.G * (1 + rnd(9));
+    } else {
+      x.G = 1;
+      x.C = chans[rnd(12)];
+      x.K = chans[rnd(12)] + rnd(20);
+    }
+    for (int32_t i = 0; i < 2; i++) {
+      x.in[i] = 1 + rnd(20);
+      x.k[i] = 1 + rnd(5);
+      x.s[i] = 1 + rnd(3);
+      x.d[i] = rnd(4) == 0 ? 2 : 1;
+      x.pre[i] = rnd(3);
+      x.post[i] = rnd(3);
+    }
+    x.bias = rnd(2);
+    x.residual = rnd(3) == 0;
+    x.act = (int32_t)rnd(6);
+    conv_case(&x, t);
   }
 }
 
@@ -550,13 +610,15 @@ static void test_matmul(void) {
 typedef struct pool_spec {
   int32_t type, mode, ceil, exclude, global;
   int64_t N, C, in[2], k[2], s[2], d[2], pre[2], post[2];
+  int32_t channels_last; /* x [N, H, W, C], y [N, OH, OW, C] */
+  int32_t specials;      /* some inputs NaN and -inf (the max's NaN propagation) */
 } pool_spec;
 
 static void pool_case(const pool_spec *s, const char *expect) {
   tactic_case c;
   char name[160];
-  snprintf(name, sizeof name, "pool type %d N%lld C%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld/%lld,%lld mode %d ceil %d excl %d global %d",
-           s->type, (long long)s->N, (long long)s->C, (long long)s->in[0], (long long)s->in[1], (long long)s->k[0],
+  snprintf(name, sizeof name, "pool%s type %d N%lld C%lld in %lldx%lld k %lldx%lld s %lldx%lld d %lldx%lld pad %lld,%lld/%lld,%lld mode %d ceil %d excl %d global %d",
+           s->channels_last ? " nhwc" : "", s->type, (long long)s->N, (long long)s->C, (long long)s->in[0], (long long)s->in[1], (long long)s->k[0],
            (long long)s->k[1], (long long)s->s[0], (long long)s->s[1], (long long)s->d[0], (long long)s->d[1],
            (long long)s->pre[0], (long long)s->pre[1], (long long)s->post[0], (long long)s->post[1], s->mode, s->ceil,
            s->exclude, s->global);
@@ -575,7 +637,13 @@ static void pool_case(const pool_spec *s, const char *expect) {
     p->pre_padding[i] = s->pre[i];
     p->post_padding[i] = s->post[i];
   }
-  tactic_case_add(&c, false, 4, (const int64_t[]){s->N, s->C, s->in[0], s->in[1]}, &g_seed);
+  p->channels_last = s->channels_last;
+  if (s->channels_last)
+    tactic_case_add(&c, false, 4, (const int64_t[]){s->N, s->in[0], s->in[1], s->C}, &g_seed);
+  else
+    tactic_case_add(&c, false, 4, (const int64_t[]){s->N, s->C, s->in[0], s->in[1]}, &g_seed);
+  int64_t volume = ingot_dims_volume(&c.dims[0]);
+  for (int64_t i = 0; s->specials && i < volume; i += 7) c.data[0][i] = i % 2 ? NAN : -INFINITY;
   compare_case(&c, expect);
   tactic_case_free(&c);
 }
@@ -615,6 +683,233 @@ static void test_pooling(void) {
     }
     pool_case(&x, x.global ? "pool2d_f32_direct" : NULL);
   }
+}
+
+/* ---- channels last: depthwise convolution and pooling --------------------------------------- */
+
+/* conv_f32_depthwise_nhwc and pool2d_f32_nhwc on MobileNetV2 / EfficientNet / ResNet
+ * layers, channel counts that are not a multiple of the vector (3, 17, 300), wide layers
+ * on few rows (split into channel chunks), and random shapes. */
+static void test_depthwise_pool_nhwc(void) {
+  const char *dw = "conv_f32_depthwise_nhwc", *pool = "pool2d_f32_nhwc";
+  conv_spec s;
+#define DW(N, C, H, W, K, S, PAD) (s = conv2(N, C, C, C, H, W, K, S, PAD), s.channels_last = 1, s)
+  s = DW(1, 32, 14, 14, 3, 1, 1), s.bias = 1, s.act = 2, conv_case(&s, dw);                   /* relu */
+  s = DW(2, 96, 15, 13, 3, 2, 1), s.bias = 1, s.act = 3, conv_case(&s, dw);                   /* clip, s2 */
+  s = DW(1, 144, 9, 9, 5, 2, 2), s.bias = 1, s.residual = 1, s.act = 4, conv_case(&s, dw);    /* sigmoid */
+  s = DW(2, 17, 8, 11, 3, 1, 2), s.d[0] = s.d[1] = 2, s.residual = 1, s.act = 5, conv_case(&s, dw); /* leaky */
+  s = DW(1, 3, 7, 9, 3, 2, 0), s.mode = INGOT_PADDING_SAME_UPPER, s.bias = 1, conv_case(&s, dw);
+  s = DW(2, 17, 7, 6, 4, 1, 0), s.mode = INGOT_PADDING_SAME_LOWER, s.act = 2, conv_case(&s, dw);
+  s = DW(1, 32, 10, 9, 3, 2, 0), s.pre[0] = 0, s.pre[1] = 1, s.post[0] = 2, s.post[1] = 0, conv_case(&s, dw);
+  s = DW(1, 48, 6, 7, 3, 1, 0), s.mode = INGOT_PADDING_VALID, s.s[1] = 3, conv_case(&s, dw);
+  s = DW(1, 960, 7, 7, 5, 1, 2), s.bias = 1, s.residual = 1, s.act = 3, conv_case(&s, dw);   /* chunks */
+  s = DW(2, 300, 3, 4, 3, 1, 1), s.bias = 1, s.act = 4, conv_case(&s, dw);                   /* chunks, odd tail */
+  s = DW(1, 5, 2, 2, 3, 1, 0), s.pre[0] = 3, s.post[1] = 4, s.bias = 1, conv_case(&s, dw);   /* mostly padding */
+  s = DW(1, 16, 5, 5, 1, 1, 0), conv_case(&s, dw);                                           /* 1x1 */
+  static const int64_t chans[] = {2, 3, 5, 16, 17, 32, 48, 96};
+  for (int32_t r = 0; r < 100; r++) {
+    conv_spec x;
+    memset(&x, 0, sizeof x);
+    x.ns = 2;
+    x.channels_last = 1;
+    x.mode = rnd(4) == 0 ? (int32_t)rnd(4) : INGOT_PADDING_EXPLICIT;
+    x.N = 1 + rnd(2);
+    x.C = x.K = x.G = chans[rnd(8)];
+    for (int32_t i = 0; i < 2; i++) {
+      x.in[i] = 1 + rnd(16);
+      x.k[i] = 1 + rnd(5);
+      x.s[i] = 1 + rnd(3);
+      x.d[i] = rnd(4) == 0 ? 2 : 1;
+      x.pre[i] = rnd(3);
+      x.post[i] = rnd(3);
+    }
+    x.bias = rnd(2);
+    x.residual = rnd(3) == 0;
+    x.act = (int32_t)rnd(6);
+    conv_case(&x, dw);
+  }
+#undef DW
+  /* type, mode, ceil, exclude, global, N, C, in, k, s, d, pre, post, channels_last, specials */
+  const int32_t M = INGOT_POOLING_MAX, A = INGOT_POOLING_AVERAGE, E = INGOT_PADDING_EXPLICIT;
+  pool_spec list[] = {
+      {M, E, 0, 0, 0, 1, 64, {56, 56}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, 1, 0}, /* ResNet's stem */
+      {M, E, 0, 0, 0, 2, 17, {13, 12}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, 1, 1}, /* NaN, -inf */
+      {A, E, 0, 1, 0, 2, 17, {13, 12}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, 1, 0}, /* exclude pad */
+      {A, E, 0, 0, 0, 1, 32, {9, 10}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 1, 0},  /* include pad */
+      {M, E, 1, 0, 0, 1, 24, {14, 14}, {3, 3}, {2, 2}, {1, 1}, {0, 0}, {0, 0}, 1, 0}, /* ceil mode */
+      {A, E, 1, 0, 0, 2, 19, {10, 11}, {3, 2}, {2, 2}, {1, 1}, {1, 0}, {1, 0}, 1, 0}, /* ceil, post pad */
+      {A, E, 1, 1, 0, 1, 19, {10, 11}, {3, 3}, {2, 3}, {1, 1}, {1, 1}, {0, 1}, 1, 0},
+      {M, E, 0, 0, 0, 1, 33, {12, 12}, {3, 3}, {1, 2}, {2, 2}, {2, 1}, {2, 1}, 1, 0}, /* dilation */
+      {M, E, 1, 0, 0, 1, 5, {3, 2}, {2, 2}, {3, 3}, {1, 1}, {3, 2}, {4, 4}, 1, 0},    /* windows in padding */
+      {A, INGOT_PADDING_SAME_UPPER, 0, 1, 0, 1, 3, {7, 8}, {3, 3}, {2, 2}, {1, 1}, {0, 0}, {0, 0}, 1, 0},
+      {M, INGOT_PADDING_SAME_LOWER, 0, 0, 0, 2, 16, {7, 8}, {2, 2}, {2, 2}, {1, 1}, {0, 0}, {0, 0}, 1, 0},
+      {A, E, 0, 0, 1, 1, 1280, {7, 7}, {0, 0}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, 1, 0}, /* global, chunks */
+      {M, E, 0, 0, 1, 2, 96, {5, 6}, {0, 0}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, 1, 1},   /* global max */
+      {A, E, 0, 0, 1, 2, 3, {9, 4}, {0, 0}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, 1, 0},
+  };
+  for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) pool_case(&list[i], pool);
+  static const int64_t pchans[] = {1, 3, 5, 16, 17, 33, 64, 96};
+  for (int32_t r = 0; r < 150; r++) {
+    pool_spec x;
+    memset(&x, 0, sizeof x);
+    x.channels_last = 1;
+    x.type = rnd(2) ? INGOT_POOLING_MAX : INGOT_POOLING_AVERAGE;
+    x.mode = rnd(4) == 0 ? (int32_t)rnd(4) : INGOT_PADDING_EXPLICIT;
+    x.ceil = x.mode == INGOT_PADDING_EXPLICIT && rnd(3) == 0;
+    x.exclude = (int32_t)rnd(2);
+    x.global = rnd(10) == 0;
+    x.specials = rnd(8) == 0;
+    x.N = 1 + rnd(2);
+    x.C = pchans[rnd(8)];
+    for (int32_t i = 0; i < 2; i++) {
+      x.in[i] = 1 + rnd(20);
+      x.k[i] = 1 + rnd(5);
+      x.s[i] = 1 + rnd(3);
+      x.d[i] = rnd(4) == 0 ? 2 : 1;
+      x.pre[i] = rnd(x.k[i]);
+      x.post[i] = rnd(x.k[i]);
+      int64_t room = x.in[i] + (x.mode == INGOT_PADDING_EXPLICIT ? x.pre[i] + x.post[i] : 0);
+      if (x.d[i] * (x.k[i] - 1) + 1 > room) x.k[i] = 1; /* keep an output */
+    }
+    pool_case(&x, pool);
+  }
+}
+
+/* Each layout's tactics decline the other's nodes (the NCHW ones would read NHWC data as
+ * planes), the depthwise one needs constant depthwise weights, and packed weights that do
+ * not fit the layer (a corrupted plan) fail with the layer's name instead of being read. */
+static void test_nhwc_refusals(void) {
+  const ingot_backend *be = ingot_cpu_backend();
+  const ingot_tactic *dw = NULL, *dwn = NULL, *direct = NULL, *pooln = NULL;
+  for (int32_t i = 0; i < be->nb_tactics; i++) {
+    const char *name = be->tactics[i].name;
+    if (strcmp(name, "conv_f32_depthwise") == 0) dw = &be->tactics[i];
+    if (strcmp(name, "conv_f32_depthwise_nhwc") == 0) dwn = &be->tactics[i];
+    if (strcmp(name, "pool2d_f32_direct") == 0) direct = &be->tactics[i];
+    if (strcmp(name, "pool2d_f32_nhwc") == 0) pooln = &be->tactics[i];
+  }
+  CHECK(dw && dwn && direct && pooln);
+  if (!dw || !dwn || !direct || !pooln) return;
+  ingot_node n;
+  memset(&n, 0, sizeof n);
+  n.name = "dw_nhwc";
+  n.op = INGOT_OP_CONVOLUTION;
+  n.nb_inputs = 2;
+  n.nb_outputs = 1;
+  ingot_conv_params *cp = &n.params.conv;
+  cp->nb_spatial_dims = 2;
+  cp->num_output_maps = 4;
+  cp->groups = 4;
+  cp->kernel_size[0] = cp->kernel_size[1] = 3;
+  cp->pre_padding[0] = cp->pre_padding[1] = cp->post_padding[0] = cp->post_padding[1] = 1;
+  cp->epilogue.activation = -1;
+  float w[36] = {0};
+  /* channels first: [1, 4, 5, 5], w [4, 1, 3, 3] */
+  ingot_tensor_view in[2] = {{INGOT_FLOAT32, ingot_dims_make(4, (const int64_t[]){1, 4, 5, 5}), NULL},
+                             {INGOT_FLOAT32, ingot_dims_make(4, (const int64_t[]){4, 1, 3, 3}), w}};
+  ingot_tensor_view out = {INGOT_FLOAT32, ingot_dims_make(4, (const int64_t[]){1, 4, 5, 5}), NULL};
+  CHECK(dw->supports(&n, in, &out));
+  CHECK(!dwn->supports(&n, in, &out));
+  /* channels last: x [1, 5, 5, 4], w [4, 3, 3, 1] */
+  cp->channels_last = 1;
+  in[0].dims = ingot_dims_make(4, (const int64_t[]){1, 5, 5, 4});
+  in[1].dims = ingot_dims_make(4, (const int64_t[]){4, 3, 3, 1});
+  out.dims = ingot_dims_make(4, (const int64_t[]){1, 5, 5, 4});
+  CHECK(!dw->supports(&n, in, &out));
+  CHECK(dwn->supports(&n, in, &out));
+  in[1].data = NULL;
+  CHECK(!dwn->supports(&n, in, &out)); /* weights not constant */
+  in[1].data = w;
+  in[0].dtype = INGOT_FLOAT16;
+  CHECK(!dwn->supports(&n, in, &out));
+  in[0].dtype = INGOT_FLOAT32;
+  cp->groups = 2; /* grouped, not depthwise: [4, 3, 3, 2] */
+  in[1].dims = ingot_dims_make(4, (const int64_t[]){4, 3, 3, 2});
+  CHECK(!dwn->supports(&n, in, &out));
+  cp->groups = 4;
+  in[1].dims = ingot_dims_make(4, (const int64_t[]){4, 3, 3, 1});
+
+  /* packed weights that do not fit: none, garbage, another layer's, truncated */
+  tactic_case c;
+  tactic_case_init(&c, INGOT_OP_CONVOLUTION, "dw_nhwc_pack");
+  c.node.params.conv = *cp;
+  tactic_case_add(&c, false, 4, (const int64_t[]){1, 5, 5, 4}, &g_seed);
+  tactic_case_add(&c, true, 4, (const int64_t[]){4, 3, 3, 1}, &g_seed);
+  ingot_dims yd = out.dims;
+  ingot_kernel_args args;
+  memset(&args, 0, sizeof args);
+  ingot_tensor_view views[2];
+  views_of(&c, false, views);
+  args.node = &c.node;
+  args.params = &c.node.params;
+  args.nb_inputs = 2;
+  args.inputs = views;
+  args.nb_outputs = 1;
+  args.outputs = &out;
+  void *good = NULL;
+  uint64_t good_size = 0;
+  CHECK_OK(dwn->prepare(&args, &good, &good_size));
+  result r = run_tactic(dwn, &c, &yd, good, good_size);
+  CHECK_OK(r.status);
+  free(r.y);
+  unsigned char *bad = malloc((size_t)good_size);
+  memset(bad, 0x5A, (size_t)good_size);
+  struct {
+    const void *data;
+    uint64_t size;
+  } tries[] = {{bad, 0}, {bad, good_size}, {good, 40}, {good, good_size - 4}};
+  for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+    r = run_tactic(dwn, &c, &yd, tries[i].data, tries[i].size);
+    CHECK(r.status == INGOT_INVALID_ARGUMENT);
+    CHECK(strstr(ingot_last_error(), "dw_nhwc_pack") != NULL && strstr(ingot_last_error(), "packed weights") != NULL);
+    free(r.y);
+  }
+  /* a pack made for 4 channels run on a layer of 8 */
+  tactic_case c8;
+  tactic_case_init(&c8, INGOT_OP_CONVOLUTION, "dw_nhwc_pack8");
+  c8.node.params.conv = *cp;
+  c8.node.params.conv.groups = c8.node.params.conv.num_output_maps = 8;
+  tactic_case_add(&c8, false, 4, (const int64_t[]){1, 5, 5, 8}, &g_seed);
+  tactic_case_add(&c8, true, 4, (const int64_t[]){8, 3, 3, 1}, &g_seed);
+  ingot_dims yd8 = ingot_dims_make(4, (const int64_t[]){1, 5, 5, 8});
+  r = run_tactic(dwn, &c8, &yd8, good, good_size);
+  CHECK(r.status == INGOT_INVALID_ARGUMENT);
+  CHECK(strstr(ingot_last_error(), "dw_nhwc_pack8") != NULL);
+  free(r.y);
+  tactic_case_free(&c8);
+  free(bad);
+  free(good);
+  tactic_case_free(&c);
+
+  /* pooling: 3x3 s2 max, channels first then last */
+  memset(&n, 0, sizeof n);
+  n.name = "pool_nhwc";
+  n.op = INGOT_OP_POOLING;
+  n.nb_inputs = 1;
+  n.nb_outputs = 1;
+  ingot_pooling_params *pp = &n.params.pooling;
+  pp->type = INGOT_POOLING_MAX;
+  pp->nb_spatial_dims = 2;
+  pp->window_size[0] = pp->window_size[1] = 3;
+  pp->stride[0] = pp->stride[1] = 2;
+  pp->pre_padding[0] = pp->pre_padding[1] = pp->post_padding[0] = pp->post_padding[1] = 1;
+  in[0].dims = ingot_dims_make(4, (const int64_t[]){1, 8, 9, 9});
+  out.dims = ingot_dims_make(4, (const int64_t[]){1, 8, 5, 5});
+  CHECK(direct->supports(&n, in, &out));
+  CHECK(!pooln->supports(&n, in, &out));
+  pp->channels_last = 1;
+  in[0].dims = ingot_dims_make(4, (const int64_t[]){1, 9, 9, 8});
+  out.dims = ingot_dims_make(4, (const int64_t[]){1, 5, 5, 8});
+  CHECK(!direct->supports(&n, in, &out));
+  CHECK(pooln->supports(&n, in, &out));
+  out.dims = ingot_dims_make(4, (const int64_t[]){1, 4, 5, 8}); /* not what the windows give */
+  CHECK(!pooln->supports(&n, in, &out));
+  out.dims = ingot_dims_make(4, (const int64_t[]){1, 5, 5, 8});
+  n.nb_outputs = 2; /* a second output (indices) */
+  CHECK(!pooln->supports(&n, in, &out));
+  n.nb_outputs = 1;
+  in[0].dtype = INGOT_FLOAT16;
+  CHECK(!pooln->supports(&n, in, &out));
 }
 
 /* ---- activations and the vector math under them ----------------------------------------- */
@@ -729,25 +1024,60 @@ static void test_softmax(void) {
     }
 }
 
+/* Layer norm over trailing axes: rows of 1 to 1000 values (tails of every length), one
+ * or two normalized axes, scale with leading 1s, bias present or absent, rows offset far
+ * from zero (the variance of values near 1000 +- 1). */
+static void test_layernorm(void) {
+  static const int64_t shapes[][3] = {{4, 1, 0}, {3, 7, 0}, {2, 64, 0}, {5, 77, 0}, {2, 768, 0}, {3, 1000, 0},
+                                      {2, 5, 6}, {1, 3, 33}};
+  for (int32_t k = 0; k < 8; k++)
+    for (int32_t variant = 0; variant < 3; variant++) {
+      tactic_case c;
+      char name[96];
+      snprintf(name, sizeof name, "layernorm shape %d variant %d", (int)k, (int)variant);
+      tactic_case_init(&c, INGOT_OP_LAYER_NORMALIZATION, name);
+      int32_t rank = shapes[k][2] ? 3 : 2, axes = variant == 2 && rank == 3 ? 2 : 1;
+      c.node.params.layernorm.axes_mask = ((1u << rank) - 1) & ~((1u << (rank - axes)) - 1);
+      c.node.params.layernorm.epsilon = 1e-5f;
+      tactic_case_add(&c, false, rank, shapes[k], &g_seed);
+      if (variant == 1) {
+        int64_t v = ingot_dims_volume(&c.dims[0]);
+        for (int64_t i = 0; i < v; i++) c.data[0][i] += 1000.0f;
+      }
+      int64_t sd[3] = {1, 1, 1};
+      int32_t srank = axes + (variant == 0); /* variant 0: a leading 1 */
+      for (int32_t a = 0; a < axes; a++) sd[srank - axes + a] = shapes[k][rank - axes + a];
+      tactic_case_add(&c, true, srank, sd, &g_seed);
+      if (variant != 1) tactic_case_add(&c, true, srank, sd, &g_seed);
+      compare_case(&c, "layernorm_f32_vector");
+      tactic_case_free(&c);
+    }
+}
+
 int main(void) {
   for (int32_t pass = 0; pass < 2; pass++) {
     if (pass == 1) CHECK_OK(ingot_thread_pool_create(3, &g_pool));
     test_conv();
+    test_conv_nhwc();
+    test_layernorm();
     test_fc();
     test_matmul();
     test_pooling();
+    test_depthwise_pool_nhwc();
     test_activation();
     test_softmax();
   }
   test_vmath_accuracy();
   test_conv_refusals();
   test_foreign_pack();
+  test_nhwc_refusals();
   ingot_thread_pool_destroy(g_pool);
   const ingot_backend *be = ingot_cpu_backend();
   for (int32_t i = 0; i < be->nb_tactics && i < (int32_t)(sizeof g_runs / sizeof g_runs[0]); i++) {
     const ingot_tactic *t = &be->tactics[i];
     if (is_reference(t)) continue;
-    bool covered = t->op == INGOT_OP_CONVOLUTION || t->op == INGOT_OP_POOLING || t->op == INGOT_OP_ACTIVATION || t->op == INGOT_OP_SOFTMAX || t->op == INGOT_OP_FULLY_CONNECTED || t->op == INGOT_OP_MATRIX_MULTIPLY;
+    bool covered = t->op == INGOT_OP_CONVOLUTION || t->op == INGOT_OP_POOLING || t->op == INGOT_OP_ACTIVATION || t->op == INGOT_OP_SOFTMAX || t->op == INGOT_OP_FULLY_CONNECTED || t->op == INGOT_OP_MATRIX_MULTIPLY ||
+                   t->op == INGOT_OP_LAYER_NORMALIZATION;
     printf("%-24s %d cases%s\n", t->name, g_runs[i], covered ? "" : " (no cases for its op here)");
     if (covered) CHECK(g_runs[i] > 0);
   }

@@ -66,17 +66,28 @@ uint64_t ingot_cpu_topk_workspace(const ingot_kernel_args *args);
 INGOT_CPU_TACTIC_FNS(ingot_cpu_fc_gemm);     /* fc_gemm.c */
 INGOT_CPU_TACTIC_FNS(ingot_cpu_matmul_gemm); /* matmul_gemm.c */
 INGOT_CPU_TACTIC_FNS(ingot_cpu_conv_gemm);   /* conv_gemm.c */
+INGOT_CPU_TACTIC_FNS(ingot_cpu_conv_nhwc);   /* conv_nhwc.c: channels last */
 INGOT_CPU_TACTIC_FNS(ingot_cpu_rnn_gemm);    /* rnn_gemm.c */
 #undef INGOT_CPU_TACTIC_FNS
 /* conv_depthwise.c: no prepare, no workspace */
 bool ingot_cpu_conv_depthwise_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                        const ingot_tensor_view *outputs);
 INGOT_CPU_KERNEL(ingot_cpu_conv_depthwise);
+/* conv_depthwise_nhwc.c: channels-last depthwise; prepare() repacks the weights taps-major */
+bool ingot_cpu_conv_depthwise_nhwc_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                            const ingot_tensor_view *outputs);
+ingot_status ingot_cpu_conv_depthwise_nhwc_prepare(const ingot_kernel_args *args, void **prepared_out,
+                                                   uint64_t *size_out);
+INGOT_CPU_KERNEL(ingot_cpu_conv_depthwise_nhwc);
 /* pooling_direct.c: 2-D NCHW max / average pooling; workspace holds per-axis tap tables */
 bool ingot_cpu_pool2d_direct_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                       const ingot_tensor_view *outputs);
 uint64_t ingot_cpu_pool2d_direct_workspace(const ingot_kernel_args *args);
 INGOT_CPU_KERNEL(ingot_cpu_pool2d_direct);
+/* pooling_nhwc.c: 2-D channels-last max / average / global pooling; no workspace */
+bool ingot_cpu_pool2d_nhwc_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                    const ingot_tensor_view *outputs);
+INGOT_CPU_KERNEL(ingot_cpu_pool2d_nhwc);
 /* activation_vector.c: float32 activations through vmath.c */
 bool ingot_cpu_activation_vector_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                           const ingot_tensor_view *outputs);
@@ -85,5 +96,9 @@ INGOT_CPU_KERNEL(ingot_cpu_activation_vector);
 bool ingot_cpu_softmax_vector_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                        const ingot_tensor_view *outputs);
 INGOT_CPU_KERNEL(ingot_cpu_softmax_vector);
+/* layernorm_vector.c: float32 layer norm over trailing axes */
+bool ingot_cpu_layernorm_vector_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                         const ingot_tensor_view *outputs);
+INGOT_CPU_KERNEL(ingot_cpu_layernorm_vector);
 
 #endif

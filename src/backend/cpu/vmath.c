@@ -109,3 +109,38 @@ float ingot_vmath_exp_shift_sum(const float *x, float shift, float *y, int64_t n
   }
   return (float)sum;
 }
+
+void ingot_vmath_mean_var(const float *x, int64_t n, float *mean_hi, float *mean_lo, float *var_out) {
+#ifdef VMATH_X86
+  if (active_isa() == 2) {
+    mean_var_avx512(x, n, mean_hi, mean_lo, var_out);
+    return;
+  }
+  if (active_isa() == 1) {
+    mean_var_avx2(x, n, mean_hi, mean_lo, var_out);
+    return;
+  }
+#endif
+  double sum = 0.0, ss = 0.0;
+  for (int64_t i = 0; i < n; i++) sum += x[i];
+  double mean = sum / (double)n;
+  for (int64_t i = 0; i < n; i++) ss += ((double)x[i] - mean) * ((double)x[i] - mean);
+  *mean_hi = (float)mean;
+  *mean_lo = (float)(mean - (double)*mean_hi);
+  *var_out = (float)(ss / (double)n);
+}
+
+void ingot_vmath_normalize(const float *x, float mean_hi, float mean_lo, float rstd, const float *scale,
+                           const float *bias, float *y, int64_t n) {
+#ifdef VMATH_X86
+  if (active_isa() == 2) {
+    normalize_avx512(x, mean_hi, mean_lo, rstd, scale, bias, y, n);
+    return;
+  }
+  if (active_isa() == 1) {
+    normalize_avx2(x, mean_hi, mean_lo, rstd, scale, bias, y, n);
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < n; i++) y[i] = ((x[i] - mean_hi) - mean_lo) * rstd * scale[i] + (bias ? bias[i] : 0.0f);
+}

@@ -23,4 +23,14 @@ float ingot_vmath_exp_shift_sum(const float *x, float shift, float *y, int64_t n
 /* The largest x[i] (NaN if any is NaN; -inf for n == 0). */
 float ingot_vmath_max(const float *x, int64_t n);
 
+/* Mean and biased variance of x[0..n), n >= 1, in float (layer norm): the mean as a pair
+ * of floats, mean_hi + mean_lo, to be subtracted one after the other, so that rows far
+ * from zero keep their precision (see vmath_impl.inc). */
+void ingot_vmath_mean_var(const float *x, int64_t n, float *mean_hi, float *mean_lo, float *var_out);
+
+/* y[i] = ((x[i] - mean_hi) - mean_lo) * rstd * scale[i] + bias[i] (bias NULL: none); y may
+ * equal x. */
+void ingot_vmath_normalize(const float *x, float mean_hi, float mean_lo, float rstd, const float *scale,
+                           const float *bias, float *y, int64_t n);
+
 #endif

@@ -19,18 +19,23 @@ typedef struct ingot_conv2d {
   bool padded;          /* some tap reads padding: Hp x Wp is more than the input */
 } ingot_conv2d;
 
-/* False when the node is not a 1-D/2-D convolution whose dims agree with x, w and y, or
- * is channels last (these tactics' supports() decline it through here: their packing and
- * micro-kernels read [N, C, H, W]; the reference kernel runs such nodes). */
-static inline bool ingot_conv2d_geometry(const ingot_conv_params *p, const ingot_dims *xd, const ingot_dims *wd,
-                                         const ingot_dims *yd, ingot_conv2d *c) {
+/* The geometry of x, w, y read in the layout `channels_last` names: channels first,
+ * x [N, C, (H,) W], w [K, C/g, (R,) S], y [N, K, (OH,) OW]; channels last (2-D only, as
+ * the layout pass makes them), x [N, H, W, C], w [K, R, S, C/g], y [N, OH, OW, K]. False
+ * when the node's layout is the other one, or it is not a 1-D/2-D convolution whose dims
+ * agree. */
+static inline bool ingot_conv2d_geometry_in(const ingot_conv_params *p, bool channels_last, const ingot_dims *xd,
+                                            const ingot_dims *wd, const ingot_dims *yd, ingot_conv2d *c) {
   memset(c, 0, sizeof *c);
-  if (p->channels_last) return false;
+  if ((p->channels_last != 0) != channels_last) return false;
+  if (channels_last && p->nb_spatial_dims != 2) return false;
   int32_t ns = p->nb_spatial_dims;
   if ((ns != 1 && ns != 2) || xd->nb_dims != 2 + ns || yd->nb_dims != 2 + ns || wd->nb_dims != 2 + ns) return false;
+  /* where the channel and the first spatial dim are */
+  int32_t ch = channels_last ? 3 : 1, sp = channels_last ? 1 : 2, wsp = channels_last ? 1 : 2;
   c->N = xd->d[0];
-  c->C = xd->d[1];
-  c->K = yd->d[1];
+  c->C = xd->d[ch];
+  c->K = yd->d[ch];
   c->G = ingot_or_one(p->groups);
   if (c->G <= 0 || c->C % c->G || c->K % c->G || yd->d[0] != c->N) return false;
   c->cpg = c->C / c->G;
@@ -39,17 +44,17 @@ static inline bool ingot_conv2d_geometry(const ingot_conv_params *p, const ingot
   for (int32_t i = 0; i < ns; i++) {
     int32_t j = i + 2 - ns; /* 1-D fills the width */
     int64_t post;
-    in[j] = xd->d[2 + i];
-    out[j] = yd->d[2 + i];
+    in[j] = xd->d[sp + i];
+    out[j] = yd->d[sp + i];
     k[j] = p->kernel_size[i];
     s[j] = ingot_or_one(p->stride[i]);
     d[j] = ingot_or_one(p->dilation[i]);
-    if (k[j] != wd->d[2 + i] || k[j] <= 0 || s[j] <= 0 || d[j] <= 0) return false;
+    if (k[j] != wd->d[wsp + i] || k[j] <= 0 || s[j] <= 0 || d[j] <= 0) return false;
     int64_t o = ingot_window_forward(in[j], k[j], s[j], d[j], p->padding_mode, p->pre_padding[i], p->post_padding[i], 0,
                                      &pre[j], &post);
     if (o != out[j]) return false;
   }
-  if (wd->d[0] != c->K || wd->d[1] != c->cpg) return false;
+  if (wd->d[0] != c->K || wd->d[channels_last ? 3 : 1] != c->cpg) return false;
   c->H = in[0];
   c->W = in[1];
   c->OH = out[0];
@@ -84,6 +89,19 @@ static inline bool ingot_conv2d_geometry(const ingot_conv_params *p, const ingot
     return false;
   c->padded = c->Hp != c->H || c->Wp != c->W;
   return true;
+}
+
+/* Channels first: the NCHW tactics (conv_gemm.c, conv_depthwise.c) decline channels-last
+ * nodes through here, and the reference kernel runs those their NHWC tactics don't take. */
+static inline bool ingot_conv2d_geometry(const ingot_conv_params *p, const ingot_dims *xd, const ingot_dims *wd,
+                                         const ingot_dims *yd, ingot_conv2d *c) {
+  return ingot_conv2d_geometry_in(p, false, xd, wd, yd, c);
+}
+
+/* Channels last (2-D): for the NHWC tactics. */
+static inline bool ingot_conv2d_geometry_nhwc(const ingot_conv_params *p, const ingot_dims *xd, const ingot_dims *wd,
+                                              const ingot_dims *yd, ingot_conv2d *c) {
+  return ingot_conv2d_geometry_in(p, true, xd, wd, yd, c);
 }
 
 #endif

@@ -45,16 +45,9 @@ const ingot_gemm_kernel *ingot_gemm_default_kernel(void) {
   return default_kernel;
 }
 
-/* Any (mr, nr) up to the maxima, at scalar speed: runs data packed for a kernel this CPU
- * lacks (a plan built on a machine with AVX-512, run on one without). */
-static void generic_ukernel(const ingot_gemm_kernel *self, int64_t kc, const float *a, const float *b, float *c,
-                            int64_t ldc, int32_t m, int32_t accumulate, const ingot_gemm_fused *f) {
-  int32_t mr = self->mr, nr = self->nr;
-  float acc[INGOT_GEMM_MAX_MR * INGOT_GEMM_MAX_NR];
-  memset(acc, 0, sizeof(float) * (size_t)(m * nr));
-  for (int64_t p = 0; p < kc; p++, a += mr, b += nr)
-    for (int32_t i = 0; i < m; i++)
-      for (int32_t j = 0; j < nr; j++) acc[i * nr + j] += a[i] * b[j];
+/* The generic kernels' end: acc (m x nr) + C when accumulating, the fused epilogue, the store. */
+static void generic_finish(int32_t m, int32_t nr, const float *acc, float *c, int64_t ldc, int32_t accumulate,
+                           const ingot_gemm_fused *f) {
   for (int32_t i = 0; i < m; i++)
     for (int32_t j = 0; j < nr; j++) {
       float v = (accumulate ? c[i * ldc + j] : 0.0f) + acc[i * nr + j];
@@ -72,6 +65,33 @@ static void generic_ukernel(const ingot_gemm_kernel *self, int64_t kc, const flo
     }
 }
 
+/* Any (mr, nr) up to the maxima, at scalar speed: runs data packed for a kernel this CPU
+ * lacks (a plan built on a machine with AVX-512, run on one without). */
+static void generic_ukernel(const ingot_gemm_kernel *self, int64_t kc, const float *a, const float *b, float *c,
+                            int64_t ldc, int32_t m, int32_t accumulate, const ingot_gemm_fused *f) {
+  int32_t mr = self->mr, nr = self->nr;
+  float acc[INGOT_GEMM_MAX_MR * INGOT_GEMM_MAX_NR];
+  memset(acc, 0, sizeof(float) * (size_t)(m * nr));
+  for (int64_t p = 0; p < kc; p++, a += mr, b += nr)
+    for (int32_t i = 0; i < m; i++)
+      for (int32_t j = 0; j < nr; j++) acc[i * nr + j] += a[i] * b[j];
+  generic_finish(m, nr, acc, c, ldc, accumulate, f);
+}
+
+static void generic_indirect(const ingot_gemm_kernel *self, int64_t taps, int64_t kc, const float *const *rows,
+                             const float *b, float *c, int64_t ldc, int32_t m, const ingot_gemm_fused *f) {
+  int32_t mr = self->mr, nr = self->nr;
+  float acc[INGOT_GEMM_MAX_MR * INGOT_GEMM_MAX_NR];
+  memset(acc, 0, sizeof(float) * (size_t)(m * nr));
+  for (int64_t t = 0; t < taps; t++)
+    for (int64_t p = 0; p < kc; p++, b += nr)
+      for (int32_t i = 0; i < m; i++) {
+        float ai = rows[t * mr + i][p];
+        for (int32_t j = 0; j < nr; j++) acc[i * nr + j] += ai * b[j];
+      }
+  generic_finish(m, nr, acc, c, ldc, 0, f);
+}
+
 static bool always(void) { return true; }
 
 const ingot_gemm_kernel *ingot_gemm_kernel_for_shape(int32_t mr, int32_t nr, ingot_gemm_kernel *storage) {
@@ -87,6 +107,7 @@ const ingot_gemm_kernel *ingot_gemm_kernel_for_shape(int32_t mr, int32_t nr, ing
   storage->mc = mr * (96 / mr > 0 ? 96 / mr : 1);
   storage->available = always;
   storage->ukernel = generic_ukernel;
+  storage->ukernel_indirect = generic_indirect;
   return storage;
 }
 
@@ -190,20 +211,9 @@ void ingot_gemm_apply_epilogue(const ingot_gemm_epilogue *e, float *c, int64_t l
 
 static bool has_epilogue(const ingot_gemm_epilogue *e) { return e->bias || e->residual || e->activation >= 0; }
 
-/* How the epilogue splits between the micro-kernel (in registers) and a pass over the
- * stored tile: the kernel takes bias by row, by column or as a matrix, the residual, and
- * relu / clip; another activation is a pass after it; an unusual bias layout makes the
- * whole epilogue a pass. */
-typedef struct epilogue_plan {
-  bool in_kernel;           /* fused holds the kernel's part */
-  ingot_gemm_fused fused;   /* pointers at C(0, 0) */
-  int32_t bias_kind;        /* 0 none, 1 row, 2 column, 3 matrix */
-  bool activation_pass;     /* after the kernel: the activation only */
-  ingot_gemm_epilogue activation_only;
-} epilogue_plan;
-
-static void plan_epilogue(const ingot_gemm_epilogue *e, epilogue_plan *pl) {
+void ingot_gemm_plan_epilogue(const ingot_gemm_epilogue *e, ingot_gemm_epilogue_plan *pl) {
   memset(pl, 0, sizeof *pl);
+  pl->any = has_epilogue(e);
   pl->in_kernel = true;
   if (e->bias) {
     if (e->bias_rs == 1 && e->bias_cs == 0) {
@@ -238,9 +248,8 @@ static void plan_epilogue(const ingot_gemm_epilogue *e, epilogue_plan *pl) {
   }
 }
 
-/* The kernel's part for the tile at (i, j). */
-static void fused_at(const epilogue_plan *pl, const ingot_gemm_epilogue *e, int64_t i, int64_t j,
-                     ingot_gemm_fused *f) {
+void ingot_gemm_fused_at(const ingot_gemm_epilogue_plan *pl, const ingot_gemm_epilogue *e, int64_t i, int64_t j,
+                         ingot_gemm_fused *f) {
   *f = pl->fused;
   switch (pl->bias_kind) {
     case 1: f->bias_row = e->bias + i; break;
@@ -263,7 +272,7 @@ typedef struct gemm_job {
   const ingot_gemm_problem *p;
   int64_t mc, nc, kc, tiles_m;
   bool epilogue;
-  epilogue_plan plan;
+  ingot_gemm_epilogue_plan plan;
 } gemm_job;
 
 /* C block [i0, i1) x [j0, j1): i0 a multiple of mr, j0 of nr. K blocks outermost, so an A
@@ -294,7 +303,7 @@ static void run_block(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0, i
         if (ncur == nr) {
           if (last && job->epilogue && job->plan.in_kernel) {
             ingot_gemm_fused f;
-            fused_at(&job->plan, &p->epilogue, i, j, &f);
+            ingot_gemm_fused_at(&job->plan, &p->epilogue, i, j, &f);
             kr->ukernel(kr, kcur, ap, bp, cp, p->ldc, mcur, acc, &f);
             if (job->plan.activation_pass)
               ingot_gemm_apply_epilogue(&job->plan.activation_only, cp, p->ldc, i, j, mcur, ncur);
@@ -330,7 +339,7 @@ void ingot_gemm_compute(ingot_thread_pool *pool, const ingot_gemm_problem *p) {
   if (p->m <= 0 || p->n <= 0) return;
   const ingot_gemm_kernel *kr = p->kernel;
   gemm_job job = {.p = p, .kc = kr->kc > 0 ? kr->kc : 256, .epilogue = has_epilogue(&p->epilogue)};
-  plan_epilogue(&p->epilogue, &job.plan);
+  ingot_gemm_plan_epilogue(&p->epilogue, &job.plan);
   /* K blocks of equal size: no short last block paying the C tile's loads and stores */
   if (p->k > job.kc) job.kc = ceil_div(p->k, ceil_div(p->k, job.kc));
   /* Small problems are not worth waking the pool. */

@@ -46,12 +46,23 @@ typedef void (*ingot_gemm_ukernel_fn)(const struct ingot_gemm_kernel *self, int6
                                       const float *b, float *c, int64_t ldc, int32_t m, int32_t accumulate,
                                       const ingot_gemm_fused *fused);
 
+/* The same tile with A read in place through row pointers instead of from a packed panel
+ * (XNNPACK's indirect GEMM): K is `taps` runs of kc values, and row i of run t starts at
+ * rows[t * mr + i] (rows past m may point anywhere readable). A channels-last convolution
+ * passes, per tap, the input pixel under each output pixel (or a zero row in the padding),
+ * so it needs no im2col and no packing of its input. B is packed over all taps * kc; C is
+ * overwritten, then `fused` (NULL: none) applied. */
+typedef void (*ingot_gemm_indirect_fn)(const struct ingot_gemm_kernel *self, int64_t taps, int64_t kc,
+                                       const float *const *rows, const float *b, float *c, int64_t ldc, int32_t m,
+                                       const ingot_gemm_fused *fused);
+
 typedef struct ingot_gemm_kernel {
   const char *name; /* "gemm_f32_6x16_avx2": dtype, tile, ISA */
   int32_t mr, nr;
   int32_t kc, mc;   /* cache blocking: K and M extents of an A block (mc a multiple of mr) */
   bool (*available)(void); /* can this CPU run it */
   ingot_gemm_ukernel_fn ukernel;
+  ingot_gemm_indirect_fn ukernel_indirect;
 } ingot_gemm_kernel;
 
 /* Every kernel built in, best first; `available` says which this CPU runs. The last one
@@ -129,6 +140,25 @@ void ingot_gemm_f32(ingot_thread_pool *pool, const ingot_gemm_kernel *kr, int64_
  * C(i0, j0)). Used by the driver on each finished tile, and by other tactics. */
 void ingot_gemm_apply_epilogue(const ingot_gemm_epilogue *e, float *c, int64_t ldc, int64_t i0, int64_t j0, int64_t m,
                                int64_t n);
+
+/* How an epilogue splits between the micro-kernel (in registers) and a pass over the
+ * stored tile: the kernel takes bias by row, by column or as a matrix, the residual, and
+ * relu / clip; another activation is a pass after it; an unusual bias layout makes the
+ * whole epilogue a pass (in_kernel false). For drivers other than ingot_gemm_compute
+ * (the indirect convolution). */
+typedef struct ingot_gemm_epilogue_plan {
+  bool any;                 /* the epilogue does something */
+  bool in_kernel;           /* fused holds the kernel's part */
+  ingot_gemm_fused fused;   /* pointers at C(0, 0) */
+  int32_t bias_kind;        /* 0 none, 1 row, 2 column, 3 matrix */
+  bool activation_pass;     /* after the kernel: the activation only */
+  ingot_gemm_epilogue activation_only;
+} ingot_gemm_epilogue_plan;
+
+void ingot_gemm_plan_epilogue(const ingot_gemm_epilogue *e, ingot_gemm_epilogue_plan *pl);
+/* The kernel's part for the tile at C(i, j). */
+void ingot_gemm_fused_at(const ingot_gemm_epilogue_plan *pl, const ingot_gemm_epilogue *e, int64_t i, int64_t j,
+                         ingot_gemm_fused *f);
 
 /* ---- packed weights in plan data -------------------------------------------------------- */
 

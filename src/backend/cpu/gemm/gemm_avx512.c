@@ -10,24 +10,10 @@
 #define NR 32
 #define TARGET __attribute__((target("avx512f,avx512vl,avx512dq")))
 
-static inline __attribute__((always_inline)) TARGET void tile(int M, int64_t kc, const float *restrict a,
-                                                              const float *restrict b, float *restrict c, int64_t ldc,
-                                                              int32_t accumulate, const ingot_gemm_fused *f) {
-  __m512 c0[MR], c1[MR];
-#pragma GCC unroll 14
-  for (int i = 0; i < MR; i++) c0[i] = c1[i] = _mm512_setzero_ps();
-  for (int64_t p = 0; p < kc; p++) {
-    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-#pragma GCC unroll 14
-    for (int i = 0; i < MR; i++)
-      if (i < M) {
-        __m512 ai = _mm512_set1_ps(a[i]);
-        c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
-        c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
-      }
-    a += MR;
-    b += NR;
-  }
+/* The tile's end: + C when accumulating, the fused epilogue, the store. */
+static inline __attribute__((always_inline)) TARGET void finish(int M, __m512 *c0, __m512 *c1, float *restrict c,
+                                                                int64_t ldc, int32_t accumulate,
+                                                                const ingot_gemm_fused *f) {
   if (accumulate) {
 #pragma GCC unroll 14
     for (int i = 0; i < MR; i++)
@@ -84,6 +70,55 @@ static inline __attribute__((always_inline)) TARGET void tile(int M, int64_t kc,
     }
 }
 
+
+static inline __attribute__((always_inline)) TARGET void tile(int M, int64_t kc, const float *restrict a,
+                                                              const float *restrict b, float *restrict c, int64_t ldc,
+                                                              int32_t accumulate, const ingot_gemm_fused *f) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 14
+  for (int i = 0; i < MR; i++) c0[i] = c1[i] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; p++) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++)
+      if (i < M) {
+        __m512 ai = _mm512_set1_ps(a[i]);
+        c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+        c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+      }
+    a += MR;
+    b += NR;
+  }
+  finish(M, c0, c1, c, ldc, accumulate, f);
+}
+
+/* K as taps runs of kc values read through row pointers (gemm.h's ingot_gemm_indirect_fn). */
+static inline __attribute__((always_inline)) TARGET void tile_indirect(int M, int64_t taps, int64_t kc,
+                                                                       const float *const *rows,
+                                                                       const float *restrict b, float *restrict c,
+                                                                       int64_t ldc, const ingot_gemm_fused *f) {
+  __m512 c0[MR], c1[MR];
+#pragma GCC unroll 14
+  for (int i = 0; i < MR; i++) c0[i] = c1[i] = _mm512_setzero_ps();
+  for (int64_t t = 0; t < taps; t++, rows += MR) {
+    const float *a[MR];
+#pragma GCC unroll 14
+    for (int i = 0; i < MR; i++) a[i] = i < M ? rows[i] : rows[0];
+    for (int64_t p = 0; p < kc; p++) {
+      __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 14
+      for (int i = 0; i < MR; i++)
+        if (i < M) {
+          __m512 ai = _mm512_set1_ps(a[i][p]);
+          c0[i] = _mm512_fmadd_ps(ai, b0, c0[i]);
+          c1[i] = _mm512_fmadd_ps(ai, b1, c1[i]);
+        }
+      b += NR;
+    }
+  }
+  finish(M, c0, c1, c, ldc, 0, f);
+}
+
 #define ROWS(M)                                                                                                   \
   static TARGET void gemm_f32_##M##x32_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,  \
                                               int32_t accumulate, const ingot_gemm_fused *f) {                    \
@@ -105,6 +140,45 @@ ROWS(13)
 ROWS(14)
 #undef ROWS
 
+#define ROWS_INDIRECT(M)                                                                                          \
+  static TARGET void gemm_f32_##M##x32_avx512_indirect(int64_t taps, int64_t kc, const float *const *rows,          \
+                                                       const float *b, float *c, int64_t ldc,                       \
+                                                       const ingot_gemm_fused *f) {                                 \
+    tile_indirect(M, taps, kc, rows, b, c, ldc, f);                                                               \
+  }
+ROWS_INDIRECT(1)
+ROWS_INDIRECT(2)
+ROWS_INDIRECT(3)
+ROWS_INDIRECT(4)
+ROWS_INDIRECT(5)
+ROWS_INDIRECT(6)
+ROWS_INDIRECT(7)
+ROWS_INDIRECT(8)
+ROWS_INDIRECT(9)
+ROWS_INDIRECT(10)
+ROWS_INDIRECT(11)
+ROWS_INDIRECT(12)
+ROWS_INDIRECT(13)
+ROWS_INDIRECT(14)
+#undef ROWS_INDIRECT
+
+typedef void (*indirect_rows_fn)(int64_t, int64_t, const float *const *, const float *, float *, int64_t,
+                                 const ingot_gemm_fused *);
+static const indirect_rows_fn indirect_by_rows[MR] = {
+    gemm_f32_1x32_avx512_indirect,  gemm_f32_2x32_avx512_indirect,  gemm_f32_3x32_avx512_indirect,
+    gemm_f32_4x32_avx512_indirect,  gemm_f32_5x32_avx512_indirect,  gemm_f32_6x32_avx512_indirect,
+    gemm_f32_7x32_avx512_indirect,  gemm_f32_8x32_avx512_indirect,  gemm_f32_9x32_avx512_indirect,
+    gemm_f32_10x32_avx512_indirect, gemm_f32_11x32_avx512_indirect, gemm_f32_12x32_avx512_indirect,
+    gemm_f32_13x32_avx512_indirect, gemm_f32_14x32_avx512_indirect,
+};
+
+static void ukernel_indirect(const ingot_gemm_kernel *self, int64_t taps, int64_t kc, const float *const *rows,
+                             const float *b, float *c, int64_t ldc, int32_t m, const ingot_gemm_fused *f) {
+  (void)self;
+  indirect_rows_fn fn = indirect_by_rows[(m < 1 ? 1 : (m > MR ? MR : m)) - 1];
+  fn(taps, kc, rows, b, c, ldc, f);
+}
+
 typedef void (*rows_fn)(int64_t, const float *, const float *, float *, int64_t, int32_t, const ingot_gemm_fused *);
 static const rows_fn by_rows[MR] = {
     gemm_f32_1x32_avx512,  gemm_f32_2x32_avx512,  gemm_f32_3x32_avx512,  gemm_f32_4x32_avx512,  gemm_f32_5x32_avx512,
@@ -125,6 +199,7 @@ static bool available(void) {
 
 /* kc * nr * 4 = 24 KiB of B stays in L1 (32 KiB on Zen 4) while the A block of
  * mc x kc = 126 KiB streams from L2 (1 MiB). */
-const ingot_gemm_kernel ingot_gemm_f32_14x32_avx512 = {"gemm_f32_14x32_avx512", MR, NR, 192, 168, available, ukernel};
+const ingot_gemm_kernel ingot_gemm_f32_14x32_avx512 = {"gemm_f32_14x32_avx512", MR, NR, 192, 168, available, ukernel,
+                                                       ukernel_indirect};
 
 #endif
