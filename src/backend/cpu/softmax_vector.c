@@ -29,8 +29,7 @@ static void softmax_rows(void *ctx, int64_t begin, int64_t end) {
       float lse = logf(sum);
       for (int64_t i = 0; i < j->len; i++) y[i] = (x[i] - max) - lse;
     } else {
-      float inv = 1.0f / sum;
-      for (int64_t i = 0; i < j->len; i++) y[i] *= inv;
+      ingot_vmath_scale(y, 1.0f / sum, j->len);
     }
   }
 }

@@ -87,7 +87,10 @@ void ingot_vmath_activation(int32_t type, float alpha, float beta, const float *
 }
 
 float ingot_vmath_max(const float *x, int64_t n) {
-  /* a plain loop: compilers vectorize the max, and NaN must win */
+#ifdef VMATH_X86
+  if (active_isa() == 2) return max_avx512(x, n);
+  if (active_isa() == 1) return max_avx2(x, n);
+#endif
   float m = -INFINITY;
   bool nan = false;
   for (int64_t i = 0; i < n; i++) {
@@ -95,6 +98,20 @@ float ingot_vmath_max(const float *x, int64_t n) {
     m = x[i] > m ? x[i] : m;
   }
   return nan ? NAN : m;
+}
+
+void ingot_vmath_scale(float *y, float s, int64_t n) {
+#ifdef VMATH_X86
+  if (active_isa() == 2) {
+    scale_avx512(y, s, n);
+    return;
+  }
+  if (active_isa() == 1) {
+    scale_avx2(y, s, n);
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < n; i++) y[i] *= s;
 }
 
 float ingot_vmath_exp_shift_sum(const float *x, float shift, float *y, int64_t n) {

@@ -23,6 +23,9 @@ float ingot_vmath_exp_shift_sum(const float *x, float shift, float *y, int64_t n
 /* The largest x[i] (NaN if any is NaN; -inf for n == 0). */
 float ingot_vmath_max(const float *x, int64_t n);
 
+/* y[i] *= s for i < n. */
+void ingot_vmath_scale(float *y, float s, int64_t n);
+
 /* Mean and biased variance of x[0..n), n >= 1, in float (layer norm): the mean as a pair
  * of floats, mean_hi + mean_lo, to be subtracted one after the other, so that rows far
  * from zero keep their precision (see vmath_impl.inc). */
