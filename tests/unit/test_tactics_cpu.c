@@ -1054,12 +1054,45 @@ static void test_layernorm(void) {
     }
 }
 
+/* Nearest resize: every coordinate transform but crop-and-resize, every rounding, up and
+ * down, sizes given and scales given (fractional), channels first (the last dim resized,
+ * element by element) and channels last (the last dim copied whole). */
+static void test_resize_nearest(void) {
+  static const int64_t shapes[][2][4] = {
+      {{1, 3, 5, 7}, {1, 3, 10, 14}}, {{2, 6, 4, 3}, {2, 12, 8, 3}}, {{1, 2, 9, 9}, {1, 2, 4, 5}},
+      {{1, 4, 3, 5}, {1, 4, 7, 11}},  {{3, 1, 1, 2}, {3, 1, 3, 2}},  {{1, 2, 6, 8}, {1, 2, 6, 8}}};
+  for (int32_t k = 0; k < 6; k++)
+    for (int32_t transform = 0; transform < 5; transform++)
+      for (int32_t rounding = 0; rounding < 4; rounding++) {
+        tactic_case c;
+        char name[96];
+        snprintf(name, sizeof name, "resize nearest shape %d transform %d rounding %d", (int)k, (int)transform,
+                 (int)rounding);
+        tactic_case_init(&c, INGOT_OP_RESIZE, name);
+        ingot_resize_params *p = &c.node.params.resize;
+        p->mode = INGOT_RESIZE_NEAREST;
+        p->coordinate_transform = transform;
+        p->nearest_rounding = rounding;
+        if ((transform + rounding) % 2) { /* scales: the fractional ones of out / in */
+          p->use_scales = 1;
+          p->nb_scales = 4;
+          for (int32_t d = 0; d < 4; d++) p->scales[d] = (float)shapes[k][1][d] / (float)shapes[k][0][d];
+        } else {
+          p->output_dims = ingot_dims_make(4, shapes[k][1]);
+        }
+        tactic_case_add(&c, false, 4, shapes[k][0], &g_seed);
+        compare_case(&c, "resize_nearest_table");
+        tactic_case_free(&c);
+      }
+}
+
 int main(void) {
   for (int32_t pass = 0; pass < 2; pass++) {
     if (pass == 1) CHECK_OK(ingot_thread_pool_create(3, &g_pool));
     test_conv();
     test_conv_nhwc();
     test_layernorm();
+    test_resize_nearest();
     test_fc();
     test_matmul();
     test_pooling();
@@ -1077,7 +1110,7 @@ int main(void) {
     const ingot_tactic *t = &be->tactics[i];
     if (is_reference(t)) continue;
     bool covered = t->op == INGOT_OP_CONVOLUTION || t->op == INGOT_OP_POOLING || t->op == INGOT_OP_ACTIVATION || t->op == INGOT_OP_SOFTMAX || t->op == INGOT_OP_FULLY_CONNECTED || t->op == INGOT_OP_MATRIX_MULTIPLY ||
-                   t->op == INGOT_OP_LAYER_NORMALIZATION;
+                   t->op == INGOT_OP_LAYER_NORMALIZATION || t->op == INGOT_OP_RESIZE;
     printf("%-24s %d cases%s\n", t->name, g_runs[i], covered ? "" : " (no cases for its op here)");
     if (covered) CHECK(g_runs[i] > 0);
   }

@@ -98,6 +98,8 @@ static const ingot_tactic cpu_tactics[] = {
      ingot_cpu_activation_vector, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_SOFTMAX, "softmax_f32_vector", 1, ingot_cpu_softmax_vector_supports, NULL, NULL,
      ingot_cpu_softmax_vector, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
+    {INGOT_OP_RESIZE, "resize_nearest_table", 1, ingot_cpu_resize_nearest_supports, ingot_cpu_resize_nearest_workspace,
+     NULL, ingot_cpu_resize_nearest, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_LAYER_NORMALIZATION, "layernorm_f32_vector", 1, ingot_cpu_layernorm_vector_supports, NULL, NULL,
      ingot_cpu_layernorm_vector, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_POOLING, "pool2d_f32_direct", 1, ingot_cpu_pool2d_direct_supports, ingot_cpu_pool2d_direct_workspace,

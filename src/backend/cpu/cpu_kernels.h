@@ -31,6 +31,11 @@ INGOT_CPU_KERNEL(ingot_cpu_select);
 INGOT_CPU_KERNEL(ingot_cpu_batch_normalization);
 INGOT_CPU_KERNEL(ingot_cpu_layer_normalization);
 INGOT_CPU_KERNEL(ingot_cpu_resize);
+/* resize.c: nearest through per-dim index tables (workspace) */
+bool ingot_cpu_resize_nearest_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                       const ingot_tensor_view *outputs);
+uint64_t ingot_cpu_resize_nearest_workspace(const ingot_kernel_args *args);
+INGOT_CPU_KERNEL(ingot_cpu_resize_nearest);
 INGOT_CPU_KERNEL(ingot_cpu_padding);
 INGOT_CPU_KERNEL(ingot_cpu_topk);
 INGOT_CPU_KERNEL(ingot_cpu_shape);

@@ -4,12 +4,18 @@
  * pytorch_half_pixel and tf_crop_and_resize coordinate transforms, antialiasing (the kernel
  * widened by 1 / scale when shrinking) and exclude_outside. Taps outside the input clamp to
  * the edge; tf_crop_and_resize samples outside the input take the extrapolation value.
- * Interpolation is the product of per-dim taps, which equals ONNX's axis-by-axis passes. */
+ * Interpolation is the product of per-dim taps, which equals ONNX's axis-by-axis passes.
+ *
+ * Also resize_nearest_table, the fast nearest tactic (YOLO's and U-Net's upsampling):
+ * the same coordinate arithmetic, done once per output coordinate of each dim into index
+ * tables in the workspace instead of once per output element, then whole runs of the
+ * unresized trailing dims (the channels, channels last) copied at a time. */
 #include <math.h>
 #include <string.h>
 
 #include "backend/cpu/cpu_kernels.h"
 #include "core/dims.h"
+#include "core/error.h"
 
 enum { MAX_TAPS = 64 }; /* per dim: cubic antialias down to a scale of 1/15 */
 
@@ -189,7 +195,8 @@ static void resize_range(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
-ingot_status ingot_cpu_resize(const ingot_kernel_args *args) {
+/* Fills the job from the node and the views; fails naming the layer. */
+static ingot_status setup_job(const ingot_kernel_args *args, resize_job *jo) {
   const ingot_resize_params *p = &args->params->resize;
   const ingot_tensor_view *xv = &args->inputs[0], *yv = &args->outputs[0];
   if (yv->dtype != xv->dtype || (p->mode != INGOT_RESIZE_NEAREST && xv->dtype != INGOT_FLOAT32))
@@ -202,13 +209,12 @@ ingot_status ingot_cpu_resize(const ingot_kernel_args *args) {
                   .cubic_a = p->cubic_coeff_a, .extrapolation = p->extrapolation_value};
   /* Output dims fed as input 1 override the scales: the sampling uses out / in then. */
   bool use_scales = p->use_scales && !(args->nb_inputs > 1 && args->inputs[1].data != NULL);
-  int64_t stride = 1, total = 1;
+  int64_t stride = 1;
   for (int32_t d = j.rank - 1; d >= 0; d--) {
     j.in[d] = xv->dims.d[d];
     j.out[d] = yv->dims.d[d];
     j.in_stride[d] = stride;
     stride *= j.in[d];
-    total *= j.out[d];
     /* ONNX: with sizes, scale = out / in; with scales, the given scale (so the output
      * length used by align_corners may be fractional). */
     j.scale[d] = use_scales ? (double)p->scales[d] : (double)j.out[d] / (double)j.in[d];
@@ -223,7 +229,82 @@ ingot_status ingot_cpu_resize(const ingot_kernel_args *args) {
                              "antialiased resize of dim %d by a scale of %g: the kernel would span more than %d input "
                              "cells", (int)d, j.scale[d], (int)MAX_TAPS);
   }
-  if (total == 0) return INGOT_SUCCESS;
+  *jo = j;
+  return INGOT_SUCCESS;
+}
+
+ingot_status ingot_cpu_resize(const ingot_kernel_args *args) {
+  resize_job j;
+  INGOT_TRY(setup_job(args, &j));
+  int64_t total = ingot_dims_volume(&args->outputs[0].dims);
+  if (total <= 0) return INGOT_SUCCESS;
   ingot_parallel_for(args->pool, total, 1024, resize_range, &j);
+  return INGOT_SUCCESS;
+}
+
+/* ---- resize_nearest_table ------------------------------------------------------------------ */
+
+/* Nearest without extrapolation (every coordinate transform but tf_crop_and_resize), any dtype. */
+bool ingot_cpu_resize_nearest_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                       const ingot_tensor_view *outputs) {
+  const ingot_resize_params *p = &node->params.resize;
+  return p->mode == INGOT_RESIZE_NEAREST && p->coordinate_transform != INGOT_RESIZE_TF_CROP_AND_RESIZE &&
+         inputs[0].dtype == outputs[0].dtype && inputs[0].dims.nb_dims >= 1 &&
+         inputs[0].dims.nb_dims == outputs[0].dims.nb_dims;
+}
+
+/* One int64 input index per output coordinate of every dim. */
+uint64_t ingot_cpu_resize_nearest_workspace(const ingot_kernel_args *args) {
+  uint64_t n = 0;
+  for (int32_t d = 0; d < args->outputs[0].dims.nb_dims; d++)
+    n += (uint64_t)(args->outputs[0].dims.d[d] > 0 ? args->outputs[0].dims.d[d] : 0);
+  return n * sizeof(int64_t);
+}
+
+typedef struct table_job {
+  const resize_job *j;
+  const int64_t *table[INGOT_MAX_DIMS]; /* per dim: input index of each output coordinate */
+  int32_t outer;                        /* dims [0, outer) are walked; the rest is one run */
+  size_t run_bytes;
+} table_job;
+
+static void copy_runs(void *ctx, int64_t begin, int64_t end) {
+  const table_job *t = ctx;
+  const resize_job *j = t->j;
+  int64_t oc[INGOT_MAX_DIMS], rest = begin;
+  for (int32_t d = t->outer - 1; d >= 0; d--) {
+    oc[d] = rest % j->out[d];
+    rest /= j->out[d];
+  }
+  for (int64_t o = begin; o < end; o++) {
+    int64_t off = 0;
+    for (int32_t d = 0; d < t->outer; d++) off += t->table[d][oc[d]] * j->in_stride[d];
+    memcpy(j->y + (size_t)o * t->run_bytes, j->x + (size_t)off * j->esz, t->run_bytes);
+    for (int32_t d = t->outer - 1; d >= 0 && ++oc[d] == j->out[d]; d--) oc[d] = 0;
+  }
+}
+
+ingot_status ingot_cpu_resize_nearest(const ingot_kernel_args *args) {
+  resize_job j;
+  INGOT_TRY(setup_job(args, &j));
+  if (j.mode != INGOT_RESIZE_NEAREST || j.transform == INGOT_RESIZE_TF_CROP_AND_RESIZE)
+    return ingot_node_fail(args->node, INGOT_UNSUPPORTED, "resize_nearest_table takes nearest without crop-and-resize");
+  if (args->workspace_size < ingot_cpu_resize_nearest_workspace(args))
+    return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "workspace of %llu bytes is too small",
+                           (unsigned long long)args->workspace_size);
+  int64_t total = ingot_dims_volume(&args->outputs[0].dims);
+  if (total <= 0) return INGOT_SUCCESS;
+  table_job t = {.j = &j, .outer = j.rank};
+  int64_t run = 1;
+  while (t.outer > 0 && j.identity[t.outer - 1]) run *= j.out[--t.outer]; /* trailing dims copied whole */
+  t.run_bytes = (size_t)run * j.esz;
+  int64_t *next = args->workspace;
+  for (int32_t d = 0; d < t.outer; d++) {
+    for (int64_t x = 0; x < j.out[d]; x++) next[x] = j.identity[d] ? x : nearest_index(&j, d, x);
+    t.table[d] = next;
+    next += j.out[d];
+  }
+  int64_t runs = total / run;
+  ingot_parallel_for(args->pool, runs, 16384 / (int64_t)(t.run_bytes + 16) + 1, copy_runs, &t);
   return INGOT_SUCCESS;
 }

@@ -67,9 +67,71 @@ static void copy_rows(void *ctx, int64_t begin, int64_t end) {
   }
 }
 
+/* A transpose: the rows are contiguous in the destination but strided in the source, and
+ * another dim (col) is the source's contiguous one. Element by element, each row reads
+ * one value per cache line of the source; instead, planes (col x row dims) are copied in
+ * T x T tiles, which read whole source lines and write whole destination lines from L1. */
+#define T_TILE 16
+typedef struct transpose_job {
+  const copy_job *j;
+  int32_t col;                    /* the dim contiguous in the source */
+  int64_t col_tiles, row_tiles;   /* tiles per plane along each */
+  int64_t planes;                 /* product of the other dims */
+} transpose_job;
+
+static void transpose_tiles(void *ctx, int64_t begin, int64_t end) {
+  const transpose_job *t = ctx;
+  const copy_job *j = t->j;
+  const int32_t row = j->rank - 1, col = t->col;
+  const size_t es = j->es;
+  const int64_t rs = j->ss[row], cd = j->ds[col], per_plane = t->col_tiles * t->row_tiles;
+  for (int64_t item = begin; item < end; item++) {
+    int64_t plane = item / per_plane, tile = item % per_plane;
+    int64_t c0 = tile / t->row_tiles * T_TILE, r0 = tile % t->row_tiles * T_TILE;
+    /* the plane's origin from the other dims (an odometer would need the order kept) */
+    int64_t doff = 0, soff = 0, rem = plane;
+    for (int32_t k = row - 1; k >= 0; k--) {
+      if (k == col) continue;
+      int64_t i = rem % j->dims[k];
+      rem /= j->dims[k];
+      doff += i * j->ds[k];
+      soff += i * j->ss[k];
+    }
+    int64_t c1 = c0 + T_TILE < j->dims[col] ? c0 + T_TILE : j->dims[col];
+    int64_t r1 = r0 + T_TILE < j->dims[row] ? r0 + T_TILE : j->dims[row];
+    for (int64_t c = c0; c < c1; c++) {
+      char *d = j->dst + (doff + c * cd) * (int64_t)es;
+      const char *sp = j->src + (soff + c) * (int64_t)es;
+      switch (es) {
+        case 4:
+          for (int64_t r = r0; r < r1; r++) memcpy(d + r * 4, sp + r * rs * 4, 4);
+          break;
+        case 2:
+          for (int64_t r = r0; r < r1; r++) memcpy(d + r * 2, sp + r * rs * 2, 2);
+          break;
+        case 1:
+          for (int64_t r = r0; r < r1; r++) d[r] = sp[r * rs];
+          break;
+        default:
+          for (int64_t r = r0; r < r1; r++) memcpy(d + r * 8, sp + r * rs * 8, 8);
+          break;
+      }
+    }
+  }
+}
+
+/* The source's contiguous dim when the copy is a transpose worth tiling, else -1. */
+static int32_t transpose_col(const copy_job *j) {
+  int32_t row = j->rank - 1;
+  if (j->rank < 2 || j->ds[row] != 1 || j->ss[row] == 1 || j->dims[row] < 4) return -1;
+  for (int32_t k = 0; k < row; k++)
+    if (j->ss[k] == 1 && j->dims[k] >= 4) return k;
+  return -1;
+}
+
 void ingot_cpu_strided_copy(void *dst, const int64_t *dst_strides, const void *src, const int64_t *src_strides,
                             const int64_t *dims, int32_t rank, size_t elem_size, ingot_thread_pool *pool) {
-  copy_job j;
+  copy_job j = {0};
   j.dst = dst;
   j.src = src;
   j.es = elem_size;
@@ -94,6 +156,19 @@ void ingot_cpu_strided_copy(void *dst, const int64_t *dst_strides, const void *s
     j.dims[0] = 1;
     j.ds[0] = 1;
     j.ss[0] = 1;
+  }
+  int32_t col = transpose_col(&j);
+  if (col >= 0) {
+    transpose_job t = {&j, col, (j.dims[col] + T_TILE - 1) / T_TILE, (j.dims[j.rank - 1] + T_TILE - 1) / T_TILE, 1};
+    for (int32_t k = 0; k < j.rank - 1; k++)
+      if (k != col) t.planes *= j.dims[k];
+    int64_t items = t.planes * t.col_tiles * t.row_tiles;
+    int64_t grain = INGOT_CPU_MOVE_GRAIN_BYTES / (T_TILE * T_TILE * (int64_t)elem_size) + 1;
+    if (items <= grain || pool == NULL)
+      transpose_tiles(&t, 0, items);
+    else
+      ingot_parallel_for(pool, items, grain, transpose_tiles, &t);
+    return;
   }
   int64_t rows = 1;
   for (int32_t k = 0; k < j.rank - 1; k++) rows *= j.dims[k];
