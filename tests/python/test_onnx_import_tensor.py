@@ -207,8 +207,9 @@ def test_transpose(check, rng, perm):
 # NCHW <-> NHWC perms, a middle pair, a reversal; 4-, 2-, 1- and 8-byte elements.
 @pytest.mark.parametrize("perm", [[0, 2, 3, 1], [0, 3, 1, 2], [0, 2, 1, 3], [3, 2, 1, 0]])
 @pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int8, np.int64])
-def test_transpose_tiled(check, rng, perm, dtype):
-    x = (rng.standard_normal((2, 37, 5, 19)) * 50).astype(dtype)
+@pytest.mark.parametrize("shape", [(2, 37, 5, 19), (1, 3, 20, 24)])  # the second: an image's 3 channels
+def test_transpose_tiled(check, rng, perm, dtype, shape):
+    x = (rng.standard_normal(shape) * 50).astype(dtype)
     elem = {np.float32: F, np.float16: TensorProto.FLOAT16, np.int8: TensorProto.INT8, np.int64: TensorProto.INT64}[dtype]
     m = single("Transpose", [("x", elem, list(x.shape))], [("y", elem, None)], perm=perm)
     check(m, {"x": x})

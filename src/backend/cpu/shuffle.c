@@ -123,7 +123,7 @@ static void transpose_tiles(void *ctx, int64_t begin, int64_t end) {
 /* The source's contiguous dim when the copy is a transpose worth tiling, else -1. */
 static int32_t transpose_col(const copy_job *j) {
   int32_t row = j->rank - 1;
-  if (j->rank < 2 || j->ds[row] != 1 || j->ss[row] == 1 || j->dims[row] < 4) return -1;
+  if (j->rank < 2 || j->ds[row] != 1 || j->ss[row] == 1 || j->dims[row] < 2) return -1;
   for (int32_t k = 0; k < row; k++)
     if (j->ss[k] == 1 && j->dims[k] >= 4) return k;
   return -1;
