@@ -7,7 +7,9 @@ For each model of models/make_models.py (full size, random weights) and each bat
   - onnxruntime (CPUExecutionProvider, ORT_ENABLE_ALL, the same intra-op thread count,
     sequential execution), run through an IOBinding with preallocated outputs, so neither
     side allocates per run.
-The two alternate in blocks after warm-up, so that a slow spell of the machine hits both;
+The two alternate in blocks after warm-up, so that a slow spell of the machine hits both
+(each block after a short pause and one untimed run, so the other side's spinning threads
+and cache contents do not count against it);
 each reports the median and p90 of its per-run times. Batch 1 gives latency, batch 8
 throughput (images or sequences per second). The outputs of both are checked against
 each other first (relative L2), so a fast wrong answer is not reported as a result.
@@ -130,8 +132,13 @@ def rel_l2(a, e):
     return float(np.linalg.norm(a - e) / den) if den > 0 else float(np.linalg.norm(a - e))
 
 
-def time_pair(runners, runs, block=5, min_warmup_s=1.0):
-    """Interleaved blocks of `block` runs of each runner; dict name -> list of ms."""
+def time_pair(runners, runs, block=5, min_warmup_s=1.0, settle_s=0.05):
+    """Interleaved blocks of `block` runs of each runner; dict name -> list of ms.
+
+    Before each block: a pause of settle_s, so that the other runtime's worker threads
+    have stopped spinning (onnxruntime's spin for a while after each run, ingot's for
+    100 us), and one untimed run, so that neither side's first run pays for the caches
+    the other one left."""
     for r in runners.values():  # warm-up: at least 3 runs and min_warmup_s of each
         start = time.perf_counter()
         n = 0
@@ -141,6 +148,8 @@ def time_pair(runners, runs, block=5, min_warmup_s=1.0):
     times = {k: [] for k in runners}
     while min(len(t) for t in times.values()) < runs:
         for k, r in runners.items():
+            time.sleep(settle_s)
+            r.run()
             for _ in range(block):
                 t0 = time.perf_counter()
                 r.run()

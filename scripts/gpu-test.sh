@@ -10,7 +10,8 @@
 #
 # It prints the GPU, runs tests/gpu (every own CUDA kernel, every cuBLASLt and cuDNN tactic against the CPU
 # reference; CUDA engines against CPU engines, with ONNX models from models/make_models.py
-# when Python has onnx; the example plugins' CUDA enqueue), the LeNet example on the GPU (accuracy at least 0.95), and ends
+# when Python has onnx; the example plugins' CUDA enqueue), the CPU tactic tests on the host's
+# CPU (its AVX-512 paths), the LeNet example on the GPU (accuracy at least 0.95), and ends
 # with a table of results. Exit status: the number of failed steps.
 set -u
 if [ "${1:-}" = "--pack" ]; then
@@ -21,6 +22,7 @@ if [ "${1:-}" = "--pack" ]; then
   rm -f "$out"/tests/gpu/*.cmake
   [ -x "$src/examples/lenet" ] && cp "$src/examples/lenet" "$out/examples/"
   [ -x "$src/tools/ingot" ] && cp "$src/tools/ingot" "$out/tools/"
+  [ -x "$src/tests/test_tactics_cpu" ] && cp "$src/tests/test_tactics_cpu" "$out/tests/"
   [ -f "$src/examples/libingot_example_plugins.so" ] && cp "$src/examples/libingot_example_plugins.so" "$out/examples/"
   for lib in /usr/lib/x86_64-linux-gnu/libprotobuf-c.so.1 "$src/libprotobuf-c.so.1"; do
     [ -f "$lib" ] && cp -L "$lib" "$out/" && break
@@ -58,6 +60,12 @@ step test_gpu_tactics "$build/tests/gpu/test_gpu_tactics"
 INGOT_GPU_ONNX_DIR=$models step test_gpu_engine "$build/tests/gpu/test_gpu_engine"
 # the example plugin library's CUDA path (examples/plugin)
 INGOT_EXAMPLE_PLUGINS="$build/examples/libingot_example_plugins.so" step test_gpu_plugin "$build/tests/gpu/test_gpu_plugin"
+# The CPU tactics on this host's CPU: GPU hosts have AVX-512, which the development
+# machine may lack, so this is where the AVX-512 micro-kernels and loops get checked.
+if [ -x "$build/tests/test_tactics_cpu" ]; then
+  grep -q avx512f /proc/cpuinfo && echo "host CPU: AVX-512" || echo "host CPU: no AVX-512"
+  step cpu_tactics_host_isa "$build/tests/test_tactics_cpu"
+fi
 if [ -x "$build/examples/lenet" ]; then
   data="$root/examples/lenet"
   files=(--wts "$data/lenet5.wts" --images "$data/digits_test_images.npy" --labels "$data/digits_test_labels.npy")
