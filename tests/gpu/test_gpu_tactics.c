@@ -70,7 +70,19 @@ static void run_on_device(const ingot_tactic *t, int32_t row, tactic_case *c, in
                             .nb_outputs = 1, .outputs = &out, .stream = g_stream, .device_handles = g_handles};
   void *prepared = NULL, *state = NULL, *ws = NULL, *dev_in[MAX_IN] = {0}, *dev_y = NULL;
   uint64_t prepared_size = 0;
-  if (t->prepare) CHECK_OK(t->prepare(&args, &prepared, &prepared_size));
+  if (t->prepare && t->prepare(&args, &prepared, &prepared_size) != INGOT_SUCCESS) {
+    /* a cuDNN row whose engine configuration the layer does not have (fewer usable
+     * heuristic candidates than its index): declined, as the builder drops it */
+    if (!strstr(t->name, "_cudnn_engine")) {
+      fprintf(stderr, "%s [%s]: %s prepare: %s\n", c->name, ingot_dtype_name(dt), t->name, ingot_last_error());
+      test_failures++;
+    } else if (strstr(t->name, "_cudnn_engine0")) {
+      printf("note: %s [%s]: %s declines: %s\n", c->name, ingot_dtype_name(dt), t->name, ingot_last_error());
+    }
+    ingot_clear_last_error();
+    g_declined[row]++;
+    return;
+  }
   for (int32_t i = 0; i < c->nb_inputs; i++) in[i].data = NULL;
   args.prepared = prepared;
   args.prepared_size = prepared_size;
@@ -280,14 +292,14 @@ int main(void) {
   int64_t avb[3] = {3, 2, 8}, bvv[1] = {8};
   matmul_case("matmul b vector", 3, avb, INGOT_MATRIX_OP_NONE, 1, bvv, INGOT_MATRIX_OP_VECTOR, false, 0, -1, 0, NULL);
 
-  /* Every library row ran somewhere; cuDNN algorithms other than implicit GEMM may
-   * decline a case, not all of them. */
+  /* Every library row ran somewhere; cuDNN rows past engine0 (the heuristics' first
+   * usable configuration, which every case has) may decline a case, not all of them. */
   printf("%-40s %8s %8s\n", "tactic", "compared", "declined");
   for (int32_t r = 0; r < be->nb_tactics && r < 256; r++) {
     const ingot_tactic *t = &be->tactics[r];
     if (!is_library_tactic(t)) continue;
     printf("%-40s %8d %8d\n", t->name, g_compared[r], g_declined[r]);
-    bool must = strstr(t->name, "_cublaslt_") || strstr(t->name, "precomp_gemm") || strstr(t->name, "implicit_gemm");
+    bool must = strstr(t->name, "_cublaslt_") || strstr(t->name, "_cudnn_engine0");
     if (must && g_compared[r] == 0) {
       fprintf(stderr, "%s compared no case\n", t->name);
       test_failures++;

@@ -10,11 +10,19 @@
 #include "backend/backend.h"
 #include "core/error.h"
 
+/* The cuDNN tactics' per-handle store of operation graphs and finalized execution plans
+ * (cudnn_conv.c), so that layers of one shape in a context share them and sizing the
+ * workspace and making the state build each plan once. */
+typedef struct ingot_cudnn_cache ingot_cudnn_cache;
+void ingot_cudnn_cache_destroy(ingot_cudnn_cache *cache);
+
 /* Per execution context: library handles bound to the context's stream. */
 typedef struct ingot_cuda_handles {
   cublasLtHandle_t lt;
   cudnnHandle_t dnn;
   cudaStream_t stream;
+  bool stream_set;              /* cudnnSetStream(dnn, stream) done */
+  ingot_cudnn_cache *dnn_cache; /* made on first use, freed with the handles */
 } ingot_cuda_handles;
 
 /* A failed CUDA runtime call as a status and message: "what: cudaErrorX (text)". */

@@ -142,15 +142,20 @@ static void cuda_handles_destroy(void *handles) {
   ingot_cuda_handles *h = handles;
   if (!h) return;
   if (h->lt) cublasLtDestroy(h->lt);
+  ingot_cudnn_cache_destroy(h->dnn_cache); /* plans before the handle they were made with */
   if (h->dnn) cudnnDestroy(h->dnn);
   free(h);
 }
 
+/* Called on every enqueue: cudnnSetStream only when the stream changes. */
 static ingot_status cuda_handles_set_stream(void *handles, void *stream) {
   ingot_cuda_handles *h = handles;
+  if (h->stream_set && h->stream == (cudaStream_t)stream) return INGOT_SUCCESS;
   h->stream = (cudaStream_t)stream;
+  h->stream_set = false;
   cudnnStatus_t st = cudnnSetStream(h->dnn, h->stream);
   if (st != CUDNN_STATUS_SUCCESS) return ingot_cudnn_fail(st, "cudnnSetStream", NULL);
+  h->stream_set = true;
   return INGOT_SUCCESS;
 }
 
