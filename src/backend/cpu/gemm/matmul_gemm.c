@@ -3,8 +3,11 @@
  * prepare() (every batch matrix of it); otherwise B is packed per run into the workspace,
  * as A always is; the packing reads each operand through its own strides, so transposes
  * cost nothing extra. When every batch shares one B and A is a plain batch of matrices,
- * the batches fold into one taller GEMM. Bias (broadcast against the output as the
+ * the batches fold into one taller GEMM. Many small batches (attention's per-head
+ * products) run side by side instead, one whole GEMM per thread at a time, each lane of
+ * the workspace packing its own operands. Bias (broadcast against the output as the
  * reference does), residual and activation are applied on each C tile. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "backend/cpu/broadcast.h"
@@ -92,12 +95,20 @@ bool ingot_cpu_matmul_gemm_supports(const ingot_node *node, const ingot_tensor_v
                      bias_dims(node, inputs), &g);
 }
 
-/* Floats of the workspace: A packed (all batches when they fold), B packed unless prepared. */
+/* Floats of one batch's packing: A packed (all batches when they fold), B unless prepared. */
 static int64_t mm_workspace_floats(const ingot_gemm_kernel *kr, const mm_geom *g, bool b_prepared) {
   int64_t rows = g->flatten ? g->batches * g->m : g->m;
   return ingot_gemm_round_up(ingot_gemm_packed_a_floats(kr, rows, g->k), 16) +
-         (b_prepared ? 0 : ingot_gemm_packed_b_floats(kr, g->k, g->n));
+         ingot_gemm_round_up(b_prepared ? 0 : ingot_gemm_packed_b_floats(kr, g->k, g->n), 16);
 }
+
+/* Batches run side by side when there are several and each is small (too small to split
+ * well over threads: a pool wake-up per head costs more than its multiply). */
+#define MM_LANES 16
+static bool batch_parallel(const mm_geom *g) {
+  return !g->flatten && g->batches > 1 && (double)g->m * (double)g->n * (double)g->k <= (double)(1 << 23);
+}
+static int64_t mm_lanes(const mm_geom *g) { return g->batches < MM_LANES ? g->batches : MM_LANES; }
 
 uint64_t ingot_cpu_matmul_gemm_workspace(const ingot_kernel_args *args) {
   mm_geom g;
@@ -106,7 +117,8 @@ uint64_t ingot_cpu_matmul_gemm_workspace(const ingot_kernel_args *args) {
     return 0;
   ingot_gemm_kernel storage;
   const ingot_gemm_kernel *kr = ingot_gemm_kernel_of(args, &storage);
-  return (uint64_t)mm_workspace_floats(kr, &g, args->prepared != NULL) * sizeof(float);
+  uint64_t one = (uint64_t)mm_workspace_floats(kr, &g, args->prepared != NULL) * sizeof(float);
+  return batch_parallel(&g) ? one * (uint64_t)mm_lanes(&g) : one;
 }
 
 ingot_status ingot_cpu_matmul_gemm_prepare(const ingot_kernel_args *args, void **prepared_out, uint64_t *size_out) {
@@ -127,6 +139,66 @@ ingot_status ingot_cpu_matmul_gemm_prepare(const ingot_kernel_args *args, void *
                       (float *)ingot_gemm_pack_matrix(block, i));
   *prepared_out = block;
   return INGOT_SUCCESS;
+}
+
+typedef struct mm_run {
+  const mm_geom *g;
+  const ingot_gemm_kernel *kr;
+  const void *prepared;
+  bool b_prepared;
+  const float *a, *b, *bias, *res;
+  float *y;
+  ingot_gemm_epilogue ep; /* bias and residual set per batch */
+  int64_t lane_floats;
+  float *ws; /* lanes of lane_floats (batch-parallel runs) */
+  atomic_int_fast64_t next;
+} mm_run;
+
+/* Output batch bt, packing into ap / bp (A and B are not packed again when the batch
+ * reads the same ones as the last, *last_a / *last_b). */
+static void run_batch(const mm_run *r, ingot_thread_pool *pool, int64_t bt, float *ap, float *bp, int64_t *last_a,
+                      int64_t *last_b) {
+  const mm_geom *g = r->g;
+  int64_t ia = ingot_broadcast_offset(&g->batch, 0, bt), ib = ingot_broadcast_offset(&g->batch, 1, bt);
+  if (ia != *last_a) { /* a broadcast A is packed once for its run of batches */
+    ingot_gemm_pack_a(pool, r->kr, g->m, g->k, r->a + ia * g->a_mat, g->sa_m, g->sa_k, ap);
+    *last_a = ia;
+  }
+  const float *bpk = bp;
+  if (r->b_prepared) {
+    bpk = ingot_gemm_pack_matrix(r->prepared, ib);
+  } else if (ib != *last_b) {
+    ingot_gemm_pack_b(pool, r->kr, g->k, g->n, r->b + ib * g->b_mat, g->sb_k, g->sb_n, bp);
+    *last_b = ib;
+  }
+  ingot_gemm_epilogue ep = r->ep;
+  if (r->bias) {
+    int64_t off = 0, rem = bt;
+    for (int32_t d = g->y_batch_rank - 1; d >= 0; d--) {
+      off += rem % g->y_batch_dims[d] * g->bias_batch_stride[d];
+      rem /= g->y_batch_dims[d];
+    }
+    ep.bias = r->bias + off;
+  }
+  ep.residual = r->res ? r->res + bt * g->m * g->n : NULL;
+  ingot_gemm_problem prob = {.kernel = r->kr, .m = g->m, .n = g->n, .k = g->k, .a_packed = ap, .b_packed = bpk,
+                             .c = r->y + bt * g->m * g->n, .ldc = g->n, .epilogue = ep};
+  ingot_gemm_compute(pool, &prob);
+}
+
+/* A lane takes batches from the shared counter and runs each whole, serially. */
+static void run_lanes(void *ctx, int64_t begin, int64_t end) {
+  mm_run *r = ctx;
+  for (int64_t lane = begin; lane < end; lane++) {
+    float *ap = r->ws + lane * r->lane_floats;
+    float *bp = ap + ingot_gemm_round_up(ingot_gemm_packed_a_floats(r->kr, r->g->m, r->g->k), 16);
+    int64_t last_a = -1, last_b = -1;
+    for (;;) {
+      int64_t bt = atomic_fetch_add(&r->next, 1);
+      if (bt >= r->g->batches) break;
+      run_batch(r, NULL, bt, ap, bp, &last_a, &last_b);
+    }
+  }
 }
 
 ingot_status ingot_cpu_matmul_gemm(const ingot_kernel_args *args) {
@@ -189,32 +261,17 @@ ingot_status ingot_cpu_matmul_gemm(const ingot_kernel_args *args) {
     return INGOT_SUCCESS;
   }
 
-  int64_t last_a = -1, last_b = -1;
-  for (int64_t bt = 0; bt < g.batches; bt++) {
-    int64_t ia = ingot_broadcast_offset(&g.batch, 0, bt), ib = ingot_broadcast_offset(&g.batch, 1, bt);
-    if (ia != last_a) { /* a broadcast A is packed once for its run of batches */
-      ingot_gemm_pack_a(args->pool, kr, g.m, g.k, a_data + ia * g.a_mat, g.sa_m, g.sa_k, ap);
-      last_a = ia;
-    }
-    const float *bpk = bp;
-    if (b_prepared) {
-      bpk = ingot_gemm_pack_matrix(args->prepared, ib);
-    } else if (ib != last_b) {
-      ingot_gemm_pack_b(args->pool, kr, g.k, g.n, b_data + ib * g.b_mat, g.sb_k, g.sb_n, bp);
-      last_b = ib;
-    }
-    if (bias) {
-      int64_t off = 0, rem = bt;
-      for (int32_t d = g.y_batch_rank - 1; d >= 0; d--) {
-        off += rem % g.y_batch_dims[d] * g.bias_batch_stride[d];
-        rem /= g.y_batch_dims[d];
-      }
-      ep.bias = (const float *)bias->data + off;
-    }
-    ep.residual = res ? (const float *)res->data + bt * g.m * g.n : NULL;
-    ingot_gemm_problem prob = {.kernel = kr, .m = g.m, .n = g.n, .k = g.k, .a_packed = ap, .b_packed = bpk,
-                               .c = y_data + bt * g.m * g.n, .ldc = g.n, .epilogue = ep};
-    ingot_gemm_compute(args->pool, &prob);
+  mm_run r = {&g, kr, args->prepared, b_prepared, a_data, b_data, bias ? bias->data : NULL, res ? res->data : NULL,
+              y_data, ep, mm_workspace_floats(kr, &g, b_prepared), 0};
+  int64_t threads = ingot_thread_pool_size(args->pool), lanes = mm_lanes(&g);
+  if (batch_parallel(&g) && threads > 1 &&
+      args->workspace_size >= (uint64_t)(r.lane_floats * lanes) * sizeof(float)) {
+    r.ws = args->workspace;
+    atomic_init(&r.next, 0);
+    ingot_parallel_for(args->pool, threads < lanes ? threads : lanes, 1, run_lanes, &r);
+    return INGOT_SUCCESS;
   }
+  int64_t last_a = -1, last_b = -1;
+  for (int64_t bt = 0; bt < g.batches; bt++) run_batch(&r, args->pool, bt, ap, bp, &last_a, &last_b);
   return INGOT_SUCCESS;
 }
