@@ -78,12 +78,26 @@ void ingot_vmath_activation(int32_t type, float alpha, float beta, const float *
   if (n <= 0) return;
 #ifdef VMATH_X86
   if (ingot_vmath_vectorizes(type)) {
-    if (active_isa() == 2) activation_array_avx512(type, alpha, beta, x, y, n);
-    else activation_array_avx2(type, alpha, beta, x, y, n);
+    if (active_isa() == 2) activation_n_avx512(type, alpha, beta, x, y, n);
+    else activation_n_avx2(type, alpha, beta, x, y, n);
     return;
   }
 #endif
   for (int64_t i = 0; i < n; i++) y[i] = ingot_cpu_activation(type, alpha, beta, x[i]);
+}
+
+void ingot_vmath_activation_rows(int32_t type, float alpha, float beta, float *y, int64_t ldy, int64_t rows,
+                                 int64_t cols) {
+  if (rows <= 0 || cols <= 0) return;
+#ifdef VMATH_X86
+  if (ingot_vmath_vectorizes(type)) {
+    if (active_isa() == 2) activation_rows_avx512(type, alpha, beta, y, ldy, rows, cols);
+    else activation_rows_avx2(type, alpha, beta, y, ldy, rows, cols);
+    return;
+  }
+#endif
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t i = 0; i < cols; i++) y[r * ldy + i] = ingot_cpu_activation(type, alpha, beta, y[r * ldy + i]);
 }
 
 float ingot_vmath_max(const float *x, int64_t n) {

@@ -14,6 +14,11 @@
 /* y[i] = activation(x[i]) for i < n; y may equal x (in place). type -1 copies. */
 void ingot_vmath_activation(int32_t type, float alpha, float beta, const float *x, float *y, int64_t n);
 
+/* The same in place over `rows` rows of `cols` values, row r at y + r * ldy: one call (one
+ * dispatch) for a GEMM tile, whose rows are too short to pay a call each. */
+void ingot_vmath_activation_rows(int32_t type, float alpha, float beta, float *y, int64_t ldy, int64_t rows,
+                                 int64_t cols);
+
 /* Does ingot_vmath_activation vectorize this type on this CPU (else it is the scalar loop)? */
 bool ingot_vmath_vectorizes(int32_t type);
 

@@ -13,6 +13,7 @@
 
 #include "backend/cpu/gemm/conv2d.h"
 #include "backend/cpu/gemm/gemm_tactic.h"
+#include "backend/cpu/vmath.h"
 #include "core/dims.h"
 
 #define LANES 16 /* most threads that take tiles at once; each has its own pointer table */
@@ -161,9 +162,7 @@ static void run_item(const nhwc_run *r, int64_t g, int64_t bm, int64_t bn, const
         ingot_gemm_fused f;
         ingot_gemm_fused_at(&r->plan, &ep, i, j, &f);
         kr->ukernel_indirect(kr, taps, c->cpg, rows, bp, cp, c->K, mcur, r->plan.any ? &f : NULL);
-        if (r->plan.activation_pass)
-          ingot_gemm_apply_epilogue(&r->plan.activation_only, cp, c->K, i, j, mcur, ncur);
-        continue;
+        continue; /* an activation the kernel does not take: over the whole block below */
       }
       /* the last columns of a group (or an epilogue the kernel does not take): through a
        * full-width tile on the stack, the epilogue after the copy */
@@ -172,8 +171,21 @@ static void run_item(const nhwc_run *r, int64_t g, int64_t bm, int64_t bn, const
       kr->ukernel_indirect(kr, taps, c->cpg, rows, bp, dst, ld, mcur, NULL);
       if (dst == tile)
         for (int32_t u = 0; u < mcur; u++) memcpy(cp + u * c->K, tile + u * nr, sizeof(float) * (size_t)ncur);
-      if (r->plan.any) ingot_gemm_apply_epilogue(&ep, cp, c->K, i, j, mcur, ncur);
+      if (r->plan.any) {
+        ingot_gemm_epilogue no_act = ep;
+        no_act.activation = r->plan.activation_pass ? -1 : ep.activation;
+        ingot_gemm_apply_epilogue(&no_act, cp, c->K, i, j, mcur, ncur);
+      }
     }
+  }
+  /* The activation the kernels left (SiLU, sigmoid, GELU...) over the block at once, while
+   * it is in L2: one call on contiguous rows when the block spans whole pixels. */
+  if (r->plan.activation_pass) {
+    const ingot_gemm_epilogue *a = &r->plan.activation_only;
+    if (j0 == 0 && j1 == c->K)
+      ingot_vmath_activation_rows(a->activation, a->alpha, a->beta, yg + i0 * c->K, 0, 1, (i1 - i0) * c->K);
+    else
+      ingot_vmath_activation_rows(a->activation, a->alpha, a->beta, yg + i0 * c->K + j0, c->K, i1 - i0, j1 - j0);
   }
 }
 

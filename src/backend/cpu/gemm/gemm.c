@@ -171,7 +171,9 @@ void ingot_gemm_pack_b(ingot_thread_pool *pool, const ingot_gemm_kernel *kr, int
 
 void ingot_gemm_apply_epilogue(const ingot_gemm_epilogue *e, float *c, int64_t ldc, int64_t i0, int64_t j0, int64_t m,
                                int64_t n) {
-  for (int64_t i = 0; i < m; i++) {
+  for (int64_t i = 0; i < m && (e->bias || e->residual || e->activation == INGOT_ACTIVATION_RELU ||
+                                e->activation == INGOT_ACTIVATION_CLIP);
+       i++) {
     float *restrict row = c + i * ldc;
     int64_t gi = i0 + i;
     if (e->bias) {
@@ -189,24 +191,19 @@ void ingot_gemm_apply_epilogue(const ingot_gemm_epilogue *e, float *c, int64_t l
       const float *restrict r = e->residual + gi * e->ldr + j0;
       for (int64_t j = 0; j < n; j++) row[j] += r[j];
     }
-    switch (e->activation) {
-      case -1: break;
-      case INGOT_ACTIVATION_RELU:
-        for (int64_t j = 0; j < n; j++) row[j] = row[j] < 0.0f ? 0.0f : row[j];
-        break;
-      case INGOT_ACTIVATION_CLIP: {
-        float lo = e->alpha, hi = e->beta;
-        for (int64_t j = 0; j < n; j++) {
-          float v = row[j] < lo ? lo : row[j];
-          row[j] = v > hi ? hi : v;
-        }
-        break;
+    if (e->activation == INGOT_ACTIVATION_RELU) {
+      for (int64_t j = 0; j < n; j++) row[j] = row[j] < 0.0f ? 0.0f : row[j];
+    } else if (e->activation == INGOT_ACTIVATION_CLIP) {
+      float lo = e->alpha, hi = e->beta;
+      for (int64_t j = 0; j < n; j++) {
+        float v = row[j] < lo ? lo : row[j];
+        row[j] = v > hi ? hi : v;
       }
-      default:
-        ingot_vmath_activation(e->activation, e->alpha, e->beta, row, row, n);
-        break;
     }
   }
+  /* other activations over the whole block at once (a tile's rows are short) */
+  if (e->activation >= 0 && e->activation != INGOT_ACTIVATION_RELU && e->activation != INGOT_ACTIVATION_CLIP)
+    ingot_vmath_activation_rows(e->activation, e->alpha, e->beta, c, ldc, m, n);
 }
 
 static bool has_epilogue(const ingot_gemm_epilogue *e) { return e->bias || e->residual || e->activation >= 0; }
@@ -305,9 +302,7 @@ static void run_block(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0, i
             ingot_gemm_fused f;
             ingot_gemm_fused_at(&job->plan, &p->epilogue, i, j, &f);
             kr->ukernel(kr, kcur, ap, bp, cp, p->ldc, mcur, acc, &f);
-            if (job->plan.activation_pass)
-              ingot_gemm_apply_epilogue(&job->plan.activation_only, cp, p->ldc, i, j, mcur, ncur);
-            continue;
+            continue; /* an activation the kernel does not take: over the whole block below */
           }
           kr->ukernel(kr, kcur, ap, bp, cp, p->ldc, mcur, acc, NULL);
         } else {
@@ -317,9 +312,19 @@ static void run_block(const gemm_job *job, int64_t i0, int64_t i1, int64_t j0, i
           kr->ukernel(kr, kcur, ap, bp, tile, nr, mcur, acc, NULL);
           for (int32_t r = 0; r < mcur; r++) memcpy(cp + r * p->ldc, tile + r * nr, sizeof(float) * (size_t)ncur);
         }
-        if (last && job->epilogue) ingot_gemm_apply_epilogue(&p->epilogue, cp, p->ldc, i, j, mcur, ncur);
+        if (last && job->epilogue) {
+          ingot_gemm_epilogue no_act = p->epilogue;
+          no_act.activation = job->plan.activation_pass ? -1 : no_act.activation;
+          ingot_gemm_apply_epilogue(&no_act, cp, p->ldc, i, j, mcur, ncur);
+        }
       }
     }
+  }
+  /* The activation the kernels left (SiLU, sigmoid, GELU...) over the block at once: one
+   * call on rows of the block's width instead of one per tile, whose rows are short. */
+  if (job->epilogue && job->plan.activation_pass) {
+    const ingot_gemm_epilogue *a = &job->plan.activation_only;
+    ingot_vmath_activation_rows(a->activation, a->alpha, a->beta, p->c + i0 * p->ldc + j0, p->ldc, i1 - i0, j1 - j0);
   }
 }
 
