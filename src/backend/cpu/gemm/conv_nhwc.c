@@ -263,6 +263,13 @@ ingot_status ingot_cpu_conv_nhwc(const ingot_kernel_args *args) {
     r.nc = ingot_gemm_round_up(r.nc / 2, nr);
   while (c->G * ceil_div(r.rows, r.mc) * ceil_div(c->kpg, r.nc) < want && r.mc > mr)
     r.mc = ingot_gemm_round_up(r.mc / 2, mr);
+  /* Equal M blocks, as many as make the items a multiple of the threads (a short last
+   * block, or one item too many, leaves a thread idle at the end). */
+  int64_t bm = ceil_div(r.rows, r.mc), bn = ceil_div(c->kpg, r.nc);
+  if (threads > 1 && (c->G * bm * bn) % threads != 0 && ceil_div(r.rows, mr) >= bm + threads)
+    bm = (bm + threads - 1) / threads * threads;
+  r.mc = ingot_gemm_round_up(ceil_div(r.rows, bm), mr);
+  r.nc = ingot_gemm_round_up(ceil_div(c->kpg, bn), nr);
   r.blocks_m = ceil_div(r.rows, r.mc);
   r.blocks_n = ceil_div(c->kpg, r.nc);
   r.items = c->G * r.blocks_m * r.blocks_n;

@@ -359,6 +359,16 @@ void ingot_gemm_compute(ingot_thread_pool *pool, const ingot_gemm_problem *p) {
     job.nc = round_up(job.nc / 2, kr->nr);
   while (ceil_div(p->m, job.mc) * ceil_div(p->n, job.nc) < want && job.mc > kr->mr)
     job.mc = round_up(job.mc / 2, kr->mr);
+  /* Equal blocks, and a number of tasks that is a multiple of the threads: 13 tasks on 2
+   * threads leave one thread idle for a twelfth of the multiply (GPT's vocabulary
+   * projection), and a short last block does the same. */
+  int64_t tm = ceil_div(p->m, job.mc), tn = ceil_div(p->n, job.nc);
+  if (threads > 1 && (tm * tn) % threads != 0) {
+    if (tm % threads == 0 || tn >= tm) tn = (tn + threads - 1) / threads * threads;
+    else tm = (tm + threads - 1) / threads * threads;
+  }
+  job.nc = round_up(ceil_div(p->n, tn), kr->nr);
+  job.mc = round_up(ceil_div(p->m, tm), kr->mr);
   job.tiles_m = ceil_div(p->m, job.mc);
   int64_t tasks = job.tiles_m * ceil_div(p->n, job.nc);
   ingot_parallel_for(threads > 1 ? pool : NULL, tasks, 1, gemm_tasks, &job);
