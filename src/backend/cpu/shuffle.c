@@ -46,7 +46,16 @@ static void copy_rows(void *ctx, int64_t begin, int64_t end) {
   for (int64_t r = begin; r < end; r++) {
     char *d = j->dst + doff * (int64_t)es;
     const char *s = j->src + soff * (int64_t)es;
-    if (contiguous) {
+    if (contiguous && inner * (int64_t)es <= 32) {
+      /* a few values per row (channels-last concatenation of an image's 3 channels): a
+       * call to memcpy per row would cost more than the copy */
+      switch (es) {
+        case 1: STRIDED_ROW(uint8_t); break;
+        case 2: STRIDED_ROW(uint16_t); break;
+        case 4: STRIDED_ROW(uint32_t); break;
+        default: STRIDED_ROW(uint64_t); break;
+      }
+    } else if (contiguous) {
       memcpy(d, s, (size_t)inner * es);
     } else {
       switch (es) {
