@@ -367,6 +367,42 @@ static void test_conv_nhwc(void) {
   }
 }
 
+/* conv_f32_winograd_nhwc: 3x3 stride-1 channels-last layers of ResNet and YOLO, edge tiles
+ * clipped (odd outputs), every padding, the epilogues; then random ones. */
+static void test_conv_winograd_nhwc(void) {
+  conv_spec s;
+  const char *t = "conv_f32_winograd_nhwc";
+  s = conv2(1, 64, 64, 1, 14, 14, 3, 1, 1), s.channels_last = 1, s.bias = 1, s.residual = 1, s.act = 2,
+  conv_case(&s, t);                                                                                   /* ResNet */
+  s = conv2(1, 32, 48, 1, 9, 11, 3, 1, 1), s.channels_last = 1, s.bias = 1, s.act = 3, conv_case(&s, t); /* clip */
+  s = conv2(1, 8, 8, 1, 5, 6, 3, 1, 1), s.channels_last = 1, s.act = 4, conv_case(&s, t);            /* sigmoid */
+  s = conv2(1, 128, 64, 1, 7, 7, 3, 1, 1), s.channels_last = 1, s.bias = 1, s.act = 5, conv_case(&s, t); /* leaky */
+  s = conv2(2, 24, 40, 1, 13, 10, 3, 1, 1), s.channels_last = 1, s.bias = 1, s.residual = 1, conv_case(&s, t);
+  s = conv2(1, 16, 20, 1, 12, 9, 3, 1, 0), s.channels_last = 1, s.bias = 1, s.act = 2, conv_case(&s, t); /* pad 0 */
+  s = conv2(1, 16, 16, 1, 3, 3, 3, 1, 0), s.channels_last = 1, conv_case(&s, t);                     /* one pixel */
+  s = conv2(2, 9, 17, 1, 8, 7, 3, 1, 0), s.channels_last = 1, s.mode = INGOT_PADDING_SAME_UPPER, s.bias = 1,
+  conv_case(&s, t);
+  s = conv2(1, 12, 33, 1, 6, 9, 3, 1, 0), s.channels_last = 1, s.mode = INGOT_PADDING_SAME_LOWER, s.act = 3,
+  conv_case(&s, t);
+  s = conv2(1, 8, 10, 1, 5, 7, 3, 1, 0), s.channels_last = 1, s.pre[0] = 2, s.post[1] = 3, s.residual = 1,
+  conv_case(&s, t); /* asymmetric */
+  s = conv2(1, 20, 8, 1, 2, 2, 3, 1, 2), s.channels_last = 1, s.bias = 1, conv_case(&s, t); /* mostly padding */
+  s = conv2(1, 256, 96, 1, 9, 9, 3, 1, 1), s.channels_last = 1, s.bias = 1, s.residual = 1, s.act = 2,
+  conv_case(&s, t); /* wide, several chunks and map blocks */
+  s = conv2(1, 48, 40, 1, 40, 38, 3, 1, 1), s.channels_last = 1, s.bias = 1, s.act = 4, conv_case(&s, t); /* YOLO */
+  for (int32_t r = 0; r < 60; r++) {
+    conv_spec x = conv2(1 + rnd(2), 8 + rnd(41), 8 + rnd(41), 1, 1 + rnd(16), 1 + rnd(16), 3, 1, 0);
+    x.channels_last = 1;
+    x.mode = rnd(4) == 0 ? (int32_t)rnd(4) : INGOT_PADDING_EXPLICIT;
+    for (int32_t i = 0; i < 2; i++) x.pre[i] = rnd(3), x.post[i] = rnd(3);
+    x.bias = rnd(2);
+    x.residual = rnd(3) == 0;
+    x.act = (int32_t)rnd(6);
+    if (conv_out(&x, 0) < 1 || conv_out(&x, 1) < 1) continue; /* no output: nothing to compare */
+    conv_case(&x, t);
+  }
+}
+
 /* What the conv tactics refuse, and what they need. */
 static void test_conv_refusals(void) {
   const ingot_backend *be = ingot_cpu_backend();
@@ -1091,6 +1127,7 @@ int main(void) {
     if (pass == 1) CHECK_OK(ingot_thread_pool_create(3, &g_pool));
     test_conv();
     test_conv_nhwc();
+    test_conv_winograd_nhwc();
     test_layernorm();
     test_resize_nearest();
     test_fc();

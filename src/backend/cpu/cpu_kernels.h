@@ -72,6 +72,7 @@ INGOT_CPU_TACTIC_FNS(ingot_cpu_fc_gemm);     /* fc_gemm.c */
 INGOT_CPU_TACTIC_FNS(ingot_cpu_matmul_gemm); /* matmul_gemm.c */
 INGOT_CPU_TACTIC_FNS(ingot_cpu_conv_gemm);   /* conv_gemm.c */
 INGOT_CPU_TACTIC_FNS(ingot_cpu_conv_nhwc);   /* conv_nhwc.c: channels last */
+INGOT_CPU_TACTIC_FNS(ingot_cpu_conv_winograd_nhwc); /* conv_winograd_nhwc.c: 3x3 s1, F(2x2, 3x3) */
 INGOT_CPU_TACTIC_FNS(ingot_cpu_rnn_gemm);    /* rnn_gemm.c */
 #undef INGOT_CPU_TACTIC_FNS
 /* conv_depthwise.c: no prepare, no workspace */

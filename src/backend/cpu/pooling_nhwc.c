@@ -13,6 +13,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "backend/cpu/cpu_isa.h"
 #include "backend/cpu/cpu_kernels.h"
 #include "core/error.h"
 #include "ops/conv_geometry.h"
@@ -66,38 +67,17 @@ static inline float pn_one(const pn_job *j, const float *xn, const pn_axis *r, c
 
 /* The row loop, once per ISA at its native vector width (VW lanes): GCC lowers vectors
  * wider than the registers through the stack. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#define PN_X86 1
-#define VW 16
-#define TARGET __attribute__((target("avx512f,avx512vl,avx512dq")))
-#define SFX avx512
-#include "backend/cpu/pooling_nhwc_impl.inc"
-#undef VW
-#undef TARGET
-#undef SFX
-#define VW 8
-#define TARGET __attribute__((target("avx2")))
-#define SFX avx2
-#include "backend/cpu/pooling_nhwc_impl.inc"
-#undef VW
-#undef TARGET
-#undef SFX
-#endif
-#define VW 4 /* SSE2 on x86-64, NEON on aarch64 */
-#define TARGET
-#define SFX base
-#include "backend/cpu/pooling_nhwc_impl.inc"
-#undef VW
-#undef TARGET
-#undef SFX
+#define INGOT_ISA_IMPL "backend/cpu/pooling_nhwc_impl.inc"
+#include "backend/cpu/isa_instances.inc"
 
 static ingot_parallel_fn pn_variant(void) {
-#ifdef PN_X86
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-    return pn_rows_avx512;
-  if (__builtin_cpu_supports("avx2")) return pn_rows_avx2;
+  switch (ingot_cpu_isa_level()) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    case INGOT_CPU_ISA_AVX512: return pn_rows_avx512;
+    case INGOT_CPU_ISA_AVX2: return pn_rows_avx2;
 #endif
-  return pn_rows_base;
+    default: return pn_rows_base;
+  }
 }
 
 /* The window geometry of a supported node: 2-D channels-last max or average pooling whose

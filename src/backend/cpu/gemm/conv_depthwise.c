@@ -7,6 +7,7 @@
  * read as they are: no prepare, no workspace. */
 #include <string.h>
 
+#include "backend/cpu/cpu_isa.h"
 #include "backend/cpu/gemm/conv2d.h"
 #include "backend/cpu/gemm/gemm_tactic.h"
 #include "core/dims.h"
@@ -140,12 +141,13 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) static void dw_planes_avx51
 #endif
 
 static ingot_parallel_fn dw_variant(void) {
+  switch (ingot_cpu_isa_level()) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-    return dw_planes_avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return dw_planes_avx2;
+    case INGOT_CPU_ISA_AVX512: return dw_planes_avx512;
+    case INGOT_CPU_ISA_AVX2: return dw_planes_avx2;
 #endif
-  return dw_planes_c;
+    default: return dw_planes_c;
+  }
 }
 
 bool ingot_cpu_conv_depthwise_supports(const ingot_node *node, const ingot_tensor_view *inputs,

@@ -23,6 +23,7 @@
 #include "backend/cpu/gemm/gemm_tactic.h"
 #include "backend/cpu/vmath.h"
 #include "core/alloc.h"
+#include "backend/cpu/cpu_isa.h"
 #include "core/dims.h"
 
 /* ---- packed weights --------------------------------------------------------------------- */
@@ -119,38 +120,17 @@ static inline float dwn_one(const dwn_job *j, const dwn_pixel *px, int64_t ch, c
 
 /* The row loop, once per ISA at its native vector width (VW lanes): GCC lowers vectors
  * wider than the registers through the stack. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#define DWN_X86 1
-#define VW 16
-#define TARGET __attribute__((target("avx512f,avx512vl,avx512dq")))
-#define SFX avx512
-#include "backend/cpu/gemm/conv_depthwise_nhwc_impl.inc"
-#undef VW
-#undef TARGET
-#undef SFX
-#define VW 8
-#define TARGET __attribute__((target("avx2,fma")))
-#define SFX avx2
-#include "backend/cpu/gemm/conv_depthwise_nhwc_impl.inc"
-#undef VW
-#undef TARGET
-#undef SFX
-#endif
-#define VW 4 /* SSE2 on x86-64, NEON on aarch64 */
-#define TARGET
-#define SFX base
-#include "backend/cpu/gemm/conv_depthwise_nhwc_impl.inc"
-#undef VW
-#undef TARGET
-#undef SFX
+#define INGOT_ISA_IMPL "backend/cpu/gemm/conv_depthwise_nhwc_impl.inc"
+#include "backend/cpu/isa_instances.inc"
 
 static ingot_parallel_fn dwn_variant(void) {
-#ifdef DWN_X86
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-    return dwn_rows_avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return dwn_rows_avx2;
+  switch (ingot_cpu_isa_level()) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    case INGOT_CPU_ISA_AVX512: return dwn_rows_avx512;
+    case INGOT_CPU_ISA_AVX2: return dwn_rows_avx2;
 #endif
-  return dwn_rows_base;
+    default: return dwn_rows_base;
+  }
 }
 
 /* ---- the tactic ------------------------------------------------------------------------- */

@@ -239,15 +239,7 @@ ingot_status ingot_cpu_conv_gemm(const ingot_kernel_args *args) {
   if (args->workspace_size < (uint64_t)workspace_floats(c, r.kr->nr) * sizeof(float))
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "workspace of %llu bytes is too small",
                            (unsigned long long)args->workspace_size);
-  int32_t slot = ingot_conv_bias_slot(p, args->nb_inputs);
-  r.bias = slot >= 0 ? args->inputs[slot].data : NULL;
-  r.res = p->epilogue.has_residual ? args->inputs[args->nb_inputs - 1].data : NULL;
-  if (p->epilogue.has_residual &&
-      (!r.res || ingot_dims_volume(&args->inputs[args->nb_inputs - 1].dims) != ingot_dims_volume(&args->outputs[0].dims)))
-    return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "the residual input is absent or not of the output's size");
-  if (r.bias && ingot_dims_volume(&args->inputs[slot].dims) != c->K)
-    return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "the bias has %lld values for %lld output maps",
-                           (long long)ingot_dims_volume(&args->inputs[slot].dims), (long long)c->K);
+  INGOT_TRY(ingot_conv_epilogue_inputs(args, c->K, &r.bias, &r.res));
   r.prepared = args->prepared;
   r.x = args->inputs[0].data;
   r.y = args->outputs[0].data;

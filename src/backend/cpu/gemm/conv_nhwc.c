@@ -221,15 +221,8 @@ ingot_status ingot_cpu_conv_nhwc(const ingot_kernel_args *args) {
   if (args->workspace_size < workspace_bytes(r.kr, c))
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "workspace of %llu bytes is too small",
                            (unsigned long long)args->workspace_size);
-  int32_t slot = ingot_conv_bias_slot(p, args->nb_inputs);
-  const float *bias = slot >= 0 ? args->inputs[slot].data : NULL;
-  const float *res = p->epilogue.has_residual ? args->inputs[args->nb_inputs - 1].data : NULL;
-  if (p->epilogue.has_residual &&
-      (!res || ingot_dims_volume(&args->inputs[args->nb_inputs - 1].dims) != ingot_dims_volume(&args->outputs[0].dims)))
-    return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "the residual input is absent or not of the output's size");
-  if (bias && ingot_dims_volume(&args->inputs[slot].dims) != c->K)
-    return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "the bias has %lld values for %lld output maps",
-                           (long long)ingot_dims_volume(&args->inputs[slot].dims), (long long)c->K);
+  const float *bias = NULL, *res = NULL;
+  INGOT_TRY(ingot_conv_epilogue_inputs(args, c->K, &bias, &res));
   r.rows = c->N * c->ohw;
   if (r.rows == 0 || c->K == 0) return INGOT_SUCCESS;
   r.prepared = args->prepared;

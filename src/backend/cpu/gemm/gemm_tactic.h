@@ -5,7 +5,9 @@
 
 #include "backend/cpu/cpu_kernels.h"
 #include "backend/cpu/gemm/gemm.h"
+#include "core/dims.h"
 #include "core/error.h"
+#include "ops/conv_geometry.h"
 
 /* Every present input and every output is float32 (these tactics compute in float32 and
  * leave half precision to the casts the builder inserts around the reference kernels). */
@@ -52,6 +54,25 @@ static inline ingot_status ingot_gemm_use_pack(const ingot_kernel_args *args, in
   if (!ingot_gemm_pack_check(args->prepared, args->prepared_size, operand, rows, cols, count, storage, kernel_out,
                              why, sizeof why))
     return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "%s", why);
+  return INGOT_SUCCESS;
+}
+
+/* A convolution's bias (one value per output map, K of them) and residual (the output's
+ * size) from the kernel args, checked; NULL for those the node does not have. */
+static inline ingot_status ingot_conv_epilogue_inputs(const ingot_kernel_args *args, int64_t K, const float **bias_out,
+                                                      const float **res_out) {
+  const ingot_conv_params *p = &args->params->conv;
+  int32_t slot = ingot_conv_bias_slot(p, args->nb_inputs);
+  const float *bias = slot >= 0 ? args->inputs[slot].data : NULL;
+  const float *res = p->epilogue.has_residual ? args->inputs[args->nb_inputs - 1].data : NULL;
+  if (p->epilogue.has_residual &&
+      (!res || ingot_dims_volume(&args->inputs[args->nb_inputs - 1].dims) != ingot_dims_volume(&args->outputs[0].dims)))
+    return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "the residual input is absent or not of the output's size");
+  if (bias && ingot_dims_volume(&args->inputs[slot].dims) != K)
+    return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "the bias has %lld values for %lld output maps",
+                           (long long)ingot_dims_volume(&args->inputs[slot].dims), (long long)K);
+  *bias_out = bias;
+  *res_out = res;
   return INGOT_SUCCESS;
 }
 
