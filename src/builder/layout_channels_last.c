@@ -1,6 +1,8 @@
 /* Channels-last layout, TensorRT's "reformat" approach: cuDNN's fp16/bf16 tensor-core
- * convolutions read NHWC, so on NCHW tensors cuDNN transposes around every convolution.
- * This pass finds maximal regions of 4-D layers that can run on [N, H, W, C] tensors
+ * convolutions read NHWC, so on NCHW tensors cuDNN transposes around every convolution;
+ * on the CPU, NHWC lets a convolution read each input pixel's channels as one contiguous
+ * row (the indirect GEMM and Winograd tactics) and vectorizes depthwise convolution and
+ * pooling over channels. This pass finds maximal regions of 4-D layers that can run on [N, H, W, C] tensors
  * (convolution, deconvolution, pooling, batch norm, scale, concatenation, resize,
  * softmax and reduce along remapped axes, elementwise, activation, unary), each holding
  * at least one convolution, and runs them channels last, with one transpose (a shuffle,
