@@ -11,9 +11,11 @@
 /* A zero stride, dilation or group count means 1 (the public API's convention). */
 static inline int64_t ingot_or_one(int64_t v) { return v == 0 ? 1 : v; }
 
-/* floor(a / b) and ceil(a / b) for b > 0 and any sign of a (C division truncates). */
-static inline int64_t ingot_floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-static inline int64_t ingot_ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+/* floor(a / b) and ceil(a / b) for b > 0 and any sign of a (C division truncates toward
+ * zero; the remainder corrects it). No intermediate overflows, whatever a and b a plan
+ * holds (a + b - 1 did, found by fuzz_plan). */
+static inline int64_t ingot_floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
+static inline int64_t ingot_ceil_div(int64_t a, int64_t b) { return a / b + (a % b > 0); }
 
 /* Convolution and pooling: the padding actually applied (`pre_out`, `post_out`) and the
  * output size, for an input of `in` cells and a window of `window` taps. EXPLICIT uses

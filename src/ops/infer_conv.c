@@ -35,7 +35,10 @@ int64_t ingot_window_forward(int64_t in, int64_t window, int64_t stride, int64_t
   if (!ceil_mode) return span / stride + 1;
   int64_t out = ingot_ceil_div(span, stride) + 1;
   /* ONNX/PyTorch: a last window starting in the post padding is dropped. */
-  if ((out - 1) * stride >= in + pre) out--;
+  int64_t last_start, end;
+  if (__builtin_mul_overflow(out - 1, stride, &last_start) || __builtin_add_overflow(in, pre, &end) ||
+      last_start >= end)
+    out--;
   return out;
 }
 

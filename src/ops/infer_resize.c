@@ -71,7 +71,11 @@ ingot_status ingot_infer_resize(const ingot_node *node, const ingot_value_info *
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "scale[%d] is %g, expected a finite value > 0", (int)i,
                                (double)s);
       if (x->dims.d[i] < 0 || !scales_size) continue;
-      out.d[i] = (int64_t)floor((double)x->dims.d[i] * (double)s);
+      double o = floor((double)x->dims.d[i] * (double)s);
+      if (o > (double)((int64_t)1 << 60)) /* (int64_t) of a larger double is undefined */
+        return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "scale[%d] = %g turns input dim %lld into %g, over 2^60",
+                               (int)i, (double)s, (long long)x->dims.d[i], o);
+      out.d[i] = (int64_t)o;
       if (x->dims.d[i] > 0 && out.d[i] < 1)
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "scale[%d] = %g turns input dim %lld into %lld, expected >= 1",
                                (int)i, (double)s, (long long)x->dims.d[i], (long long)out.d[i]);

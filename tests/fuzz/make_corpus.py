@@ -71,6 +71,33 @@ def models():
                           then_branch=helper.make_graph([helper.make_node("Relu", ["x"], ["t"])], "then", [], [vi("t", [2])]),
                           else_branch=helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [vi("e", [2])]))],
         [vi("x", [2]), vi("cond", [], TensorProto.BOOL)], [vi("y", [2])])
+    # Channels last on the CPU: the indirect-GEMM, Winograd, depthwise and pooling NHWC
+    # tactics with their packed weights in the plan, and a nearest resize.
+    m["nhwc_convs"] = model(
+        [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+         helper.make_node("Conv", ["c1", "wd"], ["c2"], pads=[1, 1, 1, 1], group=8),
+         helper.make_node("Sigmoid", ["c2"], ["s"]),
+         helper.make_node("Mul", ["c2", "s"], ["c3"]),
+         helper.make_node("Conv", ["c3", "w2"], ["c4"], strides=[2, 2]),
+         helper.make_node("MaxPool", ["c4"], ["p"], kernel_shape=[2, 2], pads=[0, 0, 1, 1]),
+         helper.make_node("Resize", ["p", "", "scales"], ["y"], mode="nearest")],
+        [vi("x", [1, 8, 6, 6])], [vi("y", None)],
+        [init("w1", (8, 8, 3, 3)), init("b1", (8,)), init("wd", (8, 1, 3, 3)), init("w2", (8, 8, 1, 1)),
+         numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales")])
+    # LayerNorm as exporters spell it before opset 17: one vectorized layer-norm tactic.
+    m["layernorm_chain"] = model(
+        [helper.make_node("ReduceMean", ["x"], ["m"], axes=[-1], keepdims=1),
+         helper.make_node("Sub", ["x", "m"], ["d"]),
+         helper.make_node("Pow", ["d", "two"], ["p"]),
+         helper.make_node("ReduceMean", ["p"], ["v"], axes=[-1], keepdims=1),
+         helper.make_node("Add", ["v", "eps"], ["ve"]),
+         helper.make_node("Sqrt", ["ve"], ["sd"]),
+         helper.make_node("Div", ["d", "sd"], ["n"]),
+         helper.make_node("Mul", ["n", "gamma"], ["g"]),
+         helper.make_node("Add", ["g", "beta"], ["y"])],
+        [vi("x", ["N", 12])], [vi("y", ["N", 12])],
+        [numpy_helper.from_array(np.array(2.0, np.float32), "two"),
+         numpy_helper.from_array(np.array(1e-5, np.float32), "eps"), init("gamma", (12,)), init("beta", (12,))])
     # Absurd sizes, refused before anything is allocated (see tests/python/test_hostile_inputs.py).
     big = TensorProto()
     big.name, big.data_type, big.raw_data = "w", TensorProto.FLOAT, b"\0" * 4

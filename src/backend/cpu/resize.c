@@ -68,6 +68,11 @@ static double cubic_weight(double x, double a) {
 /* The taps of dim d for input coordinate xo: indices (clamped) and weights; returns their
  * count. The window is ONNX's: the n cells nearest xo, ties to the lower side. */
 static int32_t dim_taps(const resize_job *j, int32_t d, double xo, int64_t *idx, double *w) {
+  /* far outside the input (a plan's absurd scale): every tap lands on an edge anyway, and
+   * int64 conversions below are undefined past its range (and for NaN) */
+  double lim = (double)j->in[d] + 2.0 * MAX_TAPS;
+  if (!(xo > -lim)) xo = -lim;
+  if (!(xo < lim)) xo = lim;
   double xi = floor(xo), ratio = xo == xi ? 1.0 : xo - xi;
   double sc = j->scale[d] < 1.0 ? j->scale[d] : 1.0;
   int32_t n;
@@ -110,6 +115,10 @@ static int64_t clamp_index(int64_t i, int64_t n) { return i < 0 ? 0 : i >= n ? n
 
 static int64_t nearest_index(const resize_job *j, int32_t d, int64_t x) {
   double xo = original_coord(j, d, x), f = floor(xo), r = xo - f;
+  /* far outside the input (a plan's absurd scale): clamped before the conversion, which
+   * is undefined past int64's range (and for NaN) */
+  if (!(f > -2.0)) return 0;
+  if (!(f < (double)j->in[d])) return j->in[d] > 0 ? j->in[d] - 1 : 0;
   int64_t i = (int64_t)f;
   if (r > 0.0) {
     switch (j->rounding) {

@@ -19,11 +19,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "backend/cpu/cpu_isa.h"
 #include "backend/cpu/gemm/conv2d.h"
 #include "backend/cpu/gemm/gemm_tactic.h"
 #include "backend/cpu/vmath.h"
 #include "core/alloc.h"
-#include "backend/cpu/cpu_isa.h"
 #include "core/dims.h"
 
 /* ---- packed weights --------------------------------------------------------------------- */

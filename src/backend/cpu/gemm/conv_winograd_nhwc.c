@@ -19,10 +19,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "backend/cpu/cpu_isa.h"
 #include "backend/cpu/gemm/conv2d.h"
 #include "backend/cpu/gemm/gemm_tactic.h"
 #include "backend/cpu/vmath.h"
-#include "backend/cpu/cpu_isa.h"
 #include "core/dims.h"
 
 #define LANES 16                  /* most threads that take items at once, each with its workspace */
