@@ -205,3 +205,30 @@ void ingot_parallel_for(ingot_thread_pool *pool, int64_t n, int64_t grain, ingot
     pthread_mutex_unlock(&pool->lock);
   }
 }
+
+typedef struct lanes_job {
+  ingot_lane_item_fn fn;
+  void *ctx;
+  int64_t items;
+  atomic_int_fast64_t next;
+} lanes_job;
+
+static void run_lane(void *ctx, int64_t begin, int64_t end) {
+  lanes_job *j = ctx;
+  for (int64_t lane = begin; lane < end; lane++)
+    for (int64_t item; (item = atomic_fetch_add(&j->next, 1)) < j->items;) j->fn(j->ctx, lane, item);
+}
+
+void ingot_parallel_lanes(ingot_thread_pool *pool, int64_t lanes, int64_t items, ingot_lane_item_fn fn, void *ctx) {
+  if (items <= 0) return;
+  int64_t threads = ingot_thread_pool_size(pool);
+  if (lanes > threads) lanes = threads;
+  if (lanes > items) lanes = items;
+  if (lanes <= 1) {
+    for (int64_t item = 0; item < items; item++) fn(ctx, 0, item);
+    return;
+  }
+  lanes_job j = {fn, ctx, items, 0};
+  atomic_init(&j.next, 0);
+  ingot_parallel_for(pool, lanes, 1, run_lane, &j); /* lanes <= threads: one lane per chunk */
+}

@@ -21,4 +21,12 @@ int32_t ingot_num_cores(void);
  * calling thread; returns when all are done. pool may be NULL (runs serially). */
 void ingot_parallel_for(ingot_thread_pool *pool, int64_t n, int64_t grain, ingot_parallel_fn fn, void *ctx);
 
+/* fn(ctx, lane, item) for every item in [0, items), the items taken in order from a shared
+ * counter by up to `lanes` threads (no more than the pool has, nor than there are items).
+ * A lane index in [0, lanes) belongs to one thread at a time, so per-lane workspace needs
+ * no locking: the tactics that pack operands per item (conv_gemm.c, conv_nhwc.c,
+ * conv_winograd_nhwc.c, matmul_gemm.c) give each lane its own slice. */
+typedef void (*ingot_lane_item_fn)(void *ctx, int64_t lane, int64_t item);
+void ingot_parallel_lanes(ingot_thread_pool *pool, int64_t lanes, int64_t items, ingot_lane_item_fn fn, void *ctx);
+
 #endif

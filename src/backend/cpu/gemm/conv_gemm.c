@@ -4,8 +4,6 @@
  * 1x1 stride-1 unpadded conv packs the input plane as it is), a tile of output columns
  * at a time into the workspace. Bias (per output map: per row of C), residual and
  * activation are applied on each C tile. The output stays NCHW. */
-#include <stdatomic.h>
-
 #include "backend/cpu/gemm/conv2d.h"
 #include "backend/cpu/gemm/gemm_tactic.h"
 #include "core/dims.h"
@@ -179,7 +177,6 @@ typedef struct conv_run {
   bool direct;
   ingot_gemm_epilogue ep; /* activation; bias / residual set per GEMM */
   int64_t nt, tiles, lane_floats; /* the lanes' tiles: width, count per (image, group), B floats */
-  atomic_int_fast64_t next;       /* the lanes' next item */
 } conv_run;
 
 /* B for columns [t0, t0 + nt) of image n, group g, into b. */
@@ -207,23 +204,14 @@ static void multiply(ingot_thread_pool *pool, const conv_run *r, int64_t n, int6
   ingot_gemm_compute(pool, &prob);
 }
 
-/* A lane takes items (image, group, tile) from the shared counter until none are left,
- * packing each into its own slice of the workspace: at most one task holds a lane, so the
- * slices need no thread ids. */
-static void run_lanes(void *ctx, int64_t begin, int64_t end) {
-  conv_run *r = ctx;
-  int64_t items = r->c.N * r->c.G * r->tiles;
-  for (int64_t lane = begin; lane < end; lane++) {
-    float *b = r->ws + lane * r->lane_floats;
-    for (;;) {
-      int64_t item = atomic_fetch_add(&r->next, 1);
-      if (item >= items) break;
-      int64_t tile = item % r->tiles, ng = item / r->tiles, g = ng % r->c.G, n = ng / r->c.G;
-      int64_t t0 = tile * r->nt, nt = r->c.ohw - t0 < r->nt ? r->c.ohw - t0 : r->nt;
-      pack_input(NULL, r, n, g, t0, nt, b);
-      multiply(NULL, r, n, g, t0, nt, b);
-    }
-  }
+/* One item (image, group, tile), packed into the lane's own slice of the workspace. */
+static void run_item(void *ctx, int64_t lane, int64_t item) {
+  const conv_run *r = ctx;
+  float *b = r->ws + lane * r->lane_floats;
+  int64_t tile = item % r->tiles, ng = item / r->tiles, g = ng % r->c.G, n = ng / r->c.G;
+  int64_t t0 = tile * r->nt, nt = r->c.ohw - t0 < r->nt ? r->c.ohw - t0 : r->nt;
+  pack_input(NULL, r, n, g, t0, nt, b);
+  multiply(NULL, r, n, g, t0, nt, b);
 }
 
 ingot_status ingot_cpu_conv_gemm(const ingot_kernel_args *args) {
@@ -265,8 +253,7 @@ ingot_status ingot_cpu_conv_gemm(const ingot_kernel_args *args) {
   r.lane_floats = ingot_gemm_round_up(c->kdim * r.nt, 16);
   int64_t threads = ingot_thread_pool_size(args->pool);
   if (c->N * c->G * r.tiles >= 3 * threads) {
-    atomic_init(&r.next, 0);
-    ingot_parallel_for(args->pool, threads < LANES ? threads : LANES, 1, run_lanes, &r);
+    ingot_parallel_lanes(args->pool, LANES, c->N * c->G * r.tiles, run_item, &r);
     return INGOT_SUCCESS;
   }
   int64_t nt_max = tile_cols(c, r.kr->nr, BIG_TILE_FLOATS);

@@ -9,8 +9,6 @@
  * and a 3x3 one needs no im2col: each input value is read from the cache where the
  * NCHW tactic copies it nine times. The output, [N, OH, OW, K], is C itself (ldc = K),
  * and bias (per column), residual and activation are applied to each tile in registers. */
-#include <stdatomic.h>
-
 #include "backend/cpu/gemm/conv2d.h"
 #include "backend/cpu/gemm/gemm_tactic.h"
 #include "backend/cpu/vmath.h"
@@ -94,7 +92,6 @@ typedef struct nhwc_run {
   ingot_gemm_epilogue ep;        /* bias and residual at group 0, ldr = K */
   ingot_gemm_epilogue_plan plan;
   int64_t rows, mc, nc, blocks_m, blocks_n, items;
-  atomic_int_fast64_t next;
 } nhwc_run;
 
 /* Table for rows [i0, i0 + m) of group g: entry (q * taps + t) * mr + u is the input row
@@ -189,18 +186,11 @@ static void run_item(const nhwc_run *r, int64_t g, int64_t bm, int64_t bn, const
   }
 }
 
-/* A lane takes items from the shared counter until none are left, with its own table. */
-static void run_lanes(void *ctx, int64_t begin, int64_t end) {
-  nhwc_run *r = ctx;
-  for (int64_t lane = begin; lane < end; lane++) {
-    const float **table = r->tables + lane * r->table_size;
-    for (;;) {
-      int64_t item = atomic_fetch_add(&r->next, 1);
-      if (item >= r->items) break;
-      int64_t bm = item % r->blocks_m, rest = item / r->blocks_m, bn = rest % r->blocks_n, g = rest / r->blocks_n;
-      run_item(r, g, bm, bn, table);
-    }
-  }
+/* One item (group, M block, N block) with the lane's own table. */
+static void run_lane_item(void *ctx, int64_t lane, int64_t item) {
+  const nhwc_run *r = ctx;
+  int64_t bm = item % r->blocks_m, rest = item / r->blocks_m, bn = rest % r->blocks_n, g = rest / r->blocks_n;
+  run_item(r, g, bm, bn, r->tables + lane * r->table_size);
 }
 
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -266,9 +256,6 @@ ingot_status ingot_cpu_conv_nhwc(const ingot_kernel_args *args) {
   r.blocks_m = ceil_div(r.rows, r.mc);
   r.blocks_n = ceil_div(c->kpg, r.nc);
   r.items = c->G * r.blocks_m * r.blocks_n;
-  atomic_init(&r.next, 0);
-  int64_t lanes = threads < LANES ? threads : LANES;
-  if (lanes > r.items) lanes = r.items;
-  ingot_parallel_for(lanes > 1 ? args->pool : NULL, lanes, 1, run_lanes, &r);
+  ingot_parallel_lanes(args->pool, threads < LANES ? threads : LANES, r.items, run_lane_item, &r);
   return INGOT_SUCCESS;
 }

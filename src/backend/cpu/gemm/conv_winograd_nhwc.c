@@ -16,7 +16,6 @@
  * serially and transforms their products into the output with bias, residual and the
  * activation. F(2x2, 3x3) keeps float32 within ~1e-6 relative of the direct sum for
  * ResNet-like magnitudes: its transforms only have coefficients 1 and 1/2. */
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "backend/cpu/cpu_isa.h"
@@ -170,7 +169,6 @@ typedef struct wno_run {
   int64_t chunks, blocks, items;
   int32_t clamp, activation; /* activation: another one, a vmath pass (-1: none) */
   float alpha, beta;
-  atomic_int_fast64_t next;
 } wno_run;
 
 /* The 16 input rows under tile t (the zero row in the padding). */
@@ -245,17 +243,10 @@ static void run_item(const wno_run *r, int64_t q, int64_t b, float *ws) {
   }
 }
 
-/* A lane takes items from the shared counter until none are left, with its own workspace. */
-static void run_lanes(void *ctx, int64_t begin, int64_t end) {
-  wno_run *r = ctx;
-  for (int64_t lane = begin; lane < end; lane++) {
-    float *ws = r->ws + lane * r->lane_size;
-    for (;;) {
-      int64_t item = atomic_fetch_add(&r->next, 1);
-      if (item >= r->items) break;
-      run_item(r, item % r->chunks, item / r->chunks, ws);
-    }
-  }
+/* One item (chunk, block of maps) with the lane's own workspace. */
+static void run_lane_item(void *ctx, int64_t lane, int64_t item) {
+  const wno_run *r = ctx;
+  run_item(r, item % r->chunks, item / r->chunks, r->ws + lane * r->lane_size);
 }
 
 ingot_status ingot_cpu_conv_winograd_nhwc(const ingot_kernel_args *args) {
@@ -312,8 +303,6 @@ ingot_status ingot_cpu_conv_winograd_nhwc(const ingot_kernel_args *args) {
   r.kb = ingot_gemm_round_up(ceil_div(c->K, blocks), nr);
   r.blocks = ceil_div(c->K, r.kb);
   r.items = r.chunks * r.blocks;
-  atomic_init(&r.next, 0);
-  int64_t lanes = threads < r.items ? threads : r.items;
-  ingot_parallel_for(lanes > 1 ? args->pool : NULL, lanes, 1, run_lanes, &r);
+  ingot_parallel_lanes(args->pool, threads, r.items, run_lane_item, &r);
   return INGOT_SUCCESS;
 }

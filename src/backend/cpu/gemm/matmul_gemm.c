@@ -7,7 +7,6 @@
  * products) run side by side instead, one whole GEMM per thread at a time, each lane of
  * the workspace packing its own operands. Bias (broadcast against the output as the
  * reference does), residual and activation are applied on each C tile. */
-#include <stdatomic.h>
 #include <string.h>
 
 #include "backend/cpu/broadcast.h"
@@ -151,7 +150,7 @@ typedef struct mm_run {
   ingot_gemm_epilogue ep; /* bias and residual set per batch */
   int64_t lane_floats;
   float *ws; /* lanes of lane_floats (batch-parallel runs) */
-  atomic_int_fast64_t next;
+  int64_t last_a[MM_LANES], last_b[MM_LANES]; /* per lane: the batch of A / B its slice holds, -1 none */
 } mm_run;
 
 /* Output batch bt, packing into ap / bp (A and B are not packed again when the batch
@@ -186,19 +185,13 @@ static void run_batch(const mm_run *r, ingot_thread_pool *pool, int64_t bt, floa
   ingot_gemm_compute(pool, &prob);
 }
 
-/* A lane takes batches from the shared counter and runs each whole, serially. */
-static void run_lanes(void *ctx, int64_t begin, int64_t end) {
+/* One batch, whole and serially, packing into the lane's own workspace (A and B are not
+ * packed again when the lane's last batch read the same ones). */
+static void run_lane_batch(void *ctx, int64_t lane, int64_t bt) {
   mm_run *r = ctx;
-  for (int64_t lane = begin; lane < end; lane++) {
-    float *ap = r->ws + lane * r->lane_floats;
-    float *bp = ap + ingot_gemm_round_up(ingot_gemm_packed_a_floats(r->kr, r->g->m, r->g->k), 16);
-    int64_t last_a = -1, last_b = -1;
-    for (;;) {
-      int64_t bt = atomic_fetch_add(&r->next, 1);
-      if (bt >= r->g->batches) break;
-      run_batch(r, NULL, bt, ap, bp, &last_a, &last_b);
-    }
-  }
+  float *ap = r->ws + lane * r->lane_floats;
+  float *bp = ap + ingot_gemm_round_up(ingot_gemm_packed_a_floats(r->kr, r->g->m, r->g->k), 16);
+  run_batch(r, NULL, bt, ap, bp, &r->last_a[lane], &r->last_b[lane]);
 }
 
 ingot_status ingot_cpu_matmul_gemm(const ingot_kernel_args *args) {
@@ -262,13 +255,13 @@ ingot_status ingot_cpu_matmul_gemm(const ingot_kernel_args *args) {
   }
 
   mm_run r = {&g, kr, args->prepared, b_prepared, a_data, b_data, bias ? bias->data : NULL, res ? res->data : NULL,
-              y_data, ep, mm_workspace_floats(kr, &g, b_prepared), 0};
+              y_data, ep, mm_workspace_floats(kr, &g, b_prepared), NULL, {0}, {0}};
   int64_t threads = ingot_thread_pool_size(args->pool), lanes = mm_lanes(&g);
   if (batch_parallel(&g) && threads > 1 &&
       args->workspace_size >= (uint64_t)(r.lane_floats * lanes) * sizeof(float)) {
     r.ws = args->workspace;
-    atomic_init(&r.next, 0);
-    ingot_parallel_for(args->pool, threads < lanes ? threads : lanes, 1, run_lanes, &r);
+    for (int64_t l = 0; l < MM_LANES; l++) r.last_a[l] = r.last_b[l] = -1;
+    ingot_parallel_lanes(args->pool, lanes, g.batches, run_lane_batch, &r);
     return INGOT_SUCCESS;
   }
   int64_t last_a = -1, last_b = -1;
