@@ -59,6 +59,7 @@ typedef enum ingot_layer_type {
   INGOT_LAYER_COMPRESS,
   INGOT_LAYER_UNIQUE,
   INGOT_LAYER_PLUGIN, /* a user's own layer (plugin.h) */
+  INGOT_LAYER_ATTENTION,
   INGOT_LAYER_TYPE_COUNT
 } ingot_layer_type;
 
@@ -350,6 +351,16 @@ INGOT_API ingot_status ingot_network_add_batch_normalization(ingot_network *netw
                                                              ingot_weights scale, ingot_weights bias,
                                                              ingot_weights mean, ingot_weights variance,
                                                              float epsilon, ingot_layer **layer_out);
+
+/* Scaled dot-product attention, O = softmax(scale * Q K^T + mask) V, one product per batch
+ * and head: q [B, H, Sq, D], k [B, H, Sk, D], v [B, H, Sk, Dv] -> [B, H, Sq, Dv]. mask may be
+ * NULL; a float mask (q's dtype) is added to the scaled scores; a bool mask keeps the scores
+ * where it is true (false becomes -inf, as ONNX's Attention and TensorRT's attention mask);
+ * either broadcasts against [B, H, Sq, Sk]. The builder also makes this layer from the
+ * MatMul, scale, mask, Softmax, MatMul chains exporters write. */
+INGOT_API ingot_status ingot_network_add_attention(ingot_network *network, ingot_tensor *q, ingot_tensor *k,
+                                                   ingot_tensor *v, ingot_tensor *mask, float scale,
+                                                   ingot_layer **layer_out);
 
 /* Normalizes over the dims in axes_mask (which must be the trailing dims), then multiplies
  * by scale and adds bias (bias may be NULL); scale and bias broadcast against the input. */

@@ -109,6 +109,7 @@ class LayerType(IntEnum):
     COMPRESS = 40
     UNIQUE = 41
     PLUGIN = 42
+    ATTENTION = 43
 
 
 class RNNCell(IntEnum):

@@ -222,6 +222,7 @@ FUNCTIONS = {
     "ingot_network_add_select": (c_status, [P, P, P, P, PP]),
     "ingot_network_add_batch_normalization": (c_status, [P, P, W, W, W, W, c_float, PP]),
     "ingot_network_add_layer_normalization": (c_status, [P, P, P, P, c_uint32, c_float, PP]),
+    "ingot_network_add_attention": (c_status, [P, P, P, P, P, c_float, PP]),
     "ingot_network_add_resize": (c_status, [P, P, POINTER(ingot_resize_desc), PP]),
     "ingot_network_add_padding": (c_status, [P, P, POINTER(ingot_padding_desc), PP]),
     "ingot_network_add_topk": (c_status, [P, P, c_enum, c_int64, c_int32, PP]),

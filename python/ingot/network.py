@@ -548,6 +548,18 @@ class Network:
 
     add_layer_normalization = add_normalization
 
+    def add_attention(self, q, k, v, mask=None, scale=None):
+        """softmax(scale * q k^T + mask) v per batch and head: q [B, H, Sq, D], k [B, H, Sk, D],
+        v [B, H, Sk, Dv]. A float mask is added to the scores; a bool mask keeps the scores
+        where it is true. scale defaults to 1 / sqrt(D)."""
+        if scale is None:
+            shape = q.shape
+            if shape is None or shape[-1] is None or shape[-1] <= 0:
+                raise ValueError("add_attention: give scale, q's last dim is not known")
+            scale = 1.0 / float(np.sqrt(shape[-1]))
+        return self._out_layer(_lib.ingot_network_add_attention, self._own(q, "q"), self._own(k, "k"),
+                               self._own(v, "v"), _tensor_ptr(mask, "mask"), float(scale))
+
     def add_resize(self, input, mode=ResizeMode.NEAREST, shape=None, scales=None,
                    coordinate_transformation=ResizeCoordinateTransformation.HALF_PIXEL,
                    nearest_rounding=ResizeRoundMode.HALF_DOWN):

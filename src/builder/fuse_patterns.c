@@ -15,6 +15,15 @@
  *   (the same trailing axes, kept dims; d^2 as Pow(d, 2) or d * d; gamma and beta constant,
  *   beta optional; products and sums in either order)
  *
+ * and scaled dot-product attention (BERT, GPT, ViT), which becomes one attention layer
+ * whose tactics never write the [B, H, Sq, Sk] scores to memory:
+ *
+ *   softmax(MatMul(Q, K^T) * c [+ mask | Where(mask, fill, .)]) V, the scale as Div or Mul
+ *   of the scores by a scalar or a Mul of Q; K^T as Transpose(K) or a transposed operand;
+ *   the Transposes that make the heads [B, H, S, D] from [B, S, H, D] and back are read
+ *   through (the layer takes each operand's permutation), as long as the feature dim stays
+ *   innermost. INGOT_FUSE_ATTENTION=0 turns this one off.
+ *
  * A chain is taken only when every inner tensor has its one reader inside the chain and is
  * not a network output, the constants are float32 scalars of the expected values, and
  * every tensor involved is float32 in every profile (precision lowering comes later). */
@@ -27,6 +36,7 @@
 #include "core/dims.h"
 #include "core/error.h"
 #include "core/logger.h"
+#include "ops/attention_geometry.h"
 
 typedef struct readers {
   int32_t *count; /* per tensor: nodes reading it (a network output counts one more) */
@@ -342,11 +352,192 @@ static ingot_status try_layernorm(matcher *m, int32_t r1, int32_t *found) {
   return INGOT_SUCCESS;
 }
 
+/* ---- attention ------------------------------------------------------------------------- */
+
+/* INGOT_FUSE_ATTENTION=0 keeps the chains unfused (for comparisons and benchmarks). */
+static bool fuse_attention_enabled(void) {
+  const char *v = getenv("INGOT_FUSE_ATTENTION");
+  return !v || strcmp(v, "0") != 0;
+}
+
+/* The permutation of a shuffle that only transposes a rank-4 tensor (its output dim i is
+ * input dim perm[i]), in every profile. */
+static bool pure_transpose(const matcher *m, const ingot_node *n, int32_t perm[4]) {
+  if (!n || n->op != INGOT_OP_SHUFFLE || n->nb_inputs != 1) return false;
+  const ingot_shuffle_params *p = &n->params.shuffle;
+  if (p->has_reshape) return false;
+  for (int32_t s = 0; s < m->build->nb_shape_sets; s++)
+    if (m->build->shape_dims[s][n->inputs[0]].nb_dims != 4) return false;
+  for (int32_t i = 0; i < 4; i++) {
+    int32_t a = p->has_second_transpose ? p->second_transpose[i] : i;
+    if (a < 0 || a > 3) return false;
+    perm[i] = p->has_first_transpose ? p->first_transpose[a] : a;
+    if (perm[i] < 0 || perm[i] > 3) return false;
+  }
+  return true;
+}
+
+/* Reads operand t (logical dim i in its dim perm[i]) from before the transposes that made
+ * it, as long as the feature dim stays innermost: the transposes then have no reader left
+ * and the dead-layer pass drops them. */
+static int32_t through_transposes(const matcher *m, int32_t t, int32_t perm[4]) {
+  for (int32_t depth = 0; depth < 2; depth++) {
+    int32_t inner[4], composed[4];
+    const ingot_node *n = producer_of(m, t);
+    if (!pure_transpose(m, n, inner)) break;
+    for (int32_t i = 0; i < 4; i++) composed[i] = inner[perm[i]];
+    if (composed[3] != 3) break;
+    memcpy(perm, composed, sizeof composed);
+    t = n->inputs[0];
+  }
+  return t;
+}
+
+static bool is_plain_matmul(const ingot_node *n) {
+  return n && n->op == INGOT_OP_MATRIX_MULTIPLY && n->nb_inputs == 2 && n->params.matmul.op_a == INGOT_MATRIX_OP_NONE &&
+         !n->params.matmul.has_bias && n->params.matmul.epilogue.activation < 0 &&
+         !n->params.matmul.epilogue.has_residual;
+}
+
+/* A float32 scalar constant's value. */
+static bool scalar_constant(const ingot_graph *g, int32_t t, float *v) {
+  return scalar_value(g, t, v) && isfinite(*v);
+}
+
+/* Softmax node s: softmax(scale * Q K^T [+ mask | masked by Where]) V, the scale as a Div
+ * or Mul of the scores by a scalar, or a Mul of Q before the product; K^T as a transposed
+ * operand or a Transpose of K; the heads' transposes before and after read through. */
+static ingot_status try_attention(matcher *m, int32_t s, int32_t *found) {
+  ingot_graph *g = m->build->graph;
+  const ingot_node *sm = &g->nodes[s];
+  if (sm->nb_inputs != 1 || sm->params.softmax.log) return INGOT_SUCCESS;
+  int32_t axis = sm->params.softmax.axis;
+  if (axis != -1 && axis != 3) return INGOT_SUCCESS;
+  for (int32_t p = 0; p < m->build->nb_shape_sets; p++)
+    if (m->build->shape_dims[p][sm->inputs[0]].nb_dims != 4) return INGOT_SUCCESS;
+  ingot_attention_params ap;
+  memset(&ap, 0, sizeof ap);
+  ap.scale = 1.0f;
+  int32_t gone[6], nb_gone = 0, mask = -1;
+  gone[nb_gone++] = s;
+  /* the mask */
+  int32_t x = sm->inputs[0];
+  const ingot_node *n = producer_of(m, x);
+  if (n && only_reader(m, x) == s) {
+    float fill = 0.0f;
+    if (is_elementwise(n, INGOT_ELEMENTWISE_SUM)) {
+      for (int32_t side = 0; side < 2 && mask < 0; side++) {
+        const ingot_node *below = producer_of(m, n->inputs[side]);
+        if (below && (below->op == INGOT_OP_MATRIX_MULTIPLY || is_elementwise(below, INGOT_ELEMENTWISE_DIV) ||
+                      is_elementwise(below, INGOT_ELEMENTWISE_PROD)))
+          x = n->inputs[side], mask = n->inputs[1 - side];
+      }
+      ap.mask_kind = INGOT_ATTENTION_MASK_ADD;
+    } else if (n->op == INGOT_OP_SELECT && n->nb_inputs == 3) {
+      if (scalar_constant(g, n->inputs[1], &fill))
+        x = n->inputs[2], ap.mask_select = 1, mask = n->inputs[0];
+      else if (scalar_constant(g, n->inputs[2], &fill))
+        x = n->inputs[1], ap.mask_select = 0, mask = n->inputs[0];
+      ap.mask_kind = INGOT_ATTENTION_MASK_SELECT;
+      ap.mask_fill = fill;
+    }
+    if (mask >= 0) {
+      gone[nb_gone++] = index_of(m, n);
+      n = producer_of(m, x);
+      if (!n || only_reader(m, x) != gone[nb_gone - 1]) return INGOT_SUCCESS;
+    } else {
+      ap.mask_kind = INGOT_ATTENTION_MASK_NONE;
+    }
+  }
+  /* the scale of the scores */
+  float c;
+  if (n && (is_elementwise(n, INGOT_ELEMENTWISE_DIV) || is_elementwise(n, INGOT_ELEMENTWISE_PROD))) {
+    bool div = n->params.elementwise.op == INGOT_ELEMENTWISE_DIV;
+    int32_t side = scalar_constant(g, n->inputs[1], &c) ? 0 : (!div && scalar_constant(g, n->inputs[0], &c)) ? 1 : -1;
+    if (side < 0 || c == 0.0f) return INGOT_SUCCESS;
+    ap.scale = div ? 1.0f / c : c;
+    gone[nb_gone++] = index_of(m, n);
+    x = n->inputs[side];
+    n = producer_of(m, x);
+    if (!n || only_reader(m, x) != gone[nb_gone - 1]) return INGOT_SUCCESS;
+  }
+  if (!is_plain_matmul(n) || !n || only_reader(m, x) != gone[nb_gone - 1]) return INGOT_SUCCESS;
+  const ingot_node *mm1 = n;
+  int32_t op_b = mm1->params.matmul.op_b;
+  if (op_b != INGOT_MATRIX_OP_NONE && op_b != INGOT_MATRIX_OP_TRANSPOSE) return INGOT_SUCCESS;
+  int32_t mm2 = only_reader(m, sm->outputs[0]);
+  if (mm2 < 0 || !is_plain_matmul(&g->nodes[mm2]) || g->nodes[mm2].inputs[0] != sm->outputs[0] ||
+      g->nodes[mm2].params.matmul.op_b != INGOT_MATRIX_OP_NONE)
+    return INGOT_SUCCESS;
+  /* Q, with a scale applied to it first */
+  int32_t q = mm1->inputs[0];
+  const ingot_node *qs = producer_of(m, q);
+  if (qs && is_elementwise(qs, INGOT_ELEMENTWISE_PROD) && only_reader(m, q) == index_of(m, mm1)) {
+    int32_t side = scalar_constant(g, qs->inputs[1], &c) ? 0 : scalar_constant(g, qs->inputs[0], &c) ? 1 : -1;
+    if (side >= 0) {
+      ap.scale *= c;
+      gone[nb_gone++] = index_of(m, qs);
+      q = qs->inputs[side];
+    }
+  }
+  gone[nb_gone++] = index_of(m, mm1);
+  for (int32_t t = 0; t < 4; t++)
+    for (int32_t i = 0; i < 4; i++) ap.perm[t][i] = i;
+  /* K: K^T's last two dims swapped */
+  int32_t k = mm1->inputs[1];
+  if (op_b == INGOT_MATRIX_OP_NONE) ap.perm[1][2] = 3, ap.perm[1][3] = 2;
+  q = through_transposes(m, q, ap.perm[0]);
+  k = through_transposes(m, k, ap.perm[1]);
+  int32_t v = through_transposes(m, g->nodes[mm2].inputs[1], ap.perm[2]);
+  /* the output, written in the layout of the transpose after it */
+  int32_t last = mm2, out = g->nodes[mm2].outputs[0], tr[4];
+  int32_t after = only_reader(m, out);
+  if (after >= 0 && pure_transpose(m, &g->nodes[after], tr) && tr[3] == 3) {
+    for (int32_t i = 0; i < 4; i++) ap.perm[3][tr[i]] = i;
+    gone[nb_gone++] = mm2;
+    last = after;
+    out = g->nodes[after].outputs[0];
+  }
+  if (ap.perm[0][3] != 3 || ap.perm[1][3] != 3 || ap.perm[2][3] != 3) return INGOT_SUCCESS;
+  /* every profile: float32, rank 4, sizes that fit (the mask broadcasting) */
+  int32_t tensors[] = {q, k, v, out, mask};
+  if (!all_f32(m, tensors, ap.mask_kind == INGOT_ATTENTION_MASK_ADD ? 5 : 4)) return INGOT_SUCCESS;
+  for (int32_t p = 0; p < m->build->nb_shape_sets; p++) {
+    const ingot_dims *sd = m->build->shape_dims[p];
+    if (ap.mask_kind == INGOT_ATTENTION_MASK_SELECT && m->build->shape_dtypes[p][mask] != INGOT_BOOL)
+      return INGOT_SUCCESS;
+    ingot_attention_geometry geo;
+    ingot_dims od;
+    if (!ingot_attention_geometry_make(&ap, &sd[q], &sd[k], &sd[v], mask >= 0 ? &sd[mask] : NULL, &geo))
+      return INGOT_SUCCESS;
+    ingot_attention_output_dims(&ap, &geo, &od);
+    if (!ingot_dims_equal(&od, &sd[out])) return INGOT_SUCCESS;
+  }
+  ingot_node *fused = &g->nodes[last];
+  int32_t nb_in = mask >= 0 ? 4 : 3;
+  int32_t *in = realloc(fused->inputs, sizeof(int32_t) * 4);
+  if (!in) return ingot_fail(INGOT_OUT_OF_MEMORY, "out of memory");
+  fused->inputs = in;
+  fused->op = INGOT_OP_ATTENTION;
+  memset(&fused->params, 0, sizeof fused->params);
+  fused->params.attention = ap;
+  in[0] = q, in[1] = k, in[2] = v, in[3] = mask;
+  fused->nb_inputs = nb_in;
+  free(fused->fused_name);
+  fused->fused_name = ingot_strdup(ap.mask_kind == INGOT_ATTENTION_MASK_NONE ? "matmul+softmax+matmul=attention"
+                                   : ap.mask_kind == INGOT_ATTENTION_MASK_ADD ? "matmul+add_mask+softmax+matmul=attention"
+                                                                             : "matmul+where_mask+softmax+matmul=attention");
+  if (!fused->fused_name) return ingot_fail(INGOT_OUT_OF_MEMORY, "out of memory");
+  for (int32_t i = 0; i < nb_gone; i++) m->dead[gone[i]] = 1;
+  (*found)++;
+  return INGOT_SUCCESS;
+}
+
 ingot_status ingot_pass_fuse_patterns(ingot_build *build) {
   ingot_graph *g = build->graph;
   matcher m = {build, {NULL, NULL}, calloc((size_t)g->nb_nodes + 1, 1)};
   ingot_status st = m.dead ? readers_init(g, &m.r) : ingot_fail(INGOT_OUT_OF_MEMORY, "out of memory");
-  int32_t silu = 0, gelu = 0, layernorm = 0;
+  int32_t silu = 0, gelu = 0, layernorm = 0, attention = 0;
   for (int32_t i = 0; i < g->nb_nodes && st == INGOT_SUCCESS; i++) {
     const ingot_node *n = &g->nodes[i];
     if (m.dead[i]) continue;
@@ -358,13 +549,16 @@ ingot_status ingot_pass_fuse_patterns(ingot_build *build) {
       st = try_gelu_tanh(&m, i, &gelu);
     else if (n->op == INGOT_OP_REDUCE && n->params.reduce.op == INGOT_REDUCE_MEAN && n->nb_inputs >= 1)
       st = try_layernorm(&m, i, &layernorm);
+    else if (n->op == INGOT_OP_SOFTMAX && fuse_attention_enabled())
+      st = try_attention(&m, i, &attention);
   }
-  if (st == INGOT_SUCCESS && silu + gelu + layernorm > 0) {
+  if (st == INGOT_SUCCESS && silu + gelu + layernorm + attention > 0) {
     st = ingot_graph_compact(g, m.dead);
     if (st == INGOT_SUCCESS) st = ingot_build_infer_all(build);
     ingot_log(build->logger, INGOT_SEVERITY_INFO,
-              "patterns: %d SiLU and %d GELU chain(s) made single activations, %d layer normalization(s) one layer",
-              silu, gelu, layernorm);
+              "patterns: %d SiLU and %d GELU chain(s) made single activations, %d layer normalization(s) and %d "
+              "attention(s) one layer each",
+              silu, gelu, layernorm, attention);
   }
   free(m.r.count);
   free(m.r.node);

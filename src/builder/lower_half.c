@@ -38,6 +38,7 @@ static bool computes_on_all_inputs(ingot_op op) {
     case INGOT_OP_POOLING:
     case INGOT_OP_REDUCE:
     case INGOT_OP_IDENTITY:
+    case INGOT_OP_ATTENTION: /* a bool mask is not float: the pass leaves it */
       return true;
     default:
       return false;

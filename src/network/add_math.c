@@ -319,6 +319,31 @@ ingot_status ingot_network_add_layer_normalization(ingot_network *network, ingot
   return ingot_net_add_layer(network, INGOT_OP_LAYER_NORMALIZATION, fn, &params, inputs, 3, &out, 1, layer_out);
 }
 
+ingot_status ingot_network_add_attention(ingot_network *network, ingot_tensor *q, ingot_tensor *k, ingot_tensor *v,
+                                         ingot_tensor *mask, float scale, ingot_layer **layer_out) {
+  static const char fn[] = "ingot_network_add_attention";
+  INGOT_NET_BEGIN(network, layer_out, fn);
+  INGOT_TRY(ingot_net_check_tensor(network, q, fn, "q"));
+  INGOT_TRY(ingot_net_check_tensor(network, k, fn, "k"));
+  INGOT_TRY(ingot_net_check_tensor(network, v, fn, "v"));
+  if (mask) INGOT_TRY(ingot_net_check_tensor(network, mask, fn, "mask"));
+  if (!isfinite(scale)) return ingot_net_fail(network, INGOT_INVALID_ARGUMENT, "%s: scale %g is not finite", fn, (double)scale);
+  ingot_op_params params = zero_params();
+  ingot_attention_params *p = &params.attention;
+  p->scale = scale;
+  for (int32_t t = 0; t < 4; t++)
+    for (int32_t i = 0; i < 4; i++) p->perm[t][i] = i;
+  if (mask) {
+    bool keep_mask = ingot_net_tensor_dtype(network, mask) == INGOT_BOOL;
+    p->mask_kind = keep_mask ? INGOT_ATTENTION_MASK_SELECT : INGOT_ATTENTION_MASK_ADD;
+    p->mask_select = 0;               /* false: not attended */
+    p->mask_fill = keep_mask ? -INFINITY : 0.0f;
+  }
+  int32_t inputs[4] = {q->index, k->index, v->index, mask ? mask->index : -1};
+  ingot_dtype out = ingot_net_tensor_dtype(network, q);
+  return ingot_net_add_layer(network, INGOT_OP_ATTENTION, fn, &params, inputs, mask ? 4 : 3, &out, 1, layer_out);
+}
+
 ingot_status ingot_network_add_select(ingot_network *network, ingot_tensor *condition, ingot_tensor *then_input,
                                       ingot_tensor *else_input, ingot_layer **layer_out) {
   static const char fn[] = "ingot_network_add_select";

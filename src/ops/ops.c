@@ -289,6 +289,8 @@ ingot_status ingot_op_validate_params(const ingot_node *node) {
         return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "%d outputs, expected 1 to %d", p->plugin.nb_outputs,
                                INGOT_MAX_OUTPUTS);
       return check_input_count(node, 1, 32); /* INGOT_PLUGIN_MAX_INPUTS */
+    case INGOT_OP_ATTENTION:
+      return ingot_attention_validate_params(node);
     case INGOT_OP_COUNT: break;
   }
   return ingot_node_fail(node, INGOT_INVALID_ARGUMENT, "unknown op kind");

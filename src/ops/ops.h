@@ -48,6 +48,8 @@ ingot_status ingot_node_fail(const struct ingot_node *node, ingot_status status,
 ingot_status ingot_op_validate_params(const struct ingot_node *node);
 /* The recurrent layer's part of it (infer_rnn.c). */
 ingot_status ingot_rnn_validate_params(const struct ingot_node *node);
+/* The attention layer's part of it (infer_attention.c). */
+ingot_status ingot_attention_validate_params(const struct ingot_node *node);
 /* Ops whose output dims depend on input values (TensorRT's data-dependent shapes): shape
  * inference gives an upper bound, the kernel writes the real dims (see backend.h). */
 bool ingot_op_is_data_dependent(ingot_op op);

@@ -262,6 +262,27 @@ typedef struct ingot_plugin_params {
 
 /* SHAPE [x], RANGE [start, limit, delta], EXPAND [x, shape], TILE [x, repeats]: no params. */
 
+/* ATTENTION [q, k, v, mask?] -> [o]: O = softmax(scale * Q K^T + mask) V per batch and
+ * head, in the logical shapes Q [B, H, Sq, D], K [B, H, Sk, D], V [B, H, Sk, Dv],
+ * O [B, H, Sq, Dv]. Each of q, k, v and o is a rank-4 tensor whose dim perm[i] holds
+ * logical dim i: identity for [B, H, S, D]; {0, 2, 1, 3} for [B, S, H, D], the layout the
+ * heads have before the Transpose an exporter writes (the builder's attention pattern
+ * reads them there, so those transposes vanish). The mask broadcasts against
+ * [B, H, Sq, Sk] (right-aligned, rank <= 4): kind 1 adds it (a float of q's dtype) to the
+ * scaled scores; kind 2 is bool and a score is replaced by mask_fill where the mask equals
+ * mask_select (Where(mask, fill, s) is select 1; the ONNX/TensorRT keep-mask, true =
+ * attend, is select 0 with fill -inf). */
+#define INGOT_ATTENTION_MASK_NONE 0
+#define INGOT_ATTENTION_MASK_ADD 1
+#define INGOT_ATTENTION_MASK_SELECT 2
+typedef struct ingot_attention_params {
+  float scale;
+  int32_t mask_kind;
+  int32_t mask_select;
+  float mask_fill;
+  int32_t perm[4][4]; /* q, k, v, o */
+} ingot_attention_params;
+
 /* Every op's params in one union; a node's `op` says which member is live. Zeroed before
  * use, so unused bytes are zero in plans. Ops without params use `none`. */
 typedef union ingot_op_params {
@@ -296,6 +317,7 @@ typedef union ingot_op_params {
   ingot_unique_params unique;
   ingot_rnn_params rnn;
   ingot_plugin_params plugin;
+  ingot_attention_params attention;
   char none;
 } ingot_op_params;
 

@@ -18,6 +18,9 @@ typedef struct tactic_case {
   ingot_dims dims[TACTIC_CASE_MAX_INPUTS];
   bool constant[TACTIC_CASE_MAX_INPUTS];
   float *data[TACTIC_CASE_MAX_INPUTS];
+  /* INGOT_FLOAT32 (0, the default) or INGOT_BOOL: then data holds one byte per element,
+   * 0 or 1 (tactic_case_add_bool), and no float conversion applies to it */
+  ingot_dtype dtype[TACTIC_CASE_MAX_INPUTS];
   ingot_dims ydims; /* the output's dims, where a test infers and keeps them */
 } tactic_case;
 
@@ -43,6 +46,19 @@ static inline void tactic_case_add(tactic_case *c, bool constant, int32_t nb, co
   int64_t v = ingot_dims_volume(&c->dims[i]);
   c->data[i] = malloc(sizeof(float) * (size_t)(v > 0 ? v : 1));
   for (int64_t k = 0; k < v; k++) c->data[i][k] = test_randf(seed);
+  c->node.nb_inputs = c->nb_inputs;
+}
+
+/* Appends a bool input of dims d[0..nb), each element 1 with probability percent_true / 100. */
+static inline void tactic_case_add_bool(tactic_case *c, int32_t nb, const int64_t *d, int32_t percent_true,
+                                        uint64_t *seed) {
+  int32_t i = c->nb_inputs++;
+  c->dims[i] = ingot_dims_make(nb, d);
+  c->dtype[i] = INGOT_BOOL;
+  int64_t v = ingot_dims_volume(&c->dims[i]);
+  c->data[i] = malloc(sizeof(float) * (size_t)(v > 0 ? v : 1));
+  uint8_t *b = (uint8_t *)c->data[i];
+  for (int64_t k = 0; k < v; k++) b[k] = tactic_rnd(seed, 100) < percent_true;
   c->node.nb_inputs = c->nb_inputs;
 }
 

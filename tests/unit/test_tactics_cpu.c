@@ -46,7 +46,7 @@ typedef struct result {
 
 static void views_of(const tactic_case *c, bool constants_only, ingot_tensor_view *v) {
   for (int32_t i = 0; i < c->nb_inputs; i++) {
-    v[i].dtype = INGOT_FLOAT32;
+    v[i].dtype = c->dtype[i];
     v[i].dims = c->dims[i];
     v[i].data = !constants_only || c->constant[i] ? c->data[i] : NULL;
   }
@@ -140,7 +140,7 @@ static void compare_case(tactic_case *c, const char *expect) {
   memset(vo, 0, sizeof vo);
   c->node.nb_inputs = c->nb_inputs;
   for (int32_t i = 0; i < c->nb_inputs; i++) {
-    vi[i].dtype = INGOT_FLOAT32;
+    vi[i].dtype = c->dtype[i];
     vi[i].dims = c->dims[i];
     vi[i].data = c->constant[i] ? c->data[i] : NULL;
   }
@@ -1060,6 +1060,57 @@ static void test_softmax(void) {
     }
 }
 
+/* Attention: sizes across the 64-row query blocks and odd key counts, q/k/v/o stored as
+ * [B, H, S, D] or [B, S, H, D] (the layouts the pattern pass leaves), no mask, an additive
+ * mask broadcast from [B, 1, 1, Sk] or full, a Where-style mask with a finite fill (rows
+ * wholly masked included) and a keep-mask with -inf. */
+static void attention_stored(const int32_t perm[4], const int64_t logical[4], int64_t stored[4]) {
+  for (int32_t i = 0; i < 4; i++) stored[perm[i]] = logical[i];
+}
+
+static void test_attention(void) {
+  static const int64_t sizes[][6] = {/* B, H, Sq, Sk, D, Dv */
+                                     {1, 2, 5, 7, 8, 8},    {2, 3, 100, 77, 16, 16}, {1, 1, 130, 1, 4, 3},
+                                     {1, 4, 64, 128, 64, 64}, {2, 2, 3, 300, 12, 20}};
+  static const int32_t bshd[4] = {0, 2, 1, 3}, bhsd[4] = {0, 1, 2, 3};
+  for (int32_t k = 0; k < 5; k++)
+    for (int32_t layout = 0; layout < 3; layout++)
+      for (int32_t mask = 0; mask < 5; mask++) {
+        const int64_t *z = sizes[k];
+        tactic_case c;
+        char name[128];
+        snprintf(name, sizeof name, "attention sizes %d layout %d mask %d", (int)k, (int)layout, (int)mask);
+        tactic_case_init(&c, INGOT_OP_ATTENTION, name);
+        ingot_attention_params *p = &c.node.params.attention;
+        p->scale = 1.0f / sqrtf((float)z[4]);
+        for (int32_t t = 0; t < 4; t++) /* layout 0: all BHSD; 1: all BSHD; 2: mixed */
+          memcpy(p->perm[t], layout == 1 || (layout == 2 && t % 2 == 0) ? bshd : bhsd, sizeof bhsd);
+        int64_t lq[4] = {z[0], z[1], z[2], z[4]}, lk[4] = {z[0], z[1], z[3], z[4]}, lv[4] = {z[0], z[1], z[3], z[5]};
+        int64_t sq[4], sk[4], sv[4];
+        attention_stored(p->perm[0], lq, sq);
+        attention_stored(p->perm[1], lk, sk);
+        attention_stored(p->perm[2], lv, sv);
+        tactic_case_add(&c, false, 4, sq, &g_seed);
+        tactic_case_add(&c, false, 4, sk, &g_seed);
+        tactic_case_add(&c, false, 4, sv, &g_seed);
+        for (int64_t i = 0; i < ingot_dims_volume(&c.dims[0]); i++) c.data[0][i] *= 4.0f; /* peaked softmax rows */
+        if (mask == 1 || mask == 2) {
+          p->mask_kind = INGOT_ATTENTION_MASK_ADD;
+          int64_t md[4] = {z[0], mask == 1 ? 1 : z[1], mask == 1 ? 1 : z[2], z[3]};
+          tactic_case_add(&c, false, 4, md, &g_seed);
+          for (int64_t i = 0; i < ingot_dims_volume(&c.dims[3]); i++) c.data[3][i] *= 3.0f;
+        } else if (mask == 3 || mask == 4) {
+          p->mask_kind = INGOT_ATTENTION_MASK_SELECT;
+          p->mask_select = mask == 3;
+          p->mask_fill = mask == 3 ? -3.4028235e38f : -INFINITY;
+          int64_t md[3] = {z[1], z[2], z[3]}; /* broadcast over the batch */
+          tactic_case_add_bool(&c, 3, md, mask == 3 ? 50 : 90, &g_seed);
+        }
+        compare_case(&c, "attention_f32_gemm");
+        tactic_case_free(&c);
+      }
+}
+
 /* Layer norm over trailing axes: rows of 1 to 1000 values (tails of every length), one
  * or two normalized axes, scale with leading 1s, bias present or absent, rows offset far
  * from zero (the variance of values near 1000 +- 1). */
@@ -1129,6 +1180,7 @@ int main(void) {
     test_conv_nhwc();
     test_conv_winograd_nhwc();
     test_layernorm();
+    test_attention();
     test_resize_nearest();
     test_fc();
     test_matmul();
@@ -1147,7 +1199,7 @@ int main(void) {
     const ingot_tactic *t = &be->tactics[i];
     if (is_reference(t)) continue;
     bool covered = t->op == INGOT_OP_CONVOLUTION || t->op == INGOT_OP_POOLING || t->op == INGOT_OP_ACTIVATION || t->op == INGOT_OP_SOFTMAX || t->op == INGOT_OP_FULLY_CONNECTED || t->op == INGOT_OP_MATRIX_MULTIPLY ||
-                   t->op == INGOT_OP_LAYER_NORMALIZATION || t->op == INGOT_OP_RESIZE;
+                   t->op == INGOT_OP_LAYER_NORMALIZATION || t->op == INGOT_OP_RESIZE || t->op == INGOT_OP_ATTENTION;
     printf("%-24s %d cases%s\n", t->name, g_runs[i], covered ? "" : " (no cases for its op here)");
     if (covered) CHECK(g_runs[i] > 0);
   }

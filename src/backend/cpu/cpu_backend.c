@@ -78,6 +78,8 @@ static const ingot_tactic cpu_tactics[] = {
      ingot_cpu_non_max_suppression},
     ROW(COMPRESS, "compress_reference", NULL, ingot_cpu_compress),
     {INGOT_OP_UNIQUE, "unique_reference", 1, NULL, ingot_cpu_unique_workspace, NULL, ingot_cpu_unique},
+    {INGOT_OP_ATTENTION, "attention_f32_reference", 1, no_half_inputs, ingot_cpu_attention_workspace, NULL,
+     ingot_cpu_attention},
     /* a user's layer: its own enqueue (backend/plugin_tactic.c) */
     {INGOT_OP_PLUGIN, "plugin_cpu", 1, ingot_plugin_cpu_supports, ingot_plugin_workspace, NULL, ingot_plugin_cpu_run},
     /* Fast tactics, after every reference row (the oracle); last-listed is fastest by
@@ -113,6 +115,8 @@ static const ingot_tactic cpu_tactics[] = {
      ingot_cpu_fc_gemm_prepare, ingot_cpu_fc_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_MATRIX_MULTIPLY, "matmul_f32_gemm", 1, ingot_cpu_matmul_gemm_supports, ingot_cpu_matmul_gemm_workspace,
      ingot_cpu_matmul_gemm_prepare, ingot_cpu_matmul_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
+    {INGOT_OP_ATTENTION, "attention_f32_gemm", 1, ingot_cpu_attention_gemm_supports, ingot_cpu_attention_gemm_workspace,
+     NULL, ingot_cpu_attention_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_RNN, "rnn_f32_gemm", 1, ingot_cpu_rnn_gemm_supports, ingot_cpu_rnn_gemm_workspace,
      ingot_cpu_rnn_gemm_prepare, ingot_cpu_rnn_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
 };

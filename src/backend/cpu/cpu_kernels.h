@@ -106,5 +106,12 @@ INGOT_CPU_KERNEL(ingot_cpu_softmax_vector);
 bool ingot_cpu_layernorm_vector_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                          const ingot_tensor_view *outputs);
 INGOT_CPU_KERNEL(ingot_cpu_layernorm_vector);
+/* attention.c: the attention layer's reference; gemm/attention_gemm.c: as packed GEMMs */
+uint64_t ingot_cpu_attention_workspace(const ingot_kernel_args *args);
+INGOT_CPU_KERNEL(ingot_cpu_attention);
+bool ingot_cpu_attention_gemm_supports(const ingot_node *node, const ingot_tensor_view *inputs,
+                                       const ingot_tensor_view *outputs);
+uint64_t ingot_cpu_attention_gemm_workspace(const ingot_kernel_args *args);
+INGOT_CPU_KERNEL(ingot_cpu_attention_gemm);
 
 #endif
