@@ -10,7 +10,8 @@
 #
 # It prints the GPU, runs tests/gpu (every own CUDA kernel, every cuBLASLt and cuDNN tactic against the CPU
 # reference; CUDA engines against CPU engines, with ONNX models from models/make_models.py
-# when Python has onnx; the example plugins' CUDA enqueue), the CPU tactic tests on the host's
+# when Python has onnx; the attention layer's Python tests on the CUDA target; the example
+# plugins' CUDA enqueue), the CPU tactic tests on the host's
 # CPU (its AVX-512 paths), the LeNet example on the GPU (accuracy at least 0.95), and ends
 # with a table of results. Exit status: the number of failed steps.
 set -u
@@ -52,12 +53,19 @@ step() { # name, command...
 models=""
 if python3 -c "import onnx" 2>/dev/null; then
   models=$(mktemp -d)
-  python3 "$root/models/make_models.py" --small --only "${INGOT_GPU_MODELS:-resnet50,mobilenetv2}" --out "$models" \
+  python3 "$root/models/make_models.py" --small --only "${INGOT_GPU_MODELS:-resnet50,mobilenetv2,bert_base,gpt_decoder,vit_b16}" --out "$models" \
     >/dev/null || models=""
 fi
 step test_cuda_kernels "$build/tests/gpu/test_cuda_kernels"
 step test_gpu_tactics "$build/tests/gpu/test_gpu_tactics"
 INGOT_GPU_ONNX_DIR=$models step test_gpu_engine "$build/tests/gpu/test_gpu_engine"
+# the attention layer and its pattern on the CUDA tactics (float32 and fp16), through Python
+if python3 -c "import numpy, onnx, onnxruntime, pytest" 2>/dev/null; then
+  INGOT_TARGET=cuda INGOT_LIBRARY="$build/libingot.so" PYTHONPATH="$root/python:${PYTHONPATH:-}" \
+    step python_cuda_attention python3 -m pytest -q -p no:cacheprovider "$root/tests/python/test_attention.py"
+else
+  echo "python_cuda_attention: skipped (Python lacks numpy, onnx, onnxruntime or pytest)"
+fi
 # the example plugin library's CUDA path (examples/plugin)
 INGOT_EXAMPLE_PLUGINS="$build/examples/libingot_example_plugins.so" step test_gpu_plugin "$build/tests/gpu/test_gpu_plugin"
 # The CPU tactics on this host's CPU: GPU hosts have AVX-512, which the development

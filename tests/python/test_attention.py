@@ -93,7 +93,7 @@ def const(name, value, dtype=np.float32):
 
 
 def heads(nodes, inits, x, name, s, nh, hd, perm):
-    inits.append(const(name + "_shape", [0, s, nh, hd], np.int64))
+    inits.append(const(name + "_shape", [0, -1 if s is None else s, nh, hd], np.int64))
     nodes.append(helper.make_node("Reshape", [x, name + "_shape"], [name + "_r"]))
     nodes.append(helper.make_node("Transpose", [name + "_r"], [name], perm=list(perm)))
 
@@ -160,7 +160,7 @@ def gpt_graph(s, nh, hd, rng):
               helper.make_node("Transpose", ["ctx"], ["ctx_t"], perm=[0, 2, 1, 3]),
               helper.make_node("Reshape", ["ctx_t", "out_shape"], ["y"])]
     return helper.make_graph(
-        nodes, "gpt_attention", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", s, dim])],
+        nodes, "gpt_attention", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", s or "s", dim])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
 
 
@@ -264,6 +264,28 @@ def test_pattern_fp16(name, rng, tmp_path):
     assert len(fused) == 1 and fused[0]["tactic"].startswith("attention_cuda"), layers
     err = np.linalg.norm(got["y"] - want) / np.linalg.norm(want)
     assert err < 1e-2, err
+
+
+def test_dynamic_sequence(rng, tmp_path):
+    """GPT's graph with the sequence length dynamic (1 to 64): the causal mask is sliced with
+    bounds computed when shapes are set (on CUDA, a slice reading its bounds on the device);
+    one engine runs at several lengths."""
+    nh, hd = 2, 16
+    path = save(gpt_graph(None, nh, hd, rng), tmp_path)
+    dim = nh * hd
+    logger = ingot.Logger(ingot.Logger.ERROR, lambda s, msg: None)
+    engine = ingot.build_onnx(path, profiles=[{"x": ((1, 1, dim), (2, 24, dim), (2, 64, dim))}], logger=logger)
+    try:
+        assert len(attention_layers(engine.layers)) == 1, engine.layers
+        ctx = engine.create_execution_context()
+        for b, s in [(2, 24), (1, 1), (2, 64), (1, 37)]:
+            x = {"x": rng.standard_normal((b, s, dim)).astype(np.float32)}
+            want = run_onnxruntime(path, x)["y"]
+            got = ctx.execute(x)["y"]
+            tol = dict(rtol=1e-3, atol=1e-4) if ON_GPU else dict(rtol=2e-5, atol=2e-6)
+            np.testing.assert_allclose(got, want, **tol, err_msg=f"batch {b} sequence {s}")
+    finally:
+        engine.close()
 
 
 def test_near_miss_probabilities_read_elsewhere(rng, tmp_path):
