@@ -69,6 +69,7 @@ MODELS = {
     "mobilenetv2": lambda: __import__("torchvision").models.mobilenet_v2(weights=None),
     "efficientnet_b0": lambda: __import__("torchvision").models.efficientnet_b0(weights=None),
     "bert_base": BertEncoder,
+    "vit_b16": lambda: __import__("torchvision").models.vit_b_16(weights=None),
 }
 SEQ = 128  # BERT's sequence length
 
@@ -155,8 +156,8 @@ def gpu_ms(stdout):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ingot", default="build-cuda/tools/ingot", help="the ingot tool of a CUDA build")
-    ap.add_argument("--models", default="resnet50", help="resnet50, mobilenetv2, efficientnet_b0, bert_base "
-                    "(sequence 128), comma-separated")
+    ap.add_argument("--models", default="resnet50", help="resnet50, mobilenetv2, efficientnet_b0, vit_b16, "
+                    "bert_base (sequence 128), comma-separated")
     ap.add_argument("--batches", default="1,64")
     ap.add_argument("--precision", default="fp16", choices=("fp16", "fp32"))
     ap.add_argument("--no-compile", action="store_true", help="skip torch.compile (it takes a minute per shape)")

@@ -19,7 +19,7 @@
  * whose tactics never write the [B, H, Sq, Sk] scores to memory:
  *
  *   softmax(MatMul(Q, K^T) * c [+ mask | Where(mask, fill, .)]) V, the scale as Div or Mul
- *   of the scores by a scalar or a Mul of Q; K^T as Transpose(K) or a transposed operand;
+ *   of the scores by a scalar or Muls of Q and K^T (PyTorch's SDPA export); K^T as Transpose(K) or a transposed operand;
  *   the Transposes that make the heads [B, H, S, D] from [B, S, H, D] and back are read
  *   through (the layer takes each operand's permutation), as long as the feature dim stays
  *   innermost. INGOT_FUSE_ATTENTION=0 turns this one off.
@@ -418,7 +418,7 @@ static ingot_status try_attention(matcher *m, int32_t s, int32_t *found) {
   ingot_attention_params ap;
   memset(&ap, 0, sizeof ap);
   ap.scale = 1.0f;
-  int32_t gone[6], nb_gone = 0, mask = -1;
+  int32_t gone[7], nb_gone = 0, mask = -1;
   gone[nb_gone++] = s;
   /* the mask */
   int32_t x = sm->inputs[0];
@@ -483,8 +483,18 @@ static ingot_status try_attention(matcher *m, int32_t s, int32_t *found) {
   gone[nb_gone++] = index_of(m, mm1);
   for (int32_t t = 0; t < 4; t++)
     for (int32_t i = 0; i < 4; i++) ap.perm[t][i] = i;
-  /* K: K^T's last two dims swapped */
+  /* K: K^T's last two dims swapped; scaled first as PyTorch's SDPA export does (q and K^T
+   * each by the square root of the scale) */
   int32_t k = mm1->inputs[1];
+  const ingot_node *ks = producer_of(m, k);
+  if (ks && is_elementwise(ks, INGOT_ELEMENTWISE_PROD) && only_reader(m, k) == index_of(m, mm1)) {
+    int32_t side = scalar_constant(g, ks->inputs[1], &c) ? 0 : scalar_constant(g, ks->inputs[0], &c) ? 1 : -1;
+    if (side >= 0) {
+      ap.scale *= c;
+      gone[nb_gone++] = index_of(m, ks);
+      k = ks->inputs[side];
+    }
+  }
   if (op_b == INGOT_MATRIX_OP_NONE) ap.perm[1][2] = 3, ap.perm[1][3] = 2;
   q = through_transposes(m, q, ap.perm[0]);
   k = through_transposes(m, k, ap.perm[1]);

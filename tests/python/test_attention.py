@@ -188,6 +188,31 @@ def vit_graph(s, nh, hd, rng):
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
 
 
+def sdpa_graph(s, nh, hd, rng):
+    """PyTorch's export of F.scaled_dot_product_attention (torchvision's ViT, any model using
+    SDPA): Q and K^T each multiplied by the square root of the scale, no Div after."""
+    dim = nh * hd
+    nodes, inits = [], []
+    for n in "qkv":
+        inits.append(const("w" + n, rng.standard_normal((dim, dim)) * 0.3))
+        nodes.append(helper.make_node("MatMul", ["x", "w" + n], [n + "_p"]))
+    heads(nodes, inits, "q_p", "q", s, nh, hd, (0, 2, 1, 3))
+    heads(nodes, inits, "k_p", "k", s, nh, hd, (0, 2, 1, 3))
+    heads(nodes, inits, "v_p", "v", s, nh, hd, (0, 2, 1, 3))
+    inits += [const("sqrt_scale", hd ** -0.25), const("out_shape", [0, s, dim], np.int64)]
+    nodes += [helper.make_node("Mul", ["q", "sqrt_scale"], ["qs"]),
+              helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]),
+              helper.make_node("Mul", ["kt", "sqrt_scale"], ["kts"]),
+              helper.make_node("MatMul", ["qs", "kts"], ["scores"]),
+              helper.make_node("Softmax", ["scores"], ["probs"], axis=-1),
+              helper.make_node("MatMul", ["probs", "v"], ["ctx"]),
+              helper.make_node("Transpose", ["ctx"], ["ctx_t"], perm=[0, 2, 1, 3]),
+              helper.make_node("Reshape", ["ctx_t", "out_shape"], ["y"])]
+    return helper.make_graph(
+        nodes, "sdpa_attention", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", s, dim])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+
+
 def save(graph, tmp_path):
     m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     m.ir_version = 8
@@ -226,12 +251,12 @@ def inputs_for(name, b, s, dim, rng):
     return x
 
 
-GRAPHS = {"bert": bert_graph, "gpt": gpt_graph, "vit": vit_graph}
+GRAPHS = {"bert": bert_graph, "gpt": gpt_graph, "vit": vit_graph, "sdpa": sdpa_graph}
 KINDS = {"bert": "matmul+add_mask+softmax+matmul=attention", "gpt": "matmul+where_mask+softmax+matmul=attention",
-         "vit": "matmul+softmax+matmul=attention"}
+         "vit": "matmul+softmax+matmul=attention", "sdpa": "matmul+softmax+matmul=attention"}
 
 
-@pytest.mark.parametrize("name", ["bert", "gpt", "vit"])
+@pytest.mark.parametrize("name", ["bert", "gpt", "vit", "sdpa"])
 @pytest.mark.parametrize("sizes", [(2, 24, 4, 16), (1, 50, 2, 64)], ids=["d16", "d64"])
 def test_pattern_becomes_one_layer(name, sizes, rng, tmp_path):
     b, s, nh, hd = sizes
@@ -245,15 +270,18 @@ def test_pattern_becomes_one_layer(name, sizes, rng, tmp_path):
         assert fused[0]["tactic"] == "attention_f32_gemm", fused
     # the heads' transposes are read through: no shuffle is left between the projections and the output
     assert not any(l["type"] == "shuffle" and "ctx" in l["name"] for l in layers), layers
-    tol = dict(rtol=1e-3, atol=1e-4) if ON_GPU else dict(rtol=2e-5, atol=2e-6)
+    # float32 rounding differs from onnxruntime's order (one scale instead of two, blocked
+    # sums), and peaked softmax rows amplify it a little
+    tol = dict(rtol=1e-3, atol=1e-4) if ON_GPU else dict(rtol=2e-4, atol=2e-5)
     np.testing.assert_allclose(got["y"], want, **tol)
+    assert np.linalg.norm(got["y"] - want) <= (1e-4 if ON_GPU else 1e-5) * np.linalg.norm(want)
     unfused, layers = run_model(path, inputs, fuse=False)
     assert not attention_layers(layers)
     np.testing.assert_allclose(unfused["y"], want, **tol)
 
 
 @pytest.mark.skipif(not ON_GPU, reason="fp16 kernels are the CUDA target's")
-@pytest.mark.parametrize("name", ["bert", "gpt", "vit"])
+@pytest.mark.parametrize("name", ["bert", "gpt", "vit", "sdpa"])
 def test_pattern_fp16(name, rng, tmp_path):
     b, s, nh, hd = 2, 77, 4, 64
     path = save(GRAPHS[name](s, nh, hd, rng), tmp_path)
