@@ -22,7 +22,8 @@
  *   of the scores by a scalar or Muls of Q and K^T (PyTorch's SDPA export); K^T as Transpose(K) or a transposed operand;
  *   the Transposes that make the heads [B, H, S, D] from [B, S, H, D] and back are read
  *   through (the layer takes each operand's permutation), as long as the feature dim stays
- *   innermost. INGOT_FUSE_ATTENTION=0 turns this one off.
+ *   innermost. On device targets only where the tensor-core kernel runs (FP16 or BF16
+ *   flag, 64 or 128 features a head). INGOT_FUSE_ATTENTION=0 turns this one off.
  *
  * A chain is taken only when every inner tensor has its one reader inside the chain and is
  * not a network output, the constants are float32 scalars of the expected values, and
@@ -36,6 +37,7 @@
 #include "core/dims.h"
 #include "core/error.h"
 #include "core/logger.h"
+#include "ingot/builder.h"
 #include "ops/attention_geometry.h"
 
 typedef struct readers {
@@ -509,6 +511,18 @@ static ingot_status try_attention(matcher *m, int32_t s, int32_t *found) {
     out = g->nodes[after].outputs[0];
   }
   if (ap.perm[0][3] != 3 || ap.perm[1][3] != 3 || ap.perm[2][3] != 3) return INGOT_SUCCESS;
+  /* On a GPU the fused layer pays only where the tensor-core kernel runs (half precision,
+   * 64 or 128 features a head); in float32, cuBLASLt's products and the softmax kernel
+   * beat the general attention kernel several times over. */
+  const ingot_builder_config *cfg = m->build->config;
+  if (cfg->target != INGOT_TARGET_CPU) {
+    bool half = cfg->flags & ((1u << INGOT_BUILDER_FLAG_FP16) | (1u << INGOT_BUILDER_FLAG_BF16));
+    for (int32_t p = 0; p < m->build->nb_shape_sets && half; p++) {
+      int64_t d = m->build->shape_dims[p][q].d[ap.perm[0][3]], dv = m->build->shape_dims[p][v].d[ap.perm[2][3]];
+      half = d == dv && (d == 64 || d == 128);
+    }
+    if (!half) return INGOT_SUCCESS;
+  }
   /* every profile: float32, rank 4, sizes that fit (the mask broadcasting) */
   int32_t tensors[] = {q, k, v, out, mask};
   if (!all_f32(m, tensors, ap.mask_kind == INGOT_ATTENTION_MASK_ADD ? 5 : 4)) return INGOT_SUCCESS;

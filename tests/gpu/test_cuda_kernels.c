@@ -713,108 +713,344 @@ static void test_topk(void) {
       }
 }
 
-/* The fused attention launcher (no layer of its own yet: the builder's pattern pass will
- * make one) against softmax(scale Q K^T) V in double on the rounded inputs. */
-static void attention_case(ingot_dtype dt, int64_t bh, int64_t sq, int64_t sk, int64_t d, bool bench_only) {
-  const float scale = 1.0f / sqrtf((float)d);
-  const int64_t nq = bh * sq * d, nk = bh * sk * d;
-  size_t es = ingot_dtype_size(dt);
-  void *hq = malloc((size_t)nq * es), *hk = malloc((size_t)nk * es), *hv = malloc((size_t)nk * es);
-  void *ho = malloc((size_t)nq * es);
-  fill(hq, dt, nq, DATA_ANY, 0);
-  fill(hk, dt, nk, DATA_ANY, 0);
-  fill(hv, dt, nk, DATA_ANY, 0);
-  void *dq, *dk, *dv, *dout;
-  cudaMalloc(&dq, (size_t)nq * es);
-  cudaMalloc(&dk, (size_t)nk * es);
-  cudaMalloc(&dv, (size_t)nk * es);
-  cudaMalloc(&dout, (size_t)nq * es + GUARD);
-  cudaMemcpy(dq, hq, (size_t)nq * es, cudaMemcpyHostToDevice);
-  cudaMemcpy(dk, hk, (size_t)nk * es, cudaMemcpyHostToDevice);
-  cudaMemcpy(dv, hv, (size_t)nk * es, cudaMemcpyHostToDevice);
-  cudaMemset(dout, 0xA5, (size_t)nq * es + GUARD);
-  cudaError_t err = ingot_ck_attention((int32_t)dt, bh, sq, sk, d, scale, dq, dk, dv, dout, NULL);
-  if (err == cudaSuccess) err = cudaDeviceSynchronize();
-  char label[128];
-  snprintf(label, sizeof label, "attention %s bh %lld sq %lld sk %lld d %lld", ingot_dtype_name(dt), (long long)bh,
-           (long long)sq, (long long)sk, (long long)d);
-  if (bench_only) {
-    cudaEvent_t e0, e1;
-    cudaEventCreate(&e0);
-    cudaEventCreate(&e1);
-    const int iters = 50;
-    cudaEventRecord(e0, NULL);
-    for (int i = 0; i < iters; i++) ingot_ck_attention((int32_t)dt, bh, sq, sk, d, scale, dq, dk, dv, dout, NULL);
-    cudaEventRecord(e1, NULL);
-    cudaEventSynchronize(e1);
-    float ms = 0;
-    cudaEventElapsedTime(&ms, e0, e1);
-    double us = 1000.0 * ms / iters, flops = 4.0 * (double)bh * (double)sq * (double)sk * (double)d;
-    printf("bench %-48s %-24s %9.1f us %7.1f TFLOP/s\n", label, "ingot_ck_attention", us, flops / (us * 1e6));
-    cudaEventDestroy(e0);
-    cudaEventDestroy(e1);
-  } else {
-    g_cases++;
-    int bad = 0;
-    if (err != cudaSuccess) {
-      fprintf(stderr, "FAIL %s: %s\n", label, cudaGetErrorString(err));
-      bad = 1;
-    } else {
-      unsigned char *got = malloc((size_t)nq * es + GUARD);
-      cudaMemcpy(got, dout, (size_t)nq * es + GUARD, cudaMemcpyDeviceToHost);
-      double *p = malloc(sizeof(double) * (size_t)sk);
-      double tol = dt == INGOT_FLOAT16 ? 4e-3 : 2e-2;
-      for (int64_t h = 0; h < bh && bad < 5; h++)
-        for (int64_t i = 0; i < sq && bad < 5; i++) {
-          double mx = -INFINITY, sum = 0;
-          for (int64_t j = 0; j < sk; j++) {
-            double acc = 0;
-            for (int64_t e = 0; e < d; e++)
-              acc += ingot_load_as_double(hq, dt, (h * sq + i) * d + e) * ingot_load_as_double(hk, dt, (h * sk + j) * d + e);
-            p[j] = acc * scale;
-            if (p[j] > mx) mx = p[j];
-          }
-          for (int64_t j = 0; j < sk; j++) sum += (p[j] = exp(p[j] - mx));
-          for (int64_t e = 0; e < d && bad < 5; e++) {
-            double want = 0;
-            for (int64_t j = 0; j < sk; j++) want += p[j] / sum * ingot_load_as_double(hv, dt, (h * sk + j) * d + e);
-            double g = ingot_load_as_double(got, dt, (h * sq + i) * d + e);
-            if (!(fabs(g - want) <= tol * (1.0 + fabs(want)))) {
-              fprintf(stderr, "FAIL %s: head %lld query %lld dim %lld = %.6g, reference %.6g\n", label, (long long)h,
-                      (long long)i, (long long)e, g, want);
-              bad++;
-            }
-          }
-        }
-      for (int i = 0; i < GUARD; i++)
-        if (got[(size_t)nq * es + i] != 0xA5) {
-          fprintf(stderr, "FAIL %s: wrote past the output\n", label);
-          bad++;
-          break;
-        }
-      free(p);
-      free(got);
-    }
-    if (bad) g_failures++;
-    printf("%-48s %s\n", label, bad ? "FAILED" : "ok");
+/* ---- attention ---------------------------------------------------------------------------- */
+
+/* The node level: both rows against the CPU reference through check(), for each
+ * permutation and mask kind (bool masks random, so a fully masked row is vanishingly rare
+ * and would be NaN on both sides). */
+static void attention_node_case(ingot_dtype dt, const char *what, const int32_t perm[4][4], int64_t sq, int64_t sk,
+                                int64_t d, int64_t dv, int32_t mask_kind, int32_t select, float fill, int32_t mask_rank,
+                                const int64_t *mask_dims) {
+  char detail[96];
+  snprintf(detail, sizeof detail, "%s %s", what, ingot_dtype_name(dt));
+  tcase *c = case_new(INGOT_OP_ATTENTION, "attention %s", detail);
+  ingot_attention_params *p = &c->node.params.attention;
+  p->scale = 1.0f / sqrtf((float)d);
+  p->mask_kind = mask_kind;
+  p->mask_select = select;
+  p->mask_fill = fill;
+  memcpy(p->perm, perm, sizeof p->perm);
+  const int64_t logical[3][4] = {{2, 3, sq, d}, {2, 3, sk, d}, {2, 3, sk, dv}};
+  for (int32_t t = 0; t < 3; t++) {
+    int64_t stored[4];
+    for (int32_t i = 0; i < 4; i++) stored[perm[t][i]] = logical[t][i];
+    case_in(c, dt, 4, stored, DATA_ANY);
   }
-  cudaFree(dq);
-  cudaFree(dk);
-  cudaFree(dv);
-  cudaFree(dout);
-  free(hq);
-  free(hk);
-  free(hv);
-  free(ho);
+  if (mask_kind != INGOT_ATTENTION_MASK_NONE)
+    case_in(c, mask_kind == INGOT_ATTENTION_MASK_ADD ? dt : INGOT_BOOL, mask_rank, mask_dims, DATA_ANY);
+  check(c);
+}
+
+static void test_attention_nodes(void) {
+  static const int32_t ident[4][4] = {{0, 1, 2, 3}, {0, 1, 2, 3}, {0, 1, 2, 3}, {0, 1, 2, 3}};
+  static const int32_t bshd[4][4] = {{0, 2, 1, 3}, {0, 2, 1, 3}, {0, 2, 1, 3}, {0, 2, 1, 3}};
+  static const int32_t mixed[4][4] = {{0, 1, 2, 3}, {0, 2, 1, 3}, {0, 2, 1, 3}, {0, 2, 1, 3}};
+  for (int32_t di = 0; di < N_OF(FLOATS); di++) {
+    ingot_dtype dt = FLOATS[di];
+    attention_node_case(dt, "BHSD no mask", ident, 37, 45, 64, 64, INGOT_ATTENTION_MASK_NONE, 0, 0.0f, 0, NULL);
+    attention_node_case(dt, "BSHD add [B,1,1,Sk]", bshd, 37, 45, 64, 64, INGOT_ATTENTION_MASK_ADD, 0, 0.0f, R(2, 1, 1, 45));
+    attention_node_case(dt, "mixed select 1 fill -3.4e38 [1,1,Sq,Sk]", mixed, 37, 45, 128, 128,
+                        INGOT_ATTENTION_MASK_SELECT, 1, -3.4e38f, R(1, 1, 37, 45));
+    attention_node_case(dt, "BSHD select 0 fill -inf [B,H,Sq,Sk]", bshd, 70, 45, 64, 64, INGOT_ATTENTION_MASK_SELECT,
+                        0, -INFINITY, R(2, 3, 70, 45));
+    attention_node_case(dt, "BSHD d 40 dv 24 add [H,Sq,Sk]", bshd, 37, 45, 40, 24, INGOT_ATTENTION_MASK_ADD, 0, 0.0f,
+                        R(3, 37, 45));
+  }
+}
+
+/* The launchers against a double reference on the rounded inputs, every operand in its
+ * own layout (stored [B, H, S, X] or [B, S, H, X]), the output poisoned with NaN and
+ * followed by guard bytes. Bool masks follow a pattern: causal (true above the diagonal),
+ * or a keep-mask (random, at least one key a row true); `masked_row` >= 0 makes one query's
+ * whole row masked. Relative L2 error per precision; a NaN in the reference (a row of -inf
+ * scores) must be NaN in the result. */
+enum { MASK_RANDOM, MASK_CAUSAL, MASK_KEEP };
+typedef struct attn_spec {
+  ingot_dtype dt;
+  int64_t b, h, sq, sk, d, dv;
+  int32_t bshd[4]; /* q, k, v, o stored as [B, S, H, X] */
+  int32_t mask_kind, mask_pattern, select;
+  float fill;
+  int32_t mask_rank;
+  int64_t mask_dims[4];
+  int64_t masked_row; /* -1: none */
+} attn_spec;
+
+typedef struct attn_operand {
+  int64_t size, stride[4]; /* logical B, H, S, X strides */
+  void *host, *dev;
+} attn_operand;
+
+static void attn_operand_make(attn_operand *t, const attn_spec *s, int32_t which, int64_t seq, int64_t x, bool poison) {
+  const size_t es = ingot_dtype_size(s->dt);
+  t->size = s->b * s->h * seq * x;
+  if (s->bshd[which]) {
+    t->stride[0] = seq * s->h * x, t->stride[1] = x, t->stride[2] = s->h * x, t->stride[3] = 1;
+  } else {
+    t->stride[0] = s->h * seq * x, t->stride[1] = seq * x, t->stride[2] = x, t->stride[3] = 1;
+  }
+  t->host = malloc((size_t)t->size * es + GUARD);
+  cudaMalloc(&t->dev, (size_t)t->size * es + GUARD);
+  if (poison) {
+    cudaMemset(t->dev, 0xFF, (size_t)t->size * es); /* NaN in every float dtype */
+    cudaMemset((char *)t->dev + (size_t)t->size * es, 0xA5, GUARD);
+  } else {
+    fill(t->host, s->dt, t->size, DATA_ANY, 0);
+    cudaMemcpy(t->dev, t->host, (size_t)t->size * es, cudaMemcpyHostToDevice);
+  }
+}
+
+static void attn_operand_free(attn_operand *t) {
+  cudaFree(t->dev);
+  free(t->host);
+}
+
+static double attn_load(const attn_operand *t, ingot_dtype dt, int64_t b, int64_t h, int64_t s, int64_t x) {
+  return ingot_load_as_double(t->host, dt, b * t->stride[0] + h * t->stride[1] + s * t->stride[2] + x);
+}
+
+/* The mask (stored dims mask_dims, right-aligned) and its strides against [B, H, Sq, Sk]. */
+static void *attn_mask_make(const attn_spec *s, int64_t mstride[4], void **dev) {
+  const int32_t lead = 4 - s->mask_rank;
+  int64_t n = 1;
+  for (int32_t i = 0; i < 4; i++) mstride[i] = 0;
+  for (int32_t j = s->mask_rank - 1; j >= 0; j--) {
+    mstride[lead + j] = s->mask_dims[j] == 1 ? 0 : n;
+    n *= s->mask_dims[j];
+  }
+  const ingot_dtype mdt = s->mask_kind == 1 ? s->dt : INGOT_BOOL;
+  void *host = calloc((size_t)n, 8);
+  if (s->mask_kind == 1) fill(host, mdt, n, DATA_ANY, 0);
+  for (int64_t e = 0; e < n && s->mask_kind == 2; e++) {
+    int64_t c[4] = {0, 0, 0, 0}, rest = e;
+    for (int32_t j = s->mask_rank - 1; j >= 0; j--) {
+      c[lead + j] = rest % s->mask_dims[j];
+      rest /= s->mask_dims[j];
+    }
+    const int64_t qi = c[2], key = c[3];
+    bool masked; /* the score is replaced by the fill */
+    if (s->mask_pattern == MASK_CAUSAL) masked = key > qi;
+    else if (s->mask_pattern == MASK_KEEP) masked = !(urand() < 0.6 || key == (qi * 7 + c[0] + c[1]) % s->sk);
+    else masked = urand() < 0.5;
+    if (qi == s->masked_row) masked = true;
+    ((uint8_t *)host)[e] = (uint8_t)(masked == (s->select != 0));
+  }
+  size_t bytes = (size_t)n * ingot_dtype_size(mdt);
+  cudaMalloc(dev, bytes);
+  cudaMemcpy(*dev, host, bytes, cudaMemcpyHostToDevice);
+  return host;
+}
+
+static void attn_desc_fill(ingot_ck_attention_desc *a, const attn_spec *s, const attn_operand t[4]) {
+  memset(a, 0, sizeof *a);
+  a->dtype = (int32_t)s->dt;
+  a->batch = s->b, a->heads = s->h, a->sq = s->sq, a->sk = s->sk, a->d = s->d, a->dv = s->dv;
+  a->scale = 1.0f / sqrtf((float)(s->d > 0 ? s->d : 1));
+  a->q = t[0].dev, a->k = t[1].dev, a->v = t[2].dev, a->o = t[3].dev;
+  int64_t *st[4] = {a->q_stride, a->k_stride, a->v_stride, a->o_stride};
+  for (int32_t k = 0; k < 4; k++) memcpy(st[k], t[k].stride, 3 * sizeof(int64_t));
+}
+
+/* softmax(scale q.k + mask) v in double for every output element, at o's logical index. */
+static double *attn_reference(const attn_spec *s, const ingot_ck_attention_desc *a, const attn_operand t[4],
+                              const void *mask_host, const int64_t mstride[4]) {
+  double *want = malloc(sizeof(double) * (size_t)(t[3].size > 0 ? t[3].size : 1));
+  double *p = malloc(sizeof(double) * (size_t)(s->sk > 0 ? s->sk : 1));
+  for (int64_t b = 0; b < s->b; b++)
+    for (int64_t h = 0; h < s->h; h++)
+      for (int64_t i = 0; i < s->sq; i++) {
+        double mx = -INFINITY, sum = 0.0;
+        for (int64_t j = 0; j < s->sk; j++) {
+          double dot = 0.0;
+          for (int64_t e = 0; e < s->d; e++) dot += attn_load(&t[0], s->dt, b, h, i, e) * attn_load(&t[1], s->dt, b, h, j, e);
+          double x = dot * (double)a->scale;
+          int64_t at = b * mstride[0] + h * mstride[1] + i * mstride[2] + j * mstride[3];
+          if (s->mask_kind == 1) x += ingot_load_as_double(mask_host, s->dt, at);
+          if (s->mask_kind == 2 && (((const uint8_t *)mask_host)[at] != 0) == (s->select != 0)) x = (double)s->fill;
+          p[j] = x;
+          if (x > mx) mx = x;
+        }
+        for (int64_t j = 0; j < s->sk; j++) sum += (p[j] = exp(p[j] - mx)); /* all -inf: NaN */
+        for (int64_t c = 0; c < s->dv; c++) {
+          double acc = 0.0;
+          for (int64_t j = 0; j < s->sk; j++) acc += p[j] * attn_load(&t[2], s->dt, b, h, j, c);
+          want[b * t[3].stride[0] + h * t[3].stride[1] + i * t[3].stride[2] + c] = s->sk > 0 ? acc / sum : 0.0;
+        }
+      }
+  free(p);
+  return want;
+}
+
+/* Compares launcher `name`'s output with want; returns the number of problems. */
+static int attn_compare(const char *label, const char *name, const attn_spec *s, const attn_operand *o,
+                        const double *want) {
+  const size_t es = ingot_dtype_size(s->dt);
+  unsigned char *got = malloc((size_t)o->size * es + GUARD);
+  cudaMemcpy(got, o->dev, (size_t)o->size * es + GUARD, cudaMemcpyDeviceToHost);
+  double num = 0.0, den = 0.0, tol = s->dt == INGOT_FLOAT32 ? 1e-5 : s->dt == INGOT_FLOAT16 ? 2e-3 : 1e-2;
+  int bad = 0;
+  int64_t nan_rows = 0;
+  for (int64_t e = 0; e < o->size; e++) {
+    double g = ingot_load_as_double(got, s->dt, e), w = want[e];
+    if (isnan(w)) {
+      nan_rows++;
+      if (!isnan(g) && bad++ < 3) fprintf(stderr, "FAIL %s [%s]: element %lld = %g, reference NaN\n", label, name, (long long)e, g);
+      continue;
+    }
+    if (!isfinite(g)) {
+      if (bad++ < 3) fprintf(stderr, "FAIL %s [%s]: element %lld = %g, reference %g\n", label, name, (long long)e, g, w);
+      continue;
+    }
+    num += (g - w) * (g - w);
+    den += w * w;
+  }
+  double rel = den > 0.0 ? sqrt(num / den) : sqrt(num);
+  if (!(rel <= tol)) {
+    fprintf(stderr, "FAIL %s [%s]: relative error %.3g over %.3g\n", label, name, rel, tol);
+    bad++;
+  }
+  for (int i = 0; i < GUARD; i++)
+    if (got[(size_t)o->size * es + i] != 0xA5) {
+      fprintf(stderr, "FAIL %s [%s]: wrote past the output\n", label, name);
+      bad++;
+      break;
+    }
+  printf("%-72s %-26s rel %.2e%s %s\n", label, name, rel, nan_rows ? " (NaN rows)" : "", bad ? "FAILED" : "ok");
+  free(got);
+  return bad;
+}
+
+typedef bool (*attn_fits_fn)(const ingot_ck_attention_desc *);
+typedef cudaError_t (*attn_launch_fn)(const ingot_ck_attention_desc *, cudaStream_t);
+static const struct {
+  const char *name;
+  attn_fits_fn fits;
+  attn_launch_fn launch;
+} ATTN_LAUNCHERS[2] = {{"ingot_ck_attention_flash", ingot_ck_attention_flash_fits, ingot_ck_attention_flash},
+                       {"ingot_ck_attention_rows", ingot_ck_attention_rows_fits, ingot_ck_attention_rows}};
+
+static void attention_case(const attn_spec *s, bool bench_only) {
+  attn_operand t[4];
+  attn_operand_make(&t[0], s, 0, s->sq, s->d, false);
+  attn_operand_make(&t[1], s, 1, s->sk, s->d, false);
+  attn_operand_make(&t[2], s, 2, s->sk, s->dv, false);
+  attn_operand_make(&t[3], s, 3, s->sq, s->dv, true);
+  ingot_ck_attention_desc a;
+  attn_desc_fill(&a, s, t);
+  int64_t mstride[4] = {0, 0, 0, 0};
+  void *mask_host = NULL, *mask_dev = NULL;
+  if (s->mask_kind) {
+    mask_host = attn_mask_make(s, mstride, &mask_dev);
+    a.mask_kind = s->mask_kind, a.mask = mask_dev, a.mask_select = s->select, a.mask_fill = s->fill;
+    memcpy(a.mask_stride, mstride, sizeof mstride);
+  }
+  char label[160];
+  snprintf(label, sizeof label, "attention %s b %lld h %lld sq %lld sk %lld d %lld dv %lld layout %d%d%d%d mask %d",
+           ingot_dtype_name(s->dt), (long long)s->b, (long long)s->h, (long long)s->sq, (long long)s->sk,
+           (long long)s->d, (long long)s->dv, s->bshd[0], s->bshd[1], s->bshd[2], s->bshd[3], s->mask_kind);
+  const bool flash_expected = (s->dt == INGOT_FLOAT16 || s->dt == INGOT_BFLOAT16) && s->d == s->dv &&
+                              (s->d == 64 || s->d == 128);
+  double *want = bench_only ? NULL : attn_reference(s, &a, t, mask_host, mstride);
+  for (int32_t l = 0; l < 2; l++) {
+    if (!ATTN_LAUNCHERS[l].fits(&a)) {
+      if (l == 0 && flash_expected) {
+        fprintf(stderr, "FAIL %s: the flash kernel refuses it\n", label);
+        g_failures++;
+      }
+      continue;
+    }
+    cudaMemset(t[3].dev, 0xFF, (size_t)t[3].size * ingot_dtype_size(s->dt));
+    cudaError_t err = ATTN_LAUNCHERS[l].launch(&a, NULL);
+    if (err == cudaSuccess) err = cudaDeviceSynchronize();
+    if (bench_only) {
+      cudaEvent_t e0, e1;
+      cudaEventCreate(&e0);
+      cudaEventCreate(&e1);
+      const int iters = 50;
+      cudaEventRecord(e0, NULL);
+      for (int i = 0; i < iters; i++) ATTN_LAUNCHERS[l].launch(&a, NULL);
+      cudaEventRecord(e1, NULL);
+      cudaEventSynchronize(e1);
+      float ms = 0;
+      cudaEventElapsedTime(&ms, e0, e1);
+      double us = 1000.0 * ms / iters;
+      double flops = 2.0 * (double)(s->b * s->h) * (double)s->sq * (double)s->sk * (double)(s->d + s->dv);
+      printf("bench %-64s %-26s %9.1f us %7.1f TFLOP/s%s\n", label, ATTN_LAUNCHERS[l].name, us, flops / (us * 1e6),
+             err == cudaSuccess ? "" : " (launch failed)");
+      cudaEventDestroy(e0);
+      cudaEventDestroy(e1);
+      continue;
+    }
+    g_cases++;
+    if (err != cudaSuccess) {
+      fprintf(stderr, "FAIL %s [%s]: %s\n", label, ATTN_LAUNCHERS[l].name, cudaGetErrorString(err));
+      g_failures++;
+      continue;
+    }
+    if (attn_compare(label, ATTN_LAUNCHERS[l].name, s, &t[3], want)) g_failures++;
+  }
+  free(want);
+  free(mask_host);
+  cudaFree(mask_dev);
+  for (int32_t k = 0; k < 4; k++) attn_operand_free(&t[k]);
+}
+
+/* A misaligned operand: the flash kernel declines it and its launcher returns an error. */
+static void attention_misaligned(void) {
+  attn_spec s = {INGOT_FLOAT16, 1, 2, 16, 16, 64, 64, {0, 0, 0, 0}, 0, 0, 0, 0.0f, 0, {0}, -1};
+  attn_operand t[4];
+  attn_operand_make(&t[0], &s, 0, s.sq, s.d, false);
+  attn_operand_make(&t[1], &s, 1, s.sk, s.d, false);
+  attn_operand_make(&t[2], &s, 2, s.sk, s.dv, false);
+  attn_operand_make(&t[3], &s, 3, s.sq, s.dv, true);
+  ingot_ck_attention_desc a;
+  attn_desc_fill(&a, &s, t);
+  a.k = (const char *)a.k + 2;
+  a.sk -= 1; /* stay inside the allocation */
+  g_cases++;
+  cudaError_t err = ingot_ck_attention_flash(&a, NULL);
+  cudaError_t after = cudaDeviceSynchronize();
+  if (ingot_ck_attention_flash_fits(&a) || err != cudaErrorMisalignedAddress || after != cudaSuccess) {
+    fprintf(stderr, "FAIL attention misaligned k: fits %d, launch %s, then %s\n", (int)ingot_ck_attention_flash_fits(&a),
+            cudaGetErrorString(err), cudaGetErrorString(after));
+    g_failures++;
+  }
+  for (int32_t k = 0; k < 4; k++) attn_operand_free(&t[k]);
 }
 
 static void test_attention(void) {
-  const ingot_dtype dts[] = {INGOT_FLOAT16, INGOT_BFLOAT16};
-  for (int32_t di = 0; di < 2; di++) {
-    attention_case(dts[di], 3, 100, 77, 64, false);
-    attention_case(dts[di], 2, 64, 128, 128, false);
-    attention_case(dts[di], 1, 5, 300, 64, false);
-  }
+  const float big = -3.4e38f;
+  const attn_spec specs[] = {
+      /* dt, b, h, sq, sk, d, dv, layouts q k v o, mask kind, pattern, select, fill, mask rank, dims, masked row */
+      {INGOT_FLOAT16, 2, 3, 100, 77, 64, 64, {0, 0, 0, 0}, 0, 0, 0, 0.0f, 0, {0}, -1},
+      {INGOT_FLOAT16, 2, 2, 5, 300, 64, 64, {1, 1, 1, 1}, 1, 0, 0, 0.0f, 4, {2, 1, 1, 300}, -1},
+      {INGOT_FLOAT16, 1, 2, 128, 128, 128, 128, {1, 0, 1, 0}, 1, 0, 0, 0.0f, 4, {1, 2, 128, 128}, -1},
+      {INGOT_FLOAT16, 2, 2, 100, 77, 128, 128, {1, 1, 1, 1}, 2, MASK_CAUSAL, 1, big, 4, {1, 1, 100, 77}, -1},
+      {INGOT_FLOAT16, 2, 3, 64, 200, 64, 64, {0, 1, 1, 1}, 2, MASK_KEEP, 0, -INFINITY, 4, {2, 1, 64, 200}, -1},
+      {INGOT_FLOAT16, 1, 2, 33, 50, 64, 64, {0, 0, 0, 0}, 2, MASK_KEEP, 0, big, 2, {33, 50}, 5},       /* finite: uniform */
+      {INGOT_FLOAT16, 1, 1, 20, 40, 64, 64, {1, 0, 0, 1}, 2, MASK_KEEP, 0, -INFINITY, 2, {20, 40}, 3}, /* -inf: NaN row */
+      {INGOT_FLOAT16, 2, 3, 17, 33, 40, 24, {1, 0, 0, 0}, 1, 0, 0, 0.0f, 3, {3, 1, 33}, -1},
+      {INGOT_FLOAT16, 1, 2, 3, 1000, 40, 24, {0, 1, 0, 1}, 0, 0, 0, 0.0f, 0, {0}, -1},
+      {INGOT_FLOAT16, 1, 2, 7, 0, 64, 64, {0, 0, 0, 0}, 0, 0, 0, 0.0f, 0, {0}, -1}, /* no keys: zeros */
+      /* query-independent masks longer than the flash kernel stages whole (512 keys) */
+      {INGOT_FLOAT16, 1, 2, 70, 600, 64, 64, {1, 1, 1, 1}, 1, 0, 0, 0.0f, 4, {1, 1, 1, 600}, -1},
+      {INGOT_FLOAT16, 2, 2, 33, 700, 128, 128, {0, 1, 1, 0}, 2, MASK_KEEP, 0, -INFINITY, 4, {2, 1, 1, 700}, -1},
+      /* one query (the rows kernel's one-query blocks); a long row (fewer queries a block) */
+      {INGOT_FLOAT16, 2, 3, 1, 200, 64, 64, {1, 1, 1, 1}, 1, 0, 0, 0.0f, 4, {2, 1, 1, 200}, -1},
+      {INGOT_FLOAT16, 1, 1, 9, 8000, 64, 64, {0, 0, 0, 0}, 1, 0, 0, 0.0f, 2, {9, 8000}, -1},
+  };
+  const ingot_dtype dts[] = {INGOT_FLOAT32, INGOT_FLOAT16, INGOT_BFLOAT16};
+  for (int32_t di = 0; di < N_OF(dts); di++)
+    for (int32_t k = 0; k < N_OF(specs); k++) {
+      attn_spec s = specs[k];
+      s.dt = dts[di];
+      attention_case(&s, false);
+    }
+  /* More than 65535 heads: the grid is one-dimensional. */
+  attn_spec many = {INGOT_FLOAT16, 1, 70000, 3, 10, 64, 64, {0, 1, 1, 0}, 0, 0, 0, 0.0f, 0, {0}, -1};
+  attention_case(&many, false);
+  attention_misaligned();
+  test_attention_nodes();
 }
 
 /* ---- timing (INGOT_CK_BENCH=1) -------------------------------------------------------------- */
@@ -872,8 +1108,14 @@ static void bench_case(const char *name, const tcase *c) {
 }
 
 static void bench(void) {
-  attention_case(INGOT_FLOAT16, 32 * 12, 128, 128, 64, true); /* BERT-base, batch 32, sequence 128 */
-  attention_case(INGOT_FLOAT16, 8 * 16, 1024, 1024, 64, true);
+  /* BERT-base (batch 64, sequence 128, [B, S, H, D] operands, padding mask [B, 1, 1, Sk]) and a long sequence. */
+  const attn_spec bert = {INGOT_FLOAT16, 64, 12, 128, 128, 64, 64, {1, 1, 1, 1}, 1, 0, 0, 0.0f, 4, {64, 1, 1, 128}, -1};
+  const attn_spec longer = {INGOT_FLOAT16, 8, 16, 1024, 1024, 64, 64, {1, 1, 1, 1}, 0, 0, 0, 0.0f, 0, {0}, -1};
+  attn_spec bert32 = bert;
+  bert32.dt = INGOT_FLOAT32; /* the rows kernel only */
+  attention_case(&bert, true);
+  attention_case(&bert32, true);
+  attention_case(&longer, true);
   tcase *c = case_new(INGOT_OP_ELEMENTWISE, "%s", "add f16 [64,256,56,56] same shape");
   case_in(c, INGOT_FLOAT16, R(64, 256, 56, 56), DATA_ANY);
   case_in(c, INGOT_FLOAT16, R(64, 256, 56, 56), DATA_ANY);

@@ -4,7 +4,8 @@ for BERT (heads transposed with perm (0, 2, 3, 1), Div by sqrt(d), an additive m
 (Split heads, Transpose(K), a causal Where) and ViT (Gather from a fused QKV, Q scaled
 first). Each ONNX graph runs against onnxruntime, with the fused layer and with the pass
 off (INGOT_FUSE_ATTENTION=0); near misses stay unfused. With INGOT_TARGET=cuda the same
-tests run the CUDA tactics (scripts/gpu-test.sh), in float32 and with fp16 allowed."""
+tests run on the GPU (scripts/gpu-test.sh): the layer API on the general CUDA kernel in
+float32, the patterns fused with fp16 (the tensor-core kernel) and left unfused in float32."""
 import os
 
 import numpy as np
@@ -265,8 +266,10 @@ def test_pattern_becomes_one_layer(name, sizes, rng, tmp_path):
     want = run_onnxruntime(path, inputs)["y"]
     got, layers = run_model(path, inputs)
     fused = attention_layers(layers)
-    assert len(fused) == 1 and fused[0]["type"] == KINDS[name], layers
-    if not ON_GPU:
+    if ON_GPU:  # float32 on a GPU: cuBLASLt and the softmax kernel stay (faster than fusing)
+        assert not fused, layers
+    else:
+        assert len(fused) == 1 and fused[0]["type"] == KINDS[name], layers
         assert fused[0]["tactic"] == "attention_f32_gemm", fused
     # the heads' transposes are read through: no shuffle is left between the projections and the output
     assert not any(l["type"] == "shuffle" and "ctx" in l["name"] for l in layers), layers
@@ -304,7 +307,7 @@ def test_dynamic_sequence(rng, tmp_path):
     logger = ingot.Logger(ingot.Logger.ERROR, lambda s, msg: None)
     engine = ingot.build_onnx(path, profiles=[{"x": ((1, 1, dim), (2, 24, dim), (2, 64, dim))}], logger=logger)
     try:
-        assert len(attention_layers(engine.layers)) == 1, engine.layers
+        assert len(attention_layers(engine.layers)) == (0 if ON_GPU else 1), engine.layers
         ctx = engine.create_execution_context()
         for b, s in [(2, 24), (1, 1), (2, 64), (1, 37)]:
             x = {"x": rng.standard_normal((b, s, dim)).astype(np.float32)}

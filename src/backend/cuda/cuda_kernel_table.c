@@ -47,6 +47,8 @@ const ingot_tactic ingot_cuda_kernel_tactics[] = {
     ROW(GATHER_ND, "gather_nd_cuda", ingot_ck_gather_nd_tactic),
     ROW(TOPK, "topk_cuda_rank", ingot_ck_topk_tactic),
     ROW(SCATTER, "scatter_cuda_ordered", ingot_ck_scatter_tactic),
+    ROW(ATTENTION, "attention_cuda_flash", ingot_ck_attention_flash_tactic),
+    ROW(ATTENTION, "attention_cuda_rows", ingot_ck_attention_rows_tactic),
 };
 #undef ROW
 

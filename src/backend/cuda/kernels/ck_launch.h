@@ -6,6 +6,7 @@
 #ifndef INGOT_BACKEND_CUDA_KERNELS_CK_LAUNCH_H
 #define INGOT_BACKEND_CUDA_KERNELS_CK_LAUNCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <cuda_runtime_api.h>
 
@@ -110,6 +111,21 @@ typedef struct ingot_ck_pad {
 } ingot_ck_pad;
 cudaError_t ingot_ck_pad_run(int32_t elem_size, const ingot_ck_pad *p, const void *x, void *y, cudaStream_t stream);
 
+/* Slice with start and stride read on the device (a slice whose bounds are computed values,
+ * as exporters write for GPT's causal mask or YOLO's splits): out[c] = x[sum_d (start[d] +
+ * c[d] * stride[d]) * in_strides[d]]. start_values / stride_values are device arrays of
+ * `rank` int64 (values_int32: int32) numbers, or NULL to use p->start / p->stride.
+ * Shape inference has checked on the host, from the same values, that every read is inside x. */
+typedef struct ingot_ck_slice {
+  int32_t rank;
+  int64_t out_dims[INGOT_CK_MAX_DIMS], in_strides[INGOT_CK_MAX_DIMS];
+  int64_t start[INGOT_CK_MAX_DIMS], stride[INGOT_CK_MAX_DIMS];
+  int64_t volume;
+} ingot_ck_slice;
+cudaError_t ingot_ck_slice_run(int32_t elem_size, const ingot_ck_slice *p, const void *start_values,
+                               const void *stride_values, int32_t values_int32, const void *x, void *y,
+                               cudaStream_t stream);
+
 /* ---- resize.cu --------------------------------------------------------------------------- */
 typedef struct ingot_ck_resize {
   int32_t mode, coord, round; /* ingot_resize_mode / _coordinate_transform / _round_mode */
@@ -186,12 +202,31 @@ cudaError_t ingot_ck_topk(int32_t dtype, int32_t min, int64_t outer, int64_t n, 
                           const void *x, void *values, int64_t *indices, cudaStream_t stream);
 
 /* ---- attention.cu ------------------------------------------------------------------------- */
-/* Fused attention O = softmax(scale * Q K^T) V for bh independent heads: Q [bh, sq, d],
- * K and V [bh, sk, d], O [bh, sq, d], contiguous, float16 or bfloat16 (dtype), fp32
- * accumulation and softmax, never materializing the [sq, sk] scores (flash-attention
- * style: key tiles with an online softmax). d = 64 or 128. */
-cudaError_t ingot_ck_attention(int32_t dtype, int64_t bh, int64_t sq, int64_t sk, int64_t d, float scale,
-                               const void *q, const void *k, const void *v, void *o, cudaStream_t stream);
+/* Fused attention O = softmax(scale * Q K^T + mask) V per batch and head, fp32 softmax and
+ * accumulation, never materializing the scores in device memory: Q [batch, heads, sq, d],
+ * K [batch, heads, sk, d], V [batch, heads, sk, dv], O [batch, heads, sq, dv] at any strides
+ * (the last dim contiguous). The mask (broadcast through zero strides) is added to the
+ * scaled scores, or, a bool one, replaces them by mask_fill where it equals mask_select. A
+ * row whose scores are all -inf gives NaN, as the reference softmax does. */
+typedef struct ingot_ck_attention_desc {
+  int32_t dtype;                 /* INGOT_CK_F32, F16 or BF16: q, k, v, o and an additive mask */
+  int64_t batch, heads, sq, sk, d, dv;
+  float scale;
+  const void *q, *k, *v;
+  void *o;
+  int64_t q_stride[3], k_stride[3], v_stride[3], o_stride[3]; /* elements per batch, head, position; the d dim has stride 1 */
+  int32_t mask_kind;             /* 0 none, 1 additive (dtype), 2 bool (1 byte per element) */
+  const void *mask;
+  int64_t mask_stride[4];        /* elements per batch, head, query, key; 0 where it broadcasts */
+  int32_t mask_select;
+  float mask_fill;
+} ingot_ck_attention_desc;
+/* Tensor-core flash kernel: F16/BF16, d == dv in {64, 128}, 16-byte aligned rows (pointers and strides). */
+bool ingot_ck_attention_flash_fits(const ingot_ck_attention_desc *a);
+cudaError_t ingot_ck_attention_flash(const ingot_ck_attention_desc *a, cudaStream_t stream);
+/* General kernel: any float dtype, any d and dv, any strides; up to 8 query rows per block with their sk scores in shared memory (fits when one row's fit). */
+bool ingot_ck_attention_rows_fits(const ingot_ck_attention_desc *a);
+cudaError_t ingot_ck_attention_rows(const ingot_ck_attention_desc *a, cudaStream_t stream);
 
 #ifdef __cplusplus
 }

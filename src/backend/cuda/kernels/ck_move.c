@@ -89,10 +89,54 @@ ingot_status ingot_ck_shuffle_tactic(const ingot_kernel_args *args) {
 
 /* ---- slice -------------------------------------------------------------------------------- */
 
+/* Start, size and stride may be value inputs (1..3) computed on the device: int64 or int32,
+ * one number per dim; start and stride, which the kernel reads, of one dtype. */
+static bool slice_values_fit(const ingot_node *node, const ingot_tensor_view *inputs, int32_t rank,
+                             int32_t *values_int32) {
+  int32_t read_dtype = -1;
+  for (int32_t k = 1; k <= 3; k++) {
+    if (!ingot_ck_present(node->nb_inputs, inputs, k)) continue;
+    const ingot_tensor_view *v = &inputs[k];
+    if ((v->dtype != INGOT_INT64 && v->dtype != INGOT_INT32) || v->dims.nb_dims != 1 || v->dims.d[0] != rank)
+      return false;
+    if (k == 2) continue; /* size: the output's dims say it */
+    if (read_dtype >= 0 && read_dtype != (int32_t)v->dtype) return false;
+    read_dtype = (int32_t)v->dtype;
+  }
+  *values_int32 = read_dtype == (int32_t)INGOT_INT32;
+  return true;
+}
+
 bool ingot_ck_slice_tactic_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                     const ingot_tensor_view *outputs) {
-  return inputs[0].dtype == outputs[0].dtype && !any_present(node, inputs, 1) &&
-         outputs[0].dims.nb_dims == inputs[0].dims.nb_dims;
+  int32_t rank = outputs[0].dims.nb_dims, int32_values;
+  return inputs[0].dtype == outputs[0].dtype && rank == inputs[0].dims.nb_dims && rank >= 1 &&
+         rank <= INGOT_MAX_DIMS && slice_values_fit(node, inputs, rank, &int32_values);
+}
+
+/* A slice whose start or stride is a device value: the kernel reads them there. */
+static ingot_status slice_with_values(const ingot_kernel_args *args) {
+  const ingot_slice_params *p = &args->params->slice;
+  const ingot_tensor_view *x = &args->inputs[0], *y = &args->outputs[0];
+  ingot_ck_slice s;
+  memset(&s, 0, sizeof s);
+  int32_t values_int32 = 0;
+  s.rank = y->dims.nb_dims;
+  if (!slice_values_fit(args->node, args->inputs, s.rank, &values_int32))
+    return ingot_node_fail(args->node, INGOT_UNSUPPORTED, "CUDA slice: start, size and stride must be int64 or int32, "
+                                                          "one per dim, start and stride of one dtype");
+  ingot_dims_strides(&x->dims, s.in_strides);
+  for (int32_t i = 0; i < s.rank; i++) {
+    s.out_dims[i] = y->dims.d[i];
+    s.start[i] = i < p->start.nb_dims ? p->start.d[i] : 0;
+    s.stride[i] = i < p->stride.nb_dims ? p->stride.d[i] : 1;
+  }
+  s.volume = ingot_dims_volume(&y->dims);
+  const void *start = ingot_ck_present(args->nb_inputs, args->inputs, 1) ? args->inputs[1].data : NULL;
+  const void *stride = ingot_ck_present(args->nb_inputs, args->inputs, 3) ? args->inputs[3].data : NULL;
+  int64_t es = (int64_t)ingot_dtype_size(x->dtype);
+  return ingot_ck_status(args, ingot_ck_slice_run((int32_t)es, &s, start, stride, values_int32, x->data, y->data,
+                                                  STREAM(args)));
 }
 
 ingot_status ingot_ck_slice_tactic(const ingot_kernel_args *args) {
@@ -100,6 +144,8 @@ ingot_status ingot_ck_slice_tactic(const ingot_kernel_args *args) {
   const ingot_tensor_view *x = &args->inputs[0], *y = &args->outputs[0];
   const int32_t rank = y->dims.nb_dims;
   if (ingot_dims_volume(&y->dims) <= 0) return INGOT_SUCCESS;
+  if (ingot_ck_present(args->nb_inputs, args->inputs, 1) || ingot_ck_present(args->nb_inputs, args->inputs, 3))
+    return slice_with_values(args);
   int64_t in_strides[INGOT_MAX_DIMS], st[2][INGOT_MAX_DIMS], first = 0;
   ingot_dims_strides(&x->dims, in_strides);
   ingot_dims_strides(&y->dims, st[0]);

@@ -62,6 +62,9 @@ INGOT_CK_TACTIC(ingot_ck_topk_tactic);
 /* ck_scatter.c */
 INGOT_CK_TACTIC(ingot_ck_gather_nd_tactic);
 INGOT_CK_TACTIC(ingot_ck_scatter_tactic);
+/* ck_attention.c */
+INGOT_CK_TACTIC(ingot_ck_attention_flash_tactic);
+INGOT_CK_TACTIC(ingot_ck_attention_rows_tactic);
 #undef INGOT_CK_TACTIC
 
 #endif

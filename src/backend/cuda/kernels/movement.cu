@@ -166,6 +166,34 @@ __global__ void pad_kernel(ingot_ck_pad p, const E *__restrict__ x, E *__restric
   }
 }
 
+// Slice with device-side bounds: the block reads the rank start and stride values once
+// into shared memory, then a thread per output element.
+template <typename E, typename V>
+__global__ void slice_kernel(ingot_ck_slice p, const V *__restrict__ start_values, const V *__restrict__ stride_values,
+                             const E *__restrict__ x, E *__restrict__ y) {
+  __shared__ int64_t base, step[INGOT_CK_MAX_DIMS];
+  if (threadIdx.x == 0) {
+    int64_t b = 0;
+    for (int d = 0; d < p.rank; d++) {
+      int64_t st = start_values ? (int64_t)start_values[d] : p.start[d];
+      int64_t sd = stride_values ? (int64_t)stride_values[d] : p.stride[d];
+      b += st * p.in_strides[d];
+      step[d] = sd * p.in_strides[d];
+    }
+    base = b;
+  }
+  __syncthreads();
+  int64_t stride = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < p.volume; i += stride) {
+    int64_t rem = i, off = base;
+    for (int d = p.rank - 1; d >= 0; d--) {
+      off += (rem % p.out_dims[d]) * step[d];
+      rem /= p.out_dims[d];
+    }
+    y[i] = x[off];
+  }
+}
+
 }  // namespace
 }  // namespace ingot_ck
 
@@ -224,4 +252,31 @@ extern "C" cudaError_t ingot_ck_pad_run(int32_t elem_size, const ingot_ck_pad *p
     default: return cudaErrorInvalidValue;
   }
   return cudaGetLastError();
+}
+
+template <typename E>
+static cudaError_t slice_as(const ingot_ck_slice *p, const void *start_values, const void *stride_values,
+                            int32_t values_int32, const void *x, void *y, cudaStream_t s) {
+  if (values_int32)
+    slice_kernel<E, int32_t><<<grid_for(p->volume), kThreads, 0, s>>>(*p, (const int32_t *)start_values,
+                                                                     (const int32_t *)stride_values, (const E *)x, (E *)y);
+  else
+    slice_kernel<E, long long><<<grid_for(p->volume), kThreads, 0, s>>>(*p, (const long long *)start_values,
+                                                                       (const long long *)stride_values, (const E *)x,
+                                                                       (E *)y);
+  return cudaGetLastError();
+}
+
+extern "C" cudaError_t ingot_ck_slice_run(int32_t elem_size, const ingot_ck_slice *p, const void *start_values,
+                                          const void *stride_values, int32_t values_int32, const void *x, void *y,
+                                          cudaStream_t stream) {
+  if (p->volume <= 0) return cudaSuccess;
+  if (p->rank < 1 || p->rank > INGOT_CK_MAX_DIMS) return cudaErrorInvalidValue;
+  switch (elem_size) {
+    case 1: return slice_as<uint8_t>(p, start_values, stride_values, values_int32, x, y, stream);
+    case 2: return slice_as<uint16_t>(p, start_values, stride_values, values_int32, x, y, stream);
+    case 4: return slice_as<uint32_t>(p, start_values, stride_values, values_int32, x, y, stream);
+    case 8: return slice_as<unsigned long long>(p, start_values, stride_values, values_int32, x, y, stream);
+    default: return cudaErrorInvalidValue;
+  }
 }
