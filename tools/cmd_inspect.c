@@ -13,7 +13,8 @@ void cmd_inspect_usage(FILE *f) {
           "Shows the plan's target, library version, I/O tensors (name, input/output, dtype,\n"
           "dims with -1 for dynamic dims, min/opt/max of each profile for inputs), layers (name,\n"
           "type, tactic, precision, inputs -> outputs; for a plugin layer, its plugin's name,\n"
-          "version and namespace), activation memory per profile and weights memory. A plan\n"
+          "version and namespace), activation memory per profile and weights memory (as\n"
+          "stored, and the bytes of weights the plan holds only packed by their layers). A plan\n"
           "with plugins loads with their library: --plugin LIB.so.\n"
           "\n"
           "  --json      print one JSON document with the same facts\n"
@@ -143,9 +144,14 @@ static void print_text(const char *path, long long plan_size, const ingot_engine
     human_bytes(a, buf, sizeof buf);
     printf("  activations: %llu bytes (%s)\n", (unsigned long long)a, buf);
   }
-  uint64_t w = ingot_engine_get_weights_memory(engine);
+  uint64_t w = ingot_engine_get_weights_memory(engine), packed = ingot_engine_get_packed_weights_memory(engine);
   human_bytes(w, buf, sizeof buf);
-  printf("  weights: %llu bytes (%s)\n", (unsigned long long)w, buf);
+  printf("  weights: %llu bytes (%s)", (unsigned long long)w, buf);
+  if (packed) {
+    human_bytes(packed, b2, sizeof b2);
+    printf(", and %llu bytes (%s) left out of the plan: their layers hold them packed", (unsigned long long)packed, b2);
+  }
+  printf("\n");
 }
 
 static void json_names(const char *const *names, int32_t n) {
@@ -229,7 +235,9 @@ static void print_json(const char *path, long long plan_size, const ingot_engine
   for (int32_t p = 0; p < nprof; p++)
     printf("%s%llu", p ? ", " : "", (unsigned long long)ingot_engine_get_activation_memory(engine, p));
   if (nprof == 0) printf("%llu", (unsigned long long)ingot_engine_get_activation_memory(engine, 0));
-  printf("],\n  \"weights_memory\": %llu\n}\n", (unsigned long long)ingot_engine_get_weights_memory(engine));
+  printf("],\n  \"weights_memory\": %llu,\n  \"packed_weights_memory\": %llu\n}\n",
+         (unsigned long long)ingot_engine_get_weights_memory(engine),
+         (unsigned long long)ingot_engine_get_packed_weights_memory(engine));
 }
 
 int cmd_inspect(int argc, char **argv) {

@@ -75,8 +75,12 @@ INGOT_API ingot_status ingot_engine_get_layer_plugin(const ingot_engine *engine,
                                                      const char **version_out, const char **namespace_out);
 /* Activation arena bytes needed at the max shapes of the profile. */
 INGOT_API uint64_t ingot_engine_get_activation_memory(const ingot_engine *engine, int32_t profile_index);
-/* Bytes of weights and constants the engine holds. */
+/* Bytes of weights and constants the engine holds as tensors (as the plan stores them). */
 INGOT_API uint64_t ingot_engine_get_weights_memory(const ingot_engine *engine);
+/* Bytes (dims x dtype size) of the constants the plan left out because the layers
+ * reading them hold them packed in their own data (the CPU GEMM and convolution
+ * tactics' weight panels): not in ingot_engine_get_weights_memory. 0 for a NULL engine. */
+INGOT_API uint64_t ingot_engine_get_packed_weights_memory(const ingot_engine *engine);
 
 /* ---- execution context ---------------------------------------------------------------- */
 INGOT_API ingot_status ingot_engine_create_execution_context(const ingot_engine *engine,

@@ -297,6 +297,7 @@ FUNCTIONS = {
     "ingot_engine_get_layer_plugin": (c_status, [P, c_int32, POINTER(c_char_p), POINTER(c_char_p), POINTER(c_char_p)]),
     "ingot_engine_get_activation_memory": (c_uint64, [P, c_int32]),
     "ingot_engine_get_weights_memory": (c_uint64, [P]),
+    "ingot_engine_get_packed_weights_memory": (c_uint64, [P]),
     "ingot_engine_create_execution_context": (c_status, [P, PP]),
     "ingot_execution_context_destroy": (None, [P]),
     "ingot_execution_context_set_optimization_profile": (c_status, [P, c_int32]),

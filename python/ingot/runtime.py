@@ -366,7 +366,13 @@ class Engine:
 
     @property
     def weights_memory(self):
+        """Bytes of constant data the engine holds as tensors (as the plan stores them)."""
         return int(_lib.ingot_engine_get_weights_memory(self._live()))
+
+    @property
+    def packed_weights_memory(self):
+        """Bytes of the constants the plan left out: their layers hold them packed."""
+        return int(_lib.ingot_engine_get_packed_weights_memory(self._live()))
 
     # ---- contexts ----
     def create_execution_context(self):

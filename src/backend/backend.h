@@ -70,6 +70,15 @@ typedef struct ingot_tactic {
    * hold for the builder to consider this row; 0: always considered (the reference
    * kernels and the CUDA backend's own kernels, the fallback when a source is off). */
   uint32_t source;
+  /* Bit k set: when prepare() made a non-empty block (args->prepared non-NULL), run() and
+   * everything it calls (create_state, workspace_size, a fallback kernel) never read the
+   * data of input k: the block holds all they need of it. Only its dtype and dims are
+   * still read. The plan writer then leaves out the data of a constant that only such
+   * slots read (plan_writer.c), and the runtime refuses a plan where a constant without
+   * data reaches a slot whose bit is clear or a node without a block. Set a bit only
+   * after reading run() through: a slot read even for a check or on a rare path (other
+   * shapes, a fallback) must stay clear. 0 for every tactic without prepare(). */
+  uint32_t packed_inputs;
 } ingot_tactic;
 
 /* Device backends (cuda): what the runtime and the builder need from the device, so that

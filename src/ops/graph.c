@@ -105,6 +105,7 @@ ingot_status ingot_graph_set_constant(ingot_graph *graph, int32_t tensor, const 
   ingot_aligned_free(t->data);
   t->data = copy;
   t->data_size = size;
+  t->data_packed = false;
   t->kind = INGOT_TENSOR_KIND_CONSTANT;
   return INGOT_SUCCESS;
 }
@@ -148,9 +149,16 @@ ingot_status ingot_graph_validate(const ingot_graph *graph) {
       return ingot_fail(INGOT_INVALID_GRAPH, "tensor '%s' has kind %d out of range", gt->name, gt->kind);
     if (gt->dims.nb_dims != -1 && !ingot_dims_valid(&gt->dims))
       return ingot_fail(INGOT_INVALID_GRAPH, "tensor '%s' has invalid dims (rank %d)", gt->name, gt->dims.nb_dims);
+    if (gt->data_packed && (gt->kind != INGOT_TENSOR_KIND_CONSTANT || gt->data || gt->data_size))
+      return ingot_fail(INGOT_INVALID_GRAPH, "tensor '%s' is marked packed but is not a constant without data",
+                        gt->name);
     if (gt->kind == INGOT_TENSOR_KIND_CONSTANT) {
       int64_t vol = ingot_dims_is_concrete(&gt->dims) ? ingot_dims_volume(&gt->dims) : -1;
-      if (vol < 0 || (uint64_t)vol * ingot_dtype_size(gt->dtype) != gt->data_size || (vol > 0 && !gt->data))
+      uint64_t elem = ingot_dtype_size(gt->dtype);
+      /* a volume whose bytes pass 2^64 would wrap to any data size (0 for 2^61 int64s) */
+      if (vol > 0 && elem && (uint64_t)vol > UINT64_MAX / elem) vol = -1;
+      uint64_t expected = vol < 0 || gt->data_packed ? 0 : (uint64_t)vol * elem;
+      if (vol < 0 || expected != gt->data_size || (vol > 0 && !gt->data && !gt->data_packed))
         return ingot_fail(INGOT_INVALID_GRAPH, "constant '%s' holds %llu bytes, its dims and dtype need %lld",
                           gt->name, (unsigned long long)gt->data_size,
                           vol < 0 ? -1LL : (long long)(vol * (int64_t)ingot_dtype_size(gt->dtype)));

@@ -25,6 +25,11 @@ typedef struct ingot_graph_tensor {
   int32_t producer; /* node index, -1 for inputs and constants */
   void *data;       /* constants: owned, 64-byte aligned */
   uint64_t data_size;
+  /* Constants read back from a plan only: the plan left the data out because every layer
+   * reading it holds it packed in its prepared block (ingot_tactic's packed_inputs); data
+   * is NULL and data_size 0, dims and dtype still hold. The runtime checks, binding the
+   * tactics, that no layer reads it any other way. */
+  bool data_packed;
 } ingot_graph_tensor;
 
 struct ingot_tactic;

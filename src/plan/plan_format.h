@@ -17,8 +17,11 @@
 #define INGOT_PLAN_MAGIC "INGOTPLN"
 /* Version 2: conv, deconv, pooling and batch-norm params may be channels last (the
  * layout pass); an older reader would run such a plan as channels first, so it must
- * refuse it. A version-1 plan reads as it is: its params bytes there were zero. */
-#define INGOT_PLAN_FORMAT_VERSION 2u
+ * refuse it. A version-1 plan reads as it is: its params bytes there were zero.
+ * Version 3: a tensor record has a flags field; flag "packed" leaves a constant's data
+ * out when its readers hold it packed (plan_writer.c). Older plans read as they are:
+ * their records have no flags and keep every constant's data. */
+#define INGOT_PLAN_FORMAT_VERSION 3u
 #define INGOT_PLAN_FORMAT_VERSION_MIN 1u /* oldest version this reader accepts */
 #define INGOT_PLAN_HEADER_SIZE 64u
 #define INGOT_PLAN_ARCH_SIZE 16u

@@ -18,6 +18,7 @@
 
 /* Smallest encodings, for checking counts against the bytes left before allocating. */
 #define TENSOR_MIN_BYTES (4u + 4u + 4u + 4u + 4u + 4u + 8u) /* name dtype dims kind out producer size */
+#define TENSOR_FLAGS_BYTES 4u /* and flags, from format version 3 */
 #define NODE_MIN_BYTES (4u + 4u + 4u + (uint32_t)sizeof(ingot_op_params) + 4u + 4u + 4u + 4u + 4u + 8u)
 #define PROFILE_ENTRY_MIN_BYTES (3u * 4u) /* min, opt, max of rank 0 */
 
@@ -58,7 +59,7 @@ static void describe_magic(const uint8_t *p, size_t n, char *buf, size_t size) {
 }
 
 static ingot_status check_header(const uint8_t *p, size_t size, int32_t expected_target, const char *expected_arch,
-                                 uint32_t *library_version_out) {
+                                 uint32_t *library_version_out, uint32_t *format_version_out) {
   size_t magic_len = size < 8 ? size : 8;
   if (memcmp(p, INGOT_PLAN_MAGIC, magic_len) != 0) {
     char found[32];
@@ -126,6 +127,7 @@ static ingot_status check_header(const uint8_t *p, size_t size, int32_t expected
     return ingot_fail(INGOT_INVALID_PLAN, "plan checksum mismatch (corrupted): header says %016llx, payload hashes to %016llx",
                       (unsigned long long)declared, (unsigned long long)actual);
   *library_version_out = le32(p + INGOT_PLAN_OFF_LIBRARY_VERSION);
+  *format_version_out = version;
   return INGOT_SUCCESS;
 }
 
@@ -152,7 +154,8 @@ static ingot_status read_dims(ingot_byte_reader *r, const char *field, bool allo
   return INGOT_SUCCESS;
 }
 
-/* Bytes of a concrete tensor, or UINT64_MAX when dynamic or past 2^62 elements. */
+/* Bytes of a concrete tensor, or UINT64_MAX when dynamic, past 2^62 elements or past
+ * 2^64 bytes. */
 static uint64_t dense_bytes(const ingot_dims *dims, ingot_dtype dtype) {
   if (dims->nb_dims < 0) return UINT64_MAX;
   uint64_t volume = 1;
@@ -161,7 +164,8 @@ static uint64_t dense_bytes(const ingot_dims *dims, ingot_dtype dtype) {
     if (dims->d[i] != 0 && volume > (UINT64_C(1) << 62) / (uint64_t)dims->d[i]) return UINT64_MAX;
     volume *= (uint64_t)dims->d[i];
   }
-  return volume * ingot_dtype_size(dtype);
+  uint64_t size = ingot_dtype_size(dtype);
+  return size && volume > UINT64_MAX / size ? UINT64_MAX : volume * size;
 }
 
 /* ---- sections -------------------------------------------------------------------------- */
@@ -170,6 +174,7 @@ typedef struct plan_parse {
   ingot_plan_contents *c;
   ingot_graph *g;
   uint32_t header_library_version;
+  uint32_t format_version;
 } plan_parse;
 
 static ingot_status read_info(plan_parse *ps, ingot_byte_reader *r) {
@@ -190,8 +195,9 @@ static ingot_status read_info(plan_parse *ps, ingot_byte_reader *r) {
   return INGOT_SUCCESS;
 }
 
-static ingot_status read_one_tensor(ingot_graph *g, ingot_byte_reader *r, uint32_t i, const char *name) {
-  uint32_t dtype, kind, is_output;
+static ingot_status read_one_tensor(plan_parse *ps, ingot_byte_reader *r, uint32_t i, const char *name) {
+  ingot_graph *g = ps->g;
+  uint32_t dtype, kind, is_output, flags = 0;
   int32_t producer;
   ingot_dims dims;
   uint64_t data_size;
@@ -201,6 +207,7 @@ static ingot_status read_one_tensor(ingot_graph *g, ingot_byte_reader *r, uint32
   INGOT_TRY(ingot_byte_read_u32(r, &kind));
   INGOT_TRY(ingot_byte_read_u32(r, &is_output));
   INGOT_TRY(ingot_byte_read_i32(r, &producer));
+  if (ps->format_version >= INGOT_PLAN_VERSION_TENSOR_FLAGS) INGOT_TRY(ingot_byte_read_u32(r, &flags));
   INGOT_TRY(ingot_byte_read_u64(r, &data_size));
   INGOT_TRY(ingot_byte_read_view(r, data_size, &data));
   if (dtype >= INGOT_DTYPE_COUNT)
@@ -215,6 +222,17 @@ static ingot_status read_one_tensor(ingot_graph *g, ingot_byte_reader *r, uint32
   if (producer < -1)
     return ingot_fail(INGOT_INVALID_PLAN, "plan tensor %u ('%s'): producer %d, expected a node index or -1", i, name,
                       producer);
+  if (flags & ~INGOT_PLAN_TENSOR_FLAGS)
+    return ingot_fail(INGOT_INVALID_PLAN, "plan tensor %u ('%s'): flags 0x%x have undefined bits (0x%x defined)", i,
+                      name, flags, INGOT_PLAN_TENSOR_FLAGS);
+  bool packed = (flags & INGOT_PLAN_TENSOR_PACKED) != 0;
+  /* its size is only claimed (no bytes back it): held to the 1 TiB of any tensor */
+  if (packed && (kind != INGOT_TENSOR_KIND_CONSTANT || is_output || data_size > 0 ||
+                 dense_bytes(&dims, (ingot_dtype)dtype) >= ((uint64_t)1 << 40)))
+    return ingot_fail(INGOT_INVALID_PLAN,
+                      "plan tensor %u ('%s'): flag packed (data left out) on a tensor of kind %u, is_output %u, with "
+                      "%llu bytes of data: only a constant of concrete dims under 1 TiB that is not an output, "
+                      "without data, may have it", i, name, kind, is_output, (unsigned long long)data_size);
   if (data_size > 0) {
     if (kind != INGOT_TENSOR_KIND_CONSTANT)
       return ingot_fail(INGOT_INVALID_PLAN, "plan tensor %u ('%s'): %llu bytes of data on a tensor of kind %u, only constants have data",
@@ -231,19 +249,24 @@ static ingot_status read_one_tensor(ingot_graph *g, ingot_byte_reader *r, uint32
     return ingot_fail(INGOT_INTERNAL_ERROR, "plan tensor %u was added as graph tensor %d", i, index);
   g->tensors[index].is_output = (int32_t)is_output;
   g->tensors[index].producer = producer;
-  /* constants always get a block, even an empty one: a NULL data pointer means "value unknown" */
-  if (kind == INGOT_TENSOR_KIND_CONSTANT)
+  /* constants always get a block, even an empty one: a NULL data pointer means "value
+   * unknown", which only a constant the plan left out has (its readers hold it packed;
+   * the runtime checks that they all do once it has their tactics) */
+  if (packed)
+    g->tensors[index].data_packed = true;
+  else if (kind == INGOT_TENSOR_KIND_CONSTANT)
     INGOT_TRY(as_plan_error(ingot_graph_set_constant(g, index, data, data_size), "tensor", i));
   return INGOT_SUCCESS;
 }
 
 static ingot_status read_tensors(plan_parse *ps, ingot_byte_reader *r) {
   uint32_t n;
-  INGOT_TRY(ingot_byte_read_count(r, TENSOR_MIN_BYTES, INT32_MAX, "tensors", &n));
+  uint32_t min_bytes = TENSOR_MIN_BYTES + (ps->format_version >= INGOT_PLAN_VERSION_TENSOR_FLAGS ? TENSOR_FLAGS_BYTES : 0);
+  INGOT_TRY(ingot_byte_read_count(r, min_bytes, INT32_MAX, "tensors", &n));
   for (uint32_t i = 0; i < n; i++) {
     char *name = NULL;
     INGOT_TRY(ingot_byte_read_string(r, INGOT_PLAN_MAX_STRING, "tensor name", &name));
-    ingot_status st = read_one_tensor(ps->g, r, i, name);
+    ingot_status st = read_one_tensor(ps, r, i, name);
     free(name);
     INGOT_TRY(st);
   }
@@ -532,7 +555,7 @@ ingot_status ingot_plan_read(const void *data, size_t size, int32_t expected_tar
   if (!data && size > 0) return ingot_fail(INGOT_INVALID_ARGUMENT, "ingot_plan_read: data is NULL, size %zu", size);
   const uint8_t *bytes = data ? data : (const uint8_t *)"";
   plan_parse ps = {0};
-  INGOT_TRY(check_header(bytes, size, expected_target, expected_arch, &ps.header_library_version));
+  INGOT_TRY(check_header(bytes, size, expected_target, expected_arch, &ps.header_library_version, &ps.format_version));
 
   ps.c = ingot_calloc(1, sizeof(ingot_plan_contents));
   if (!ps.c) return INGOT_OUT_OF_MEMORY;

@@ -34,6 +34,12 @@
 /* Section header: u32 tag | u32 reserved | u64 size. */
 #define INGOT_PLAN_SECTION_HEADER_SIZE 16u
 
+/* Tensor record flags (format version 3 on). */
+#define INGOT_PLAN_TENSOR_PACKED 1u /* a constant whose data is left out: its readers hold it packed */
+#define INGOT_PLAN_TENSOR_FLAGS 1u  /* every flag defined: any other bit is refused */
+/* The first format version whose tensor records have flags. */
+#define INGOT_PLAN_VERSION_TENSOR_FLAGS 3u
+
 /* Longest name (tensor, node, fused, tactic) a plan may hold. */
 #define INGOT_PLAN_MAX_STRING 4096u
 

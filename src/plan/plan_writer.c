@@ -16,8 +16,9 @@
  *   "INFO" u32 library_version (= header's) | i32 num_threads (>= 0) | u32 builder_flags
  *          (bits below INGOT_BUILDER_FLAG_COUNT only)
  *   "TENS" u32 count, per tensor: string name | u32 dtype | dims | u32 kind | u32 is_output
- *          (0/1) | i32 producer (node index or -1) | u64 data_size | data bytes (constants
- *          only; either 0 bytes or exactly volume x dtype size)
+ *          (0/1) | i32 producer (node index or -1) | u32 flags (format version 3 on; see
+ *          below) | u64 data_size | data bytes (constants only; either 0 bytes or exactly
+ *          volume x dtype size; 0 bytes when flag "packed" is set)
  *   "NODE" u32 count, per node: string name | u32 op | u32 params_size (=
  *          sizeof(ingot_op_params)) | the params union's raw bytes (plain structs without
  *          pointers, zeroed before use: params.h) | u32 nb_inputs | i32 inputs[] (-1:
@@ -35,6 +36,19 @@
  *   dims = i32 nb_dims | i64 d[nb_dims] (each >= -1): nb_dims in 0..8, or -1 (rank not
  *   known) for a tensor's dims only;  string = u32 length (<= 4096) | bytes (no NUL
  *   inside, none after).
+ *   Tensor flags: bit 0, "packed" (INGOT_PLAN_TENSOR_PACKED), other bits zero. The writer
+ *   sets it on a constant, and leaves its data out, when the plan's nodes hold that data
+ *   packed: the constant is not a graph output, at least one node reads it, and every
+ *   node reading it, at every input slot where it does, has a tactic whose packed_inputs
+ *   (backend.h) has that slot's bit and a non-empty prepared block (the CPU GEMM and
+ *   convolution tactics' weight panels). The weights are then in the plan once, as
+ *   TensorRT's plans hold them, not also as plain tensors. Only a constant with concrete
+ *   dims, data_size 0 and is_output 0 may have the flag. The reader gives it NULL data
+ *   ("value unknown", as in shape inference) with its dims and dtype; the runtime, binding
+ *   each node to its tactic, refuses with INGOT_INVALID_PLAN (naming the tensor and the
+ *   layer) a plan in which any constant without data is read by a node whose tactic does
+ *   not declare that slot packed or that has no prepared block, so that no kernel reads a
+ *   missing buffer. A plan read back and written again keeps the flags as read.
  * The params bytes are the host's layout: ingot targets little-endian LP64 hosts, where
  * every compiler lays these structs out alike; the reader checks the recorded size. */
 #include <stdlib.h>
@@ -139,24 +153,61 @@ static ingot_status write_info(ingot_byte_writer *w, const ingot_plan_contents *
   return end_section(w, at);
 }
 
+/* Which constants the plan holds only packed (flag "packed", see the layout above): one
+ * pass over the nodes' inputs. packed[t] is set for each such tensor. */
+static ingot_status find_packed(const ingot_graph *g, bool *packed) {
+  enum { UNREAD = 0, PACKED_ONLY = 1, READ_PLAIN = 2 };
+  uint8_t *use = ingot_calloc((size_t)g->nb_tensors + 1, 1);
+  if (!use) return INGOT_OUT_OF_MEMORY;
+  for (int32_t i = 0; i < g->nb_nodes; i++) {
+    const ingot_node *n = &g->nodes[i];
+    for (int32_t k = 0; k < n->nb_inputs; k++) {
+      int32_t t = n->inputs[k];
+      if (t < 0 || t >= g->nb_tensors) continue;
+      bool slot_packed = n->tactic && k < 32 && (n->tactic->packed_inputs >> k & 1u) && n->prepared &&
+                         n->prepared_size > 0;
+      use[t] = slot_packed && use[t] != READ_PLAIN ? PACKED_ONLY : READ_PLAIN;
+    }
+  }
+  for (int32_t i = 0; i < g->nb_outputs; i++)
+    if (g->outputs[i] >= 0 && g->outputs[i] < g->nb_tensors) use[g->outputs[i]] = READ_PLAIN;
+  for (int32_t t = 0; t < g->nb_tensors; t++) {
+    const ingot_graph_tensor *gt = &g->tensors[t];
+    /* a plan read back and written again: what it left out stays out */
+    packed[t] = gt->kind == INGOT_TENSOR_KIND_CONSTANT &&
+                (gt->data_packed || (gt->data && !gt->is_output && use[t] == PACKED_ONLY));
+  }
+  free(use);
+  return INGOT_SUCCESS;
+}
+
 static ingot_status write_tensors(ingot_byte_writer *w, const ingot_graph *g) {
+  bool *packed = ingot_calloc((size_t)g->nb_tensors + 1, sizeof(bool));
+  if (!packed) return INGOT_OUT_OF_MEMORY;
+  ingot_status st = find_packed(g, packed);
   size_t at = begin_section(w, INGOT_PLAN_TAG_TENSORS);
   ingot_byte_write_u32(w, (uint32_t)g->nb_tensors);
-  for (int32_t i = 0; i < g->nb_tensors; i++) {
+  for (int32_t i = 0; i < g->nb_tensors && st == INGOT_SUCCESS; i++) {
     const ingot_graph_tensor *t = &g->tensors[i];
-    INGOT_TRY(write_name(w, t->name, "tensor", i));
+    st = write_name(w, t->name, "tensor", i);
+    if (st != INGOT_SUCCESS) break;
     ingot_byte_write_u32(w, (uint32_t)t->dtype);
     write_dims(w, &t->dims);
     ingot_byte_write_u32(w, (uint32_t)t->kind);
     ingot_byte_write_u32(w, (uint32_t)t->is_output);
     ingot_byte_write_i32(w, t->producer);
-    uint64_t size = t->data ? t->data_size : 0;
+    ingot_byte_write_u32(w, packed[i] ? INGOT_PLAN_TENSOR_PACKED : 0u);
+    uint64_t size = t->data && !packed[i] ? t->data_size : 0;
     ingot_byte_write_u64(w, size);
-    if (size > SIZE_MAX)
-      return ingot_fail(INGOT_OUT_OF_MEMORY, "ingot_plan_write: tensor %d data of %llu bytes exceeds memory", i,
-                        (unsigned long long)size);
+    if (size > SIZE_MAX) {
+      st = ingot_fail(INGOT_OUT_OF_MEMORY, "ingot_plan_write: tensor %d data of %llu bytes exceeds memory", i,
+                      (unsigned long long)size);
+      break;
+    }
     if (size) ingot_byte_write_bytes(w, t->data, (size_t)size);
   }
+  free(packed);
+  INGOT_TRY(st);
   return end_section(w, at);
 }
 

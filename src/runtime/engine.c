@@ -128,3 +128,7 @@ uint64_t ingot_engine_get_activation_memory(const ingot_engine *engine, int32_t 
 }
 
 uint64_t ingot_engine_get_weights_memory(const ingot_engine *engine) { return engine ? engine->weights_bytes : 0; }
+
+uint64_t ingot_engine_get_packed_weights_memory(const ingot_engine *engine) {
+  return engine ? engine->packed_weights_bytes : 0;
+}

@@ -43,6 +43,27 @@ void ingot_engine_destroy(ingot_engine *engine) {
   free(engine);
 }
 
+/* A constant without data (left out of the plan: flag "packed", plan_writer.c) may only
+ * reach an input slot that node n's tactic declares packed (ingot_tactic.packed_inputs),
+ * and only when n has its prepared block: run() then never reads it. Anything else is a
+ * corrupted or forged plan, refused before a kernel could read the missing buffer. */
+static ingot_status check_packed_inputs(const ingot_graph *g, const ingot_node *n) {
+  for (int32_t k = 0; k < n->nb_inputs; k++) {
+    int32_t t = n->inputs[k];
+    if (t < 0 || g->tensors[t].kind != INGOT_TENSOR_KIND_CONSTANT || g->tensors[t].data) continue;
+    const ingot_tactic *tactic = n->tactic;
+    bool declared = k < 32 && (tactic->packed_inputs >> k & 1u);
+    if (!declared || !n->prepared || n->prepared_size == 0)
+      return ingot_fail(INGOT_INVALID_PLAN,
+                        "plan constant '%s' has no data (left out as packed), but layer '%s' reads it as input %d "
+                        "and its tactic %s %s",
+                        g->tensors[t].name, n->name, (int)k, tactic->name,
+                        !declared ? "reads that input's data (it does not hold it packed)"
+                                  : "has no packed data in the plan");
+  }
+  return INGOT_SUCCESS;
+}
+
 /* I/O dims: the declared dims for inputs; for outputs, the dims at every profile bound,
  * with -1 where they differ. */
 static ingot_status compute_io_dims(ingot_engine *e) {
@@ -142,6 +163,8 @@ static ingot_status engine_from_contents(ingot_runtime *runtime, ingot_plan_cont
       break;
     }
     n->tactic = t;
+    st = check_packed_inputs(g, n);
+    if (st != INGOT_SUCCESS) break;
     e->layer_types[i] = n->fused_name ? n->fused_name : ingot_op_name(n->op);
     const char **ins = ingot_calloc((size_t)n->nb_inputs + 1, sizeof(char *));
     const char **outs = ingot_calloc((size_t)n->nb_outputs + 1, sizeof(char *));
@@ -155,8 +178,13 @@ static ingot_status engine_from_contents(ingot_runtime *runtime, ingot_plan_cont
     for (int32_t k = 0; k < n->nb_outputs; k++) outs[k] = g->tensors[n->outputs[k]].name;
     if (n->nb_inputs > e->max_node_inputs) e->max_node_inputs = n->nb_inputs;
   }
-  for (int32_t t = 0; t < g->nb_tensors && st == INGOT_SUCCESS; t++)
-    if (g->tensors[t].kind == INGOT_TENSOR_KIND_CONSTANT) e->weights_bytes += g->tensors[t].data_size;
+  for (int32_t t = 0; t < g->nb_tensors && st == INGOT_SUCCESS; t++) {
+    const ingot_graph_tensor *gt = &g->tensors[t];
+    if (gt->kind != INGOT_TENSOR_KIND_CONSTANT) continue;
+    e->weights_bytes += gt->data_size;
+    /* the reader checked a left-out constant's dims: concrete, under 1 TiB */
+    if (gt->data_packed) e->packed_weights_bytes += (uint64_t)ingot_dims_volume(&gt->dims) * ingot_dtype_size(gt->dtype);
+  }
   if (st == INGOT_SUCCESS) st = compute_io_dims(e);
   if (st == INGOT_SUCCESS) st = ingot_dynamic_mark_output_dims(e->graph, e->io_dims + e->graph->nb_inputs);
   if (st == INGOT_SUCCESS) st = ingot_engine_device_load(e, runtime->device_index);
@@ -189,9 +217,11 @@ ingot_status ingot_runtime_deserialize_engine(ingot_runtime *runtime, const void
   if (st == INGOT_SUCCESS) st = ingot_plan_read(data, size, backend->target, backend->arch(), &contents);
   if (st == INGOT_SUCCESS) st = engine_from_contents(runtime, contents, engine_out);
   if (st == INGOT_SUCCESS)
-    ingot_log(runtime->logger, INGOT_SEVERITY_INFO, "engine: %d layers, %d I/O tensors, %.3f MiB of weights",
+    ingot_log(runtime->logger, INGOT_SEVERITY_INFO,
+              "engine: %d layers, %d I/O tensors, %.3f MiB of weights (and %.3f MiB held only packed by their layers)",
               (*engine_out)->graph->nb_nodes, (*engine_out)->nb_io,
-              (double)(*engine_out)->weights_bytes / (1024.0 * 1024.0));
+              (double)(*engine_out)->weights_bytes / (1024.0 * 1024.0),
+              (double)(*engine_out)->packed_weights_bytes / (1024.0 * 1024.0));
   return ingot_log_failure(runtime->logger, st);
 }
 

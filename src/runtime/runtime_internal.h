@@ -23,7 +23,8 @@ struct ingot_engine {
   const char **layer_types;      /* per node: fused name or op name */
   const char ***layer_inputs;    /* per node: input tensor names */
   const char ***layer_outputs;
-  uint64_t weights_bytes;
+  uint64_t weights_bytes;        /* constants' data as the plan stores it */
+  uint64_t packed_weights_bytes; /* constants the plan left out: their layers hold them packed */
   int32_t max_node_inputs;
   /* Device targets (see device_runtime.c): the device, and per tensor the device copy of
    * each constant (NULL elsewhere). NULL array on the CPU. */

@@ -60,8 +60,17 @@ expect_ok inspect_json "$INGOT" inspect "$PLAN" --json
 has inspect_json '"dims": \[-1, 4\]'; has inspect_json '"min": \[1, 4\]'; has inspect_json '"name": "probs:0"'
 has inspect_json '"plugin": null'
 if command -v python3 >/dev/null 2>&1; then
-  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['target']=='cpu' and len(d['io_tensors'])==3 and d['layers'] and d['weights_memory']>=60, d" \
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['target']=='cpu' and len(d['io_tensors'])==3 and d['layers'], d" \
     "$WORK/inspect_json.out" || fail "inspect --json: not the expected JSON"
+  # the FC's 3x4 weights (48 bytes) are left out of the plan when its tactic packs them
+  # (fc_f32_gemm); its bias (12 bytes) is read as it is
+  python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['weights_memory'] + d['packed_weights_memory'] == 60, d
+fc = [l for l in d['layers'] if l['name'] == 'fc'][0]
+assert d['packed_weights_memory'] == (48 if fc['tactic'] == 'fc_f32_gemm' else 0), d" \
+    "$WORK/inspect_json.out" || fail "inspect --json: weights left out of the plan are not as expected"
 fi
 
 # ---- run ----

@@ -133,6 +133,53 @@ def nested_if(depth):
     return key(1, 0) + varint(8) + key(8, 2) + varint(2) + key(2, 0) + varint(17) + key(7, 2) + varint(glen) + body
 
 
+def checksum64(data):
+    """ingot_checksum64 (src/core/checksum.c): FNV-1a over 8-byte words, then the tail."""
+    mask, prime, h = (1 << 64) - 1, 0x100000001B3, 0xCBF29CE484222325
+    whole = len(data) // 8 * 8
+    for (w,) in struct.iter_unpack("<Q", data[:whole]):
+        h = ((h ^ w) * prime) & mask
+        h ^= h >> 29
+    for b in data[whole:]:
+        h = ((h ^ b) * prime) & mask
+    return ((h ^ len(data)) * prime) & mask
+
+
+def mark_kept_constant_packed(plan):
+    """A plan (format 3) whose first constant that kept its data is marked "packed" (data
+    left out) although a layer reads that data (here the bias of the Gemm's fully connected
+    layer: its tactic packs only the weights). The runtime must refuse it naming the
+    constant and the layer (plan_writer.c's layout); header and checksum are right."""
+    header, payload = bytearray(plan[:64]), plan[64:]
+    assert header[:8] == b"INGOTPLN" and struct.unpack_from("<I", header, 8)[0] >= 3
+    out, pos, done = bytearray(), 0, False
+    while pos < len(payload):
+        tag, reserved, size = struct.unpack_from("<4sIQ", payload, pos)
+        body = payload[pos + 16:pos + 16 + size]
+        if tag == b"TENS":
+            (count,), at, tens = struct.unpack_from("<I", body, 0), 4, bytearray(body[:4])
+            for _ in range(count):
+                start = at
+                (n,) = struct.unpack_from("<I", body, at)
+                at += 4 + n + 4  # name, dtype
+                (nb,) = struct.unpack_from("<i", body, at)
+                at += 4 + 8 * max(nb, 0)
+                kind, _out, _producer, flags, data_size = struct.unpack_from("<IIiIQ", body, at)
+                fields = at + 12  # flags
+                at += 24 + data_size
+                if not done and kind == 2 and data_size > 0:
+                    tens += body[start:fields] + struct.pack("<IQ", flags | 1, 0)
+                    done = True
+                else:
+                    tens += body[start:at]
+            body = bytes(tens)
+        out += struct.pack("<4sIQ", tag, reserved, len(body)) + body
+        pos += 16 + size
+    assert done, "no constant with data"
+    struct.pack_into("<QQ", header, 40, len(out), checksum64(bytes(out)))
+    return bytes(header + out)
+
+
 def profile_dims(mdl):
     """Every symbolic dim pinned to 2."""
     out = {}
@@ -183,9 +230,13 @@ def main():
                     profile.set_shape(inp, [1 if d == 2 else d for d in dims], dims, dims)
                 config.add_optimization_profile(profile)
             try:
-                write("plan", name + ".plan", builder.build_serialized_network(network, config))
+                plan = builder.build_serialized_network(network, config)
             except ingot.IngotError as e:
                 print(f"{name}: not built ({e}), no plan seed", file=sys.stderr)
+                continue
+            write("plan", name + ".plan", plan)
+            if name == "gemm_softmax":  # the Gemm's weights are left out, its bias kept
+                write("plan", "reject-packed-flag-on-read-constant.plan", mark_kept_constant_packed(plan))
     lines = ["3", "conv.weight 4 3f800000 bf800000 0 40490fdb", "conv.bias 1 3f000000",
              "fc.weight 2 1 C2C80000"]
     write("wts", "small.wts", ("\n".join(lines) + "\n").encode())

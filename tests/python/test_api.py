@@ -460,6 +460,55 @@ def test_plan_round_trip(logger, rng, tmp_path):
         runtime.load_engine(tmp_path / "missing.plan")
 
 
+def test_plan_holds_packed_weights_once(logger, rng):
+    """Weights that the CPU GEMM tactics pack (convolution, FC, a constant matmul B) are in
+    the plan once, as the packed panels: the plan is about the weights' size, not twice it,
+    and the engine counts them apart. A constant that another layer also reads as it is
+    (shared, added to mm2's output) keeps its data."""
+    net = ingot.Network(logger)
+    x = net.add_input("x", ingot.float32, (4, 8, 10, 10))
+    q = net.add_input("q", ingot.float32, (64, 64))
+    conv_w = (rng.standard_normal((32, 8, 3, 3)) * 0.1).astype(np.float32)
+    conv = net.add_convolution_nd(x, 32, (3, 3), conv_w, padding=(1, 1))
+    fc_w = (rng.standard_normal((64, 32 * 10 * 10)) * 0.01).astype(np.float32)
+    fc_b = rng.standard_normal(64).astype(np.float32)
+    fc = net.add_fully_connected(conv.get_output(0), 64, fc_w, fc_b)
+    fc.get_output(0).name = "f"
+    net.mark_output(fc.get_output(0))
+    b = (rng.standard_normal((64, 64)) * 0.1).astype(np.float32)
+    shared = (rng.standard_normal((64, 64)) * 0.1).astype(np.float32)
+    b_const, shared_const = net.add_constant(b.shape, b), net.add_constant(shared.shape, shared)
+    none = ingot.MatrixOperation.NONE
+    mm = net.add_matrix_multiply(q, none, b_const.get_output(0), none)
+    mm2 = net.add_matrix_multiply(mm.get_output(0), none, shared_const.get_output(0), none)
+    relu = net.add_activation(mm2.get_output(0), ingot.ActivationType.RELU)
+    z = net.add_elementwise(relu.get_output(0), shared_const.get_output(0), ingot.ElementWiseOperation.SUM)
+    z.get_output(0).name = "z"
+    net.mark_output(z.get_output(0))
+    weights = conv_w.nbytes + fc_w.nbytes + fc_b.nbytes + b.nbytes + shared.nbytes
+    builder = ingot.Builder(logger)
+    config = builder.create_builder_config()
+    config.timing_iterations = 0  # the GEMM tactics, not a timed choice
+    plan = builder.build_serialized_network(net, config)
+    assert len(plan) < 1.5 * weights, (len(plan), weights)
+    engine = ingot.Runtime(logger).deserialize_engine(plan)
+    tactics = {info["tactic"] for info in engine.layers}
+    assert "fc_f32_gemm" in tactics and "matmul_f32_gemm" in tactics, tactics
+    assert engine.packed_weights_memory == conv_w.nbytes + fc_w.nbytes + b.nbytes
+    assert engine.weights_memory == fc_b.nbytes + shared.nbytes
+    xv = rng.standard_normal((4, 8, 10, 10)).astype(np.float32)
+    qv = rng.standard_normal((64, 64)).astype(np.float32)
+    out = engine.create_execution_context().execute({"x": xv, "q": qv})
+    pad = np.pad(xv.astype(np.float64), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    conv_y = np.zeros((4, 32, 10, 10))
+    for i in range(3):
+        for j in range(3):
+            conv_y += np.einsum("nchw,kc->nkhw", pad[:, :, i:i + 10, j:j + 10], conv_w[:, :, i, j])
+    np.testing.assert_allclose(out["f"], conv_y.reshape(4, -1) @ fc_w.T + fc_b, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(out["z"], np.maximum((qv @ b) @ shared, 0) + shared, rtol=1e-4, atol=1e-4)
+    engine.close()
+
+
 # ---- lifetimes, low level API, profiler, streams ----------------------------------------------------------
 def test_lifetimes_parents_kept_alive(rng):
     logger = ingot.Logger(ingot.Logger.ERROR)

@@ -442,6 +442,17 @@ static void c_network_add_batch_normalization(void) {
   w.values = NULL;
   FAILS(ingot_network_add_batch_normalization(F.net, F.x, w, w, w, w, 1e-5f, L));
 }
+static void c_network_add_attention(void) {
+  FAILS(ingot_network_add_attention(NULL, F.x, F.x, F.x, NULL, 0.5f, L));
+  FAILS(ingot_network_add_attention(F.net, NULL, F.x, F.x, NULL, 0.5f, L));
+  FAILS(ingot_network_add_attention(F.net, F.x, NULL, F.x, NULL, 0.5f, L));
+  FAILS(ingot_network_add_attention(F.net, F.x, F.x, NULL, NULL, 0.5f, L));
+  FAILS(ingot_network_add_attention(F.net, F.x, F.x, F.x, NULL, 0.5f, NULL));
+  FAILS(ingot_network_add_attention(F.net, F.x, F.foreign, F.x, NULL, 0.5f, L));
+  FAILS(ingot_network_add_attention(F.net, F.x, F.x, F.x, F.foreign, 0.5f, L));
+  FAILS(ingot_network_add_attention(F.net, F.x, F.x, F.x, NULL, NAN, L));
+}
+
 static void c_network_add_layer_normalization(void) {
   FAILS(ingot_network_add_layer_normalization(NULL, F.x, NULL, NULL, 2, 1e-5f, L));
   FAILS(ingot_network_add_layer_normalization(F.net, NULL, NULL, NULL, 2, 1e-5f, L));
@@ -828,6 +839,7 @@ static void c_engine_get_activation_memory(void) {
   CHECK(ingot_engine_get_activation_memory(F.engine, -1) == 0);
 }
 static void c_engine_get_weights_memory(void) { CHECK(ingot_engine_get_weights_memory(NULL) == 0); }
+static void c_engine_get_packed_weights_memory(void) { CHECK(ingot_engine_get_packed_weights_memory(NULL) == 0); }
 static void c_engine_create_execution_context(void) {
   ingot_execution_context *c = NULL;
   FAILS(ingot_engine_create_execution_context(NULL, &c));
@@ -1168,7 +1180,7 @@ static const misuse_case cases[] = {
     CASE(network_add_concatenation), CASE(network_add_shuffle), CASE(network_add_reduce),
     CASE(network_add_constant), CASE(network_add_identity), CASE(network_add_cast), CASE(network_add_slice),
     CASE(network_add_gather), CASE(network_add_select), CASE(network_add_batch_normalization),
-    CASE(network_add_layer_normalization), CASE(network_add_resize), CASE(network_add_padding),
+    CASE(network_add_layer_normalization), CASE(network_add_attention), CASE(network_add_resize), CASE(network_add_padding),
     CASE(network_add_topk), CASE(network_add_shape), CASE(network_add_fill), CASE(network_add_range),
     CASE(network_add_gather_elements), CASE(network_add_gather_nd), CASE(network_add_scatter),
     CASE(network_add_cumulative), CASE(network_add_expand), CASE(network_add_tile), CASE(network_add_quantize),
@@ -1199,7 +1211,7 @@ static const misuse_case cases[] = {
     CASE(engine_num_optimization_profiles), CASE(engine_get_profile_dims), CASE(engine_get_target),
     CASE(engine_num_layers), CASE(engine_get_layer_info), CASE(engine_get_layer_plugin),
     CASE(engine_get_activation_memory),
-    CASE(engine_get_weights_memory), CASE(engine_create_execution_context), CASE(execution_context_destroy),
+    CASE(engine_get_weights_memory), CASE(engine_get_packed_weights_memory), CASE(engine_create_execution_context), CASE(execution_context_destroy),
     CASE(execution_context_set_optimization_profile), CASE(execution_context_set_input_shape),
     CASE(execution_context_get_tensor_shape), CASE(execution_context_get_tensor_max_shape),
     CASE(execution_context_set_tensor_address),

@@ -6,9 +6,11 @@
  * context run it: supports() and prepare() see only constant data, workspace_size() and
  * create_state() only dims, run() the data, serially and on a pool of 2; its state must
  * be a oneDNN one (not the reference fallback), and a state made for other shapes falls
- * back to the reference. Then the tactic-source mask: a build with INGOT only names no
- * oneDNN tactic, one with ONEDNN only names oneDNN's for its conv and FC. Without oneDNN
- * built in, only the mask checks run. */
+ * back to the reference. The weights packed by prepare() unpack to input 1's exactly, and
+ * the fallback runs on them without input 1's data (packed_inputs: a plan may leave the
+ * weights out). Then the tactic-source mask: a build with INGOT only names no oneDNN
+ * tactic, one with ONEDNN only names oneDNN's for its conv and FC, and its plan holds their
+ * weights only packed. Without oneDNN built in, only the mask checks run. */
 #include "tactic_case.h"
 
 #include "backend/cpu/cpu_kernels.h"
@@ -18,6 +20,7 @@
 #include "ops/ops.h"
 #ifdef INGOT_HAVE_ONEDNN
 #include "backend/cpu/dnnl/dnnl_common.h"
+#include "core/alloc.h"
 #endif
 
 #define MAX_IN TACTIC_CASE_MAX_INPUTS
@@ -81,6 +84,49 @@ static float *reference(tactic_case *c) {
   return y;
 }
 
+#ifdef INGOT_HAVE_ONEDNN
+static int32_t g_unpacked; /* cases whose packed weights were unpacked and run on */
+
+/* args: a run's, with prepare()'s blob. The blob unpacks to input 1's data exactly; a
+ * state that is not native (shapes oneDNN declined) runs the reference on the unpacked
+ * weights with input 1 given no data, bit for bit as the reference on the data, and
+ * without them refuses rather than read the missing input. */
+static void check_unpacked(const ingot_tactic *t, tactic_case *c, const ingot_kernel_args *args) {
+  int64_t n = ingot_dims_volume(&c->dims[1]);
+  void *unpacked = NULL;
+  CHECK_OK(ingot_dnnl_unpack_weights(args, &unpacked));
+  float *plain = unpacked;
+  if (!plain || memcmp(plain, c->data[1], sizeof(float) * (size_t)n) != 0) {
+    fprintf(stderr, "%s: %s: the packed weights %s\n", c->name, t->name,
+            plain ? "unpack to other values than input 1's" : "do not unpack");
+    test_failures++;
+    ingot_aligned_free(plain);
+    return;
+  }
+  ingot_dnnl_state *fallback = calloc(1, sizeof *fallback);
+  fallback->plain_weights = plain; /* owned by the state now */
+  ingot_tensor_view in[MAX_IN], out = args->outputs[0];
+  memcpy(in, args->inputs, sizeof(ingot_tensor_view) * (size_t)args->nb_inputs);
+  in[1].data = NULL;
+  float *y = malloc(sizeof(float) * (size_t)ingot_dims_volume(&c->ydims) + 4);
+  out.data = y;
+  ingot_kernel_args a = *args;
+  a.inputs = in;
+  a.outputs = &out;
+  a.state = fallback;
+  CHECK_OK(t->run(&a));
+  float *want = reference(c);
+  CHECK(memcmp(y, want, sizeof(float) * (size_t)ingot_dims_volume(&c->ydims)) == 0);
+  fallback->plain_weights = NULL;
+  CHECK_FAILS(t->run(&a), INGOT_INVALID_ARGUMENT, "neither the plan nor the packed weights");
+  fallback->plain_weights = plain;
+  ingot_dnnl_destroy_state(fallback);
+  free(want);
+  free(y);
+  g_unpacked++;
+}
+#endif
+
 /* Runs tactic t on the case as the builder and a context do, twice; returns its output
  * (malloc'd) or NULL when it does not support the case. *native: the state ran oneDNN. */
 static float *run_tactic(const ingot_tactic *t, tactic_case *c, ingot_thread_pool *pool, bool *native) {
@@ -114,6 +160,9 @@ static float *run_tactic(const ingot_tactic *t, tactic_case *c, ingot_thread_poo
     args.state = state;
     st = t->run(&args);
     if (st == INGOT_SUCCESS) st = t->run(&args); /* a second run: handles already set */
+#ifdef INGOT_HAVE_ONEDNN
+    if (st == INGOT_SUCCESS && prepared && c->constant[1] && pool) check_unpacked(t, c, &args);
+#endif
   }
   if (st != INGOT_SUCCESS) {
     fprintf(stderr, "%s: %s failed: %s\n", c->name, t->name, ingot_last_error());
@@ -486,6 +535,12 @@ static int32_t onednn_layers(uint32_t mask, int32_t timing) {
       CHECK_OK(ingot_engine_get_layer_info(engine, i, &info));
       if (strstr(info.tactic, "onednn")) count++;
     }
+    /* conv and FC weights: in the plan only packed, by oneDNN's tactics or ingot's (when
+     * untimed: timed, the reference may win); the reference kernels pack nothing */
+    uint64_t packed = ingot_engine_get_packed_weights_memory(engine);
+    if ((mask == INGOT_TACTIC_SOURCE_ONEDNN || mask == INGOT_TACTIC_SOURCE_INGOT) && timing == 0)
+      CHECK(packed == sizeof w + sizeof fw);
+    if (mask == 0) CHECK(packed == 0 && ingot_engine_get_weights_memory(engine) == sizeof w + sizeof b + sizeof fw + sizeof fb);
     /* and it runs: one inference on a context of 2 threads, then of 1 (states remade) */
     static float in[16 * 24 * 24], out[10];
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) in[i] = test_randf(&seed);
@@ -537,6 +592,8 @@ int main(void) {
   printf("compared: conv_f32_onednn %d, conv_f32_onednn_blocked %d, fc_f32_onednn %d, matmul_f32_onednn %d cases\n",
          g_compared[0], g_compared[1], g_compared[2], g_compared[3]);
   CHECK(g_compared[0] > 50 && g_compared[1] > 50 && g_compared[2] > 10 && g_compared[3] > 20);
+  printf("packed weights unpacked for the reference fallback: %d cases\n", g_unpacked);
+  CHECK(g_unpacked > 100);
 #else
   printf("oneDNN is not built in (INGOT_ONEDNN=OFF): mask checks only\n");
 #endif

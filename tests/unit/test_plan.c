@@ -6,6 +6,7 @@
 
 #include "backend/backend.h"
 #include "core/alloc.h"
+#include "core/dims.h"
 #include "core/checksum.h"
 #include "plan/byte_io.h"
 #include "plan/plan_format.h"
@@ -280,19 +281,17 @@ static void test_header_forgeries(const ingot_plan_contents *c, const void *plan
   put_u32(copy + INGOT_PLAN_OFF_FORMAT_VERSION, 7);
   RESUM();
   CHECK_FAILS(ingot_plan_read(copy, size, INGOT_TARGET_CPU, "x86_64", &none), INGOT_VERSION_MISMATCH,
-              "plan format version 7, this ingot reads versions 1 to 2 (the plan is newer");
+              "plan format version 7, this ingot reads versions 1 to 3 (the plan is newer");
   RESET();
   put_u32(copy + INGOT_PLAN_OFF_FORMAT_VERSION, 0);
   RESUM();
   CHECK_FAILS(ingot_plan_read(copy, size, INGOT_TARGET_CPU, "x86_64", &none), INGOT_VERSION_MISMATCH,
-              "plan format version 0, this ingot reads versions 1 to 2 (rebuild the plan)");
-  /* version 1 (before channels-last params) still reads: its params bytes there are zero */
+              "plan format version 0, this ingot reads versions 1 to 3 (rebuild the plan)");
+  /* A version-3 record read as version 2 (no flags field) is misread, never accepted. */
   RESET();
-  put_u32(copy + INGOT_PLAN_OFF_FORMAT_VERSION, 1);
+  put_u32(copy + INGOT_PLAN_OFF_FORMAT_VERSION, 2);
   RESUM();
-  CHECK_OK(ingot_plan_read(copy, size, INGOT_TARGET_CPU, "x86_64", &none));
-  ingot_plan_contents_destroy(none);
-  none = NULL;
+  CHECK_FAILS(ingot_plan_read(copy, size, INGOT_TARGET_CPU, "x86_64", &none), INGOT_INVALID_PLAN, "plan");
 
   RESET();
   put_u32(copy + INGOT_PLAN_OFF_TARGET, INGOT_TARGET_CUDA);
@@ -380,6 +379,8 @@ typedef enum fault {
   FAULT_SECTION_RESERVED,
   FAULT_TRAILING_SECTION,
   FAULT_PARAMS_INVALID,
+  FAULT_TENSOR_FLAGS,
+  FAULT_PACKED_ACTIVATION,
   FAULT_COUNT
 } fault;
 
@@ -411,6 +412,8 @@ static const char *const fault_needles[FAULT_COUNT] = {
     [FAULT_SECTION_RESERVED] = "reserved",
     [FAULT_TRAILING_SECTION] = "left unread",
     [FAULT_PARAMS_INVALID] = "activation type",
+    [FAULT_TENSOR_FLAGS] = "flags 0x2 have undefined bits",
+    [FAULT_PACKED_ACTIVATION] = "flag packed (data left out) on a tensor of kind 0",
 };
 
 static size_t sec_begin(ingot_byte_writer *w, uint32_t tag) {
@@ -427,9 +430,9 @@ static void put_dims(ingot_byte_writer *w, int32_t nb, int64_t a) {
   for (int32_t i = 0; i < nb; i++) ingot_byte_write_i64(w, a);
 }
 
-/* Hand-written plan: input x[2] -> activation(relu) -> y[2] (output); one profile. One field
- * is forged by `f`; the header and checksum are always right. */
-static void craft_plan(fault f, void **data_out, size_t *size_out) {
+/* Hand-written plan of format `version`: input x[2] -> activation(relu) -> y[2] (output);
+ * one profile. One field is forged by `f`; the header and checksum are always right. */
+static void craft_plan_version(fault f, uint32_t version, void **data_out, size_t *size_out) {
   ingot_byte_writer w;
   ingot_byte_writer_init(&w);
   size_t at;
@@ -465,6 +468,12 @@ static void craft_plan(fault f, void **data_out, size_t *size_out) {
       ingot_byte_write_u32(&w, t == 0 ? INGOT_TENSOR_KIND_INPUT : (f == FAULT_KIND ? 3 : INGOT_TENSOR_KIND_ACTIVATION));
       ingot_byte_write_u32(&w, t == 1);
       ingot_byte_write_i32(&w, t == 0 ? -1 : (f == FAULT_PRODUCER ? 5 : 0));
+      if (version >= INGOT_PLAN_VERSION_TENSOR_FLAGS) {
+        uint32_t flags = 0;
+        if (t == 0 && f == FAULT_TENSOR_FLAGS) flags = 0x2;
+        if (t == 1 && f == FAULT_PACKED_ACTIVATION) flags = INGOT_PLAN_TENSOR_PACKED;
+        ingot_byte_write_u32(&w, flags);
+      }
       ingot_byte_write_u64(&w, t == 1 && f == FAULT_DATA_SIZE_HUGE ? (uint64_t)1 << 63 : 0);
     }
   }
@@ -530,7 +539,7 @@ static void craft_plan(fault f, void **data_out, size_t *size_out) {
   ingot_byte_writer plan;
   ingot_byte_writer_init(&plan);
   ingot_byte_write_bytes(&plan, INGOT_PLAN_MAGIC, 8);
-  ingot_byte_write_u32(&plan, INGOT_PLAN_FORMAT_VERSION);
+  ingot_byte_write_u32(&plan, version);
   ingot_byte_write_u32(&plan, ingot_version());
   ingot_byte_write_u32(&plan, INGOT_TARGET_CPU);
   ingot_byte_write_u32(&plan, 0);
@@ -543,6 +552,10 @@ static void craft_plan(fault f, void **data_out, size_t *size_out) {
   ingot_byte_write_bytes(&plan, w.data, w.size);
   ingot_byte_writer_free(&w);
   CHECK_OK(ingot_byte_writer_release(&plan, data_out, size_out));
+}
+
+static void craft_plan(fault f, void **data_out, size_t *size_out) {
+  craft_plan_version(f, INGOT_PLAN_FORMAT_VERSION, data_out, size_out);
 }
 
 static void test_crafted(void) {
@@ -565,6 +578,18 @@ static void test_crafted(void) {
       }
       CHECK(back == NULL);
     }
+    ingot_plan_contents_destroy(back);
+    free(plan);
+  }
+  /* Versions 1 and 2 (tensor records without flags) still read: their params bytes for
+   * channels last are zero, and they keep every constant's data. */
+  for (uint32_t version = 1; version < INGOT_PLAN_VERSION_TENSOR_FLAGS; version++) {
+    void *plan = NULL;
+    size_t size = 0;
+    craft_plan_version(FAULT_NONE, version, &plan, &size);
+    ingot_plan_contents *back = NULL;
+    CHECK_OK(read_copy(plan, size, INGOT_TARGET_CPU, "x86_64", &back));
+    CHECK(back && back->graph->nb_tensors == 2 && back->graph->nb_nodes == 1);
     ingot_plan_contents_destroy(back);
     free(plan);
   }
@@ -615,6 +640,340 @@ static void test_bad_graph(ingot_plan_contents *c) {
   CHECK_FAILS(ingot_plan_write(c, &plan, &size), INGOT_INVALID_ARGUMENT, "tensor 0");
   g->tensors[0].name = old;
   free(long_name);
+}
+
+/* ---- weights left out of the plan: held only packed by their layers ------------------- */
+
+#define PK_N 2
+#define PK_C 16
+#define PK_K 32
+#define PK_HW 12
+#define PK_CLASSES 64
+#define PK_M 64
+#define PK_SEQ 5
+#define PK_BATCH 2
+#define PK_IN 8
+#define PK_HIDDEN 16
+
+typedef struct pk_data {
+  float conv_w[PK_K * PK_C * 9], conv_b[PK_K], dw_w[PK_K * 9], fc_w[PK_CLASSES * PK_K * PK_HW * PK_HW], fc_b[PK_CLASSES];
+  float shared_w[PK_M * PK_M], w2[PK_M * 32];
+  float rnn_w[4 * PK_HIDDEN * PK_IN], rnn_r[4 * PK_HIDDEN * PK_HIDDEN], rnn_b[8 * PK_HIDDEN];
+  float x[PK_N * PK_C * PK_HW * PK_HW], q[PK_M * PK_M], s[PK_SEQ * PK_BATCH * PK_IN];
+} pk_data;
+
+/* Outputs of one inference, by name. */
+typedef struct pk_outputs {
+  float probs[PK_N * PK_CLASSES], z[PK_M * PK_M], m2[PK_M * 32], y[PK_SEQ * PK_BATCH * PK_HIDDEN];
+} pk_outputs;
+
+static ingot_tensor *pk_constant(ingot_network *net, const char *name, int32_t nb, const int64_t *d, float *v) {
+  ingot_dims dims;
+  memset(&dims, 0, sizeof dims);
+  dims.nb_dims = nb;
+  int64_t count = 1;
+  for (int32_t i = 0; i < nb; i++) count *= (dims.d[i] = d[i]);
+  ingot_layer *layer = NULL;
+  CHECK_OK(ingot_network_add_constant(net, &dims, (ingot_weights){INGOT_FLOAT32, v, count}, &layer));
+  ingot_tensor *t = layer ? ingot_layer_get_output(layer, 0) : NULL;
+  if (t) CHECK_OK(ingot_tensor_set_name(t, name));
+  return t;
+}
+
+static void pk_name_output(ingot_network *net, ingot_layer *layer, const char *name) {
+  ingot_tensor *t = layer ? ingot_layer_get_output(layer, 0) : NULL;
+  CHECK(t != NULL);
+  if (!t) return;
+  CHECK_OK(ingot_tensor_set_name(t, name));
+  CHECK_OK(ingot_network_mark_output(net, t));
+}
+
+/* Four branches, each a kind of layer whose CPU tactic packs its weights:
+ *   x [2,16,12,12] -> conv 3x3 (32 maps, bias) "conv1" -> relu -> depthwise 3x3 "conv2"
+ *     -> relu -> fully connected (10, bias) "fc" -> softmax -> probs
+ *   q [64,64] -> matmul by shared_w "mm1" -> relu -> + shared_w "add_w" -> z  (shared_w is
+ *     read packed by mm1 and plainly by add_w: it must keep its data)
+ *   q -> matmul by w2 [64,32] "mm2" -> m2
+ *   s [5,2,8] -> LSTM (hidden 16; W, R, B constants) "lstm" -> y */
+static ingot_network *pk_network(pk_data *d) {
+  uint64_t seed = 7;
+  float *all[] = {d->conv_w, d->conv_b, d->dw_w, d->fc_w, d->fc_b, d->shared_w, d->w2, d->rnn_w, d->rnn_r, d->rnn_b,
+                  d->x, d->q, d->s};
+  size_t sizes[] = {sizeof d->conv_w, sizeof d->conv_b, sizeof d->dw_w, sizeof d->fc_w, sizeof d->fc_b,
+                    sizeof d->shared_w, sizeof d->w2, sizeof d->rnn_w, sizeof d->rnn_r, sizeof d->rnn_b,
+                    sizeof d->x, sizeof d->q, sizeof d->s};
+  for (size_t a = 0; a < sizeof all / sizeof all[0]; a++)
+    for (size_t i = 0; i < sizes[a] / sizeof(float); i++) all[a][i] = test_randf(&seed) * 0.25f;
+  ingot_network *net = NULL;
+  CHECK_OK(ingot_network_create(NULL, &net));
+  ingot_tensor *x = NULL, *q = NULL, *s = NULL;
+  ingot_dims xd = {4, {PK_N, PK_C, PK_HW, PK_HW}}, qd = {2, {PK_M, PK_M}}, sd = {3, {PK_SEQ, PK_BATCH, PK_IN}};
+  CHECK_OK(ingot_network_add_input(net, "x", INGOT_FLOAT32, &xd, &x));
+  CHECK_OK(ingot_network_add_input(net, "q", INGOT_FLOAT32, &qd, &q));
+  CHECK_OK(ingot_network_add_input(net, "s", INGOT_FLOAT32, &sd, &s));
+
+  /* 3x3, padding 1: conv1 (32 maps, bias), then conv2 depthwise (one group per map) */
+  ingot_convolution_desc cd = {.nb_spatial_dims = 2, .num_output_maps = PK_K, .kernel_size = {3, 3},
+                               .pre_padding = {1, 1}, .post_padding = {1, 1},
+                               .kernel_weights = {INGOT_FLOAT32, d->conv_w, PK_K * PK_C * 9},
+                               .bias_weights = {INGOT_FLOAT32, d->conv_b, PK_K}};
+  ingot_layer *conv1 = NULL, *relu1 = NULL, *conv2 = NULL, *relu2 = NULL, *fc = NULL, *sm = NULL;
+  CHECK_OK(ingot_network_add_convolution(net, x, &cd, &conv1));
+  CHECK_OK(ingot_layer_set_name(conv1, "conv1"));
+  CHECK_OK(ingot_network_add_activation(net, ingot_layer_get_output(conv1, 0), INGOT_ACTIVATION_RELU, 0, 0, &relu1));
+  cd.groups = PK_K;
+  cd.kernel_weights = (ingot_weights){INGOT_FLOAT32, d->dw_w, PK_K * 9};
+  cd.bias_weights = (ingot_weights){INGOT_FLOAT32, NULL, 0};
+  CHECK_OK(ingot_network_add_convolution(net, ingot_layer_get_output(relu1, 0), &cd, &conv2));
+  CHECK_OK(ingot_layer_set_name(conv2, "conv2"));
+  CHECK_OK(ingot_network_add_activation(net, ingot_layer_get_output(conv2, 0), INGOT_ACTIVATION_RELU, 0, 0, &relu2));
+  CHECK_OK(ingot_network_add_fully_connected(net, ingot_layer_get_output(relu2, 0), PK_CLASSES,
+                                             (ingot_weights){INGOT_FLOAT32, d->fc_w, PK_CLASSES * PK_K * PK_HW * PK_HW},
+                                             (ingot_weights){INGOT_FLOAT32, d->fc_b, PK_CLASSES}, &fc));
+  CHECK_OK(ingot_layer_set_name(fc, "fc"));
+  CHECK_OK(ingot_network_add_softmax(net, ingot_layer_get_output(fc, 0), 1, &sm));
+  pk_name_output(net, sm, "probs");
+
+  ingot_tensor *shared = pk_constant(net, "shared_w", 2, (const int64_t[]){PK_M, PK_M}, d->shared_w);
+  ingot_tensor *w2 = pk_constant(net, "w2", 2, (const int64_t[]){PK_M, 32}, d->w2);
+  ingot_layer *mm1 = NULL, *relu3 = NULL, *add = NULL, *mm2 = NULL, *lstm = NULL;
+  CHECK_OK(ingot_network_add_matrix_multiply(net, q, INGOT_MATRIX_OP_NONE, shared, INGOT_MATRIX_OP_NONE, &mm1));
+  CHECK_OK(ingot_layer_set_name(mm1, "mm1"));
+  CHECK_OK(ingot_network_add_activation(net, ingot_layer_get_output(mm1, 0), INGOT_ACTIVATION_RELU, 0, 0, &relu3));
+  CHECK_OK(ingot_network_add_elementwise(net, ingot_layer_get_output(relu3, 0), shared, INGOT_ELEMENTWISE_SUM, &add));
+  CHECK_OK(ingot_layer_set_name(add, "add_w"));
+  pk_name_output(net, add, "z");
+  CHECK_OK(ingot_network_add_matrix_multiply(net, q, INGOT_MATRIX_OP_NONE, w2, INGOT_MATRIX_OP_NONE, &mm2));
+  CHECK_OK(ingot_layer_set_name(mm2, "mm2"));
+  pk_name_output(net, mm2, "m2");
+
+  ingot_tensor *rw = pk_constant(net, "lstm_w", 3, (const int64_t[]){1, 4 * PK_HIDDEN, PK_IN}, d->rnn_w);
+  ingot_tensor *rr = pk_constant(net, "lstm_r", 3, (const int64_t[]){1, 4 * PK_HIDDEN, PK_HIDDEN}, d->rnn_r);
+  ingot_tensor *rb = pk_constant(net, "lstm_b", 2, (const int64_t[]){1, 8 * PK_HIDDEN}, d->rnn_b);
+  ingot_rnn_desc rd;
+  memset(&rd, 0, sizeof rd);
+  rd.cell = INGOT_RNN_CELL_LSTM;
+  rd.direction = INGOT_RNN_FORWARD;
+  rd.hidden_size = PK_HIDDEN;
+  CHECK_OK(ingot_network_add_rnn(net, s, rw, rr, rb, &rd, &lstm));
+  CHECK_OK(ingot_layer_set_name(lstm, "lstm"));
+  pk_name_output(net, lstm, "y");
+  return net;
+}
+
+static ingot_plan *pk_build(ingot_network *net, uint32_t sources) {
+  ingot_builder *builder = NULL;
+  ingot_builder_config *config = NULL;
+  ingot_plan *plan = NULL;
+  CHECK_OK(ingot_builder_create(NULL, &builder));
+  CHECK_OK(ingot_builder_config_create(&config));
+  CHECK_OK(ingot_builder_config_set_tactic_sources(config, sources));
+  CHECK_OK(ingot_builder_config_set_timing_iterations(config, 0));
+  CHECK_OK(ingot_builder_build_serialized_network(builder, net, config, &plan));
+  ingot_builder_config_destroy(config);
+  ingot_builder_destroy(builder);
+  return plan;
+}
+
+/* Loads plan bytes and runs one inference; the status of loading (the rest is checked). */
+static ingot_status pk_run(const void *plan, size_t size, pk_data *d, pk_outputs *out) {
+  ingot_runtime *runtime = NULL;
+  ingot_engine *engine = NULL;
+  CHECK_OK(ingot_runtime_create(NULL, &runtime));
+  ingot_status st = ingot_runtime_deserialize_engine(runtime, plan, size, &engine);
+  if (st == INGOT_SUCCESS) {
+    ingot_execution_context *ctx = NULL;
+    memset(out, 0, sizeof *out);
+    CHECK_OK(ingot_engine_create_execution_context(engine, &ctx));
+    if (ctx) {
+      const char *names[] = {"x", "q", "s", "probs", "z", "m2", "y"};
+      void *buffers[] = {d->x, d->q, d->s, out->probs, out->z, out->m2, out->y};
+      for (int i = 0; i < 7; i++) CHECK_OK(ingot_execution_context_set_tensor_address(ctx, names[i], buffers[i]));
+      CHECK_OK(ingot_execution_context_execute(ctx));
+      ingot_execution_context_destroy(ctx);
+    }
+    ingot_engine_destroy(engine);
+  }
+  ingot_runtime_destroy(runtime);
+  return st;
+}
+
+static const ingot_node *pk_node(const ingot_graph *g, const char *name) {
+  for (int32_t i = 0; i < g->nb_nodes; i++)
+    if (strcmp(g->nodes[i].name, name) == 0) return &g->nodes[i];
+  fprintf(stderr, "no layer named '%s' in the plan\n", name);
+  test_failures++;
+  return NULL;
+}
+
+static int32_t pk_tensor(const ingot_graph *g, const char *name) {
+  int32_t t = ingot_graph_find_tensor(g, name);
+  if (t < 0) {
+    fprintf(stderr, "no tensor named '%s' in the plan\n", name);
+    test_failures++;
+  }
+  return t;
+}
+
+/* Rewrites a plan read back (its contents edited) and checks what loading it says. */
+static void pk_expect_refused(ingot_plan_contents *c, pk_data *d, const char *needle_a, const char *needle_b) {
+  void *bytes = NULL;
+  size_t size = 0;
+  CHECK_OK(ingot_plan_write(c, &bytes, &size)); /* the writer puts header and checksum right */
+  pk_outputs out;
+  ingot_clear_last_error();
+  ingot_status st = bytes ? pk_run(bytes, size, d, &out) : INGOT_INTERNAL_ERROR;
+  if (st != INGOT_INVALID_PLAN || !strstr(ingot_last_error(), needle_a) || !strstr(ingot_last_error(), needle_b)) {
+    fprintf(stderr, "forged plan: %s (%s), expected INGOT_INVALID_PLAN naming '%s' and '%s'\n",
+            ingot_status_name(st), ingot_last_error(), needle_a, needle_b);
+    test_failures++;
+  }
+  free(bytes);
+}
+
+static void test_packed_weights(void) {
+  static pk_data d;
+  ingot_network *net = pk_network(&d);
+  ingot_plan *plan = pk_build(net, INGOT_TACTIC_SOURCE_INGOT);
+  ingot_plan *ref_plan = pk_build(net, 0); /* the reference kernels: they pack nothing */
+  CHECK(plan && ref_plan);
+  if (!plan || !ref_plan) {
+    ingot_plan_destroy(plan);
+    ingot_plan_destroy(ref_plan);
+    ingot_network_destroy(net);
+    return;
+  }
+  const void *bytes = ingot_plan_data(plan);
+  size_t size = ingot_plan_size(plan);
+  ingot_plan_contents *c = NULL;
+  CHECK_OK(read_copy(bytes, size, INGOT_TARGET_CPU, NULL, &c));
+  if (!c) {
+    ingot_plan_destroy(plan);
+    ingot_plan_destroy(ref_plan);
+    ingot_network_destroy(net);
+    return;
+  }
+  const ingot_graph *g = c->graph;
+
+  /* Each packing layer's weights are in the plan only as its packed block. */
+  const char *packing[] = {"conv1", "conv2", "fc", "mm2", "lstm"};
+  for (size_t i = 0; i < sizeof packing / sizeof packing[0]; i++) {
+    const ingot_node *n = pk_node(g, packing[i]);
+    if (!n) continue;
+    const ingot_tactic *t = ingot_backend_find_tactic(ingot_cpu_backend(), c->tactic_names[n - g->nodes],
+                                                      c->tactic_versions[n - g->nodes]);
+    CHECK(t && (t->packed_inputs & 2u) && n->prepared && n->prepared_size > 0);
+    const ingot_graph_tensor *w = &g->tensors[n->inputs[1]];
+    if (!w->data_packed || w->data || w->data_size)
+      fprintf(stderr, "layer %s (%s): its weights '%s' are in the plan\n", packing[i], t ? t->name : "?", w->name);
+    CHECK(w->data_packed && !w->data && w->data_size == 0);
+    if (strcmp(packing[i], "lstm") == 0) CHECK(g->tensors[n->inputs[2]].data_packed); /* R */
+    if (strcmp(packing[i], "fc") == 0) CHECK(!g->tensors[n->inputs[2]].data_packed && g->tensors[n->inputs[2]].data);
+  }
+  /* shared_w: packed by mm1 (slot 1), but add_w reads its data: kept. */
+  const ingot_node *mm1 = pk_node(g, "mm1");
+  int32_t shared = pk_tensor(g, "shared_w");
+  CHECK(mm1 && shared >= 0 && mm1->inputs[1] == shared && mm1->prepared && mm1->prepared_size > 0);
+  if (shared >= 0)
+    CHECK(!g->tensors[shared].data_packed && g->tensors[shared].data &&
+          g->tensors[shared].data_size == sizeof d.shared_w);
+
+  /* The plan is the weights about once, not twice. */
+  uint64_t weights = 0, left_out = 0;
+  for (int32_t t = 0; t < g->nb_tensors; t++) {
+    const ingot_graph_tensor *gt = &g->tensors[t];
+    if (gt->kind != INGOT_TENSOR_KIND_CONSTANT) continue;
+    uint64_t bytes_t = (uint64_t)ingot_dims_volume(&gt->dims) * ingot_dtype_size(gt->dtype);
+    weights += bytes_t;
+    if (gt->data_packed) left_out += bytes_t;
+  }
+  printf("packed weights: plan of %zu bytes for %llu bytes of weights (%llu left out); reference-kernel plan %zu bytes\n",
+         size, (unsigned long long)weights, (unsigned long long)left_out, ingot_plan_size(ref_plan));
+  CHECK((double)size < 1.5 * (double)weights);
+  CHECK(left_out > weights / 2);
+
+  /* It runs, and as the reference kernels do. */
+  pk_outputs out, ref;
+  CHECK_OK(pk_run(bytes, size, &d, &out));
+  CHECK_OK(pk_run(ingot_plan_data(ref_plan), ingot_plan_size(ref_plan), &d, &ref));
+  const float *a = (const float *)&out, *b = (const float *)&ref;
+  int bad = 0;
+  for (size_t i = 0; i < sizeof out / sizeof(float); i++)
+    if (!(fabsf(a[i] - b[i]) <= 1e-4f * (1.0f + fabsf(b[i])))) bad++;
+  CHECK(bad == 0);
+
+  /* The same plan with every left-out constant put back, as NaN: a plan that holds the
+   * weights twice (before format 3), poisoned. Its outputs equal the first exactly: no
+   * kernel read those weights. */
+  ingot_plan_contents *full = NULL;
+  CHECK_OK(read_copy(bytes, size, INGOT_TARGET_CPU, NULL, &full));
+  for (int32_t t = 0; full && t < full->graph->nb_tensors; t++) {
+    ingot_graph_tensor *gt = &full->graph->tensors[t];
+    if (!gt->data_packed) continue;
+    int64_t n = ingot_dims_volume(&gt->dims);
+    float *nan = malloc(sizeof(float) * (size_t)n + 4);
+    for (int64_t i = 0; i < n; i++) nan[i] = NAN;
+    CHECK_OK(ingot_graph_set_constant(full->graph, t, nan, (uint64_t)n * sizeof(float)));
+    CHECK(!gt->data_packed);
+    free(nan);
+  }
+  void *full_bytes = NULL;
+  size_t full_size = 0;
+  if (full) CHECK_OK(ingot_plan_write(full, &full_bytes, &full_size));
+  CHECK(full_bytes && full_size >= size + left_out);
+  pk_outputs again;
+  if (full_bytes) {
+    CHECK_OK(pk_run(full_bytes, full_size, &d, &again));
+    CHECK(memcmp(&again, &out, sizeof out) == 0);
+  }
+  free(full_bytes);
+  ingot_plan_contents_destroy(full);
+
+  /* Forged: a kept constant marked left out while a layer reads its data (shared_w, read
+   * by add_w), refused naming both. The graph reads and validates: only binding the
+   * tactics finds it. */
+  if (shared >= 0) {
+    ingot_graph_tensor *gt = &c->graph->tensors[shared];
+    void *saved = gt->data;
+    gt->data = NULL;
+    gt->data_size = 0;
+    gt->data_packed = true;
+    pk_expect_refused(c, &d, "'shared_w'", "layer 'add_w'");
+    gt->data = saved;
+    gt->data_size = sizeof d.shared_w;
+    gt->data_packed = false;
+  }
+  /* A bias (slot 2, not packed by fc_f32_gemm) marked left out. */
+  const ingot_node *fc = pk_node(g, "fc");
+  if (fc) {
+    ingot_graph_tensor *gt = &c->graph->tensors[fc->inputs[2]];
+    void *saved = gt->data;
+    uint64_t saved_size = gt->data_size;
+    gt->data = NULL;
+    gt->data_size = 0;
+    gt->data_packed = true;
+    pk_expect_refused(c, &d, gt->name, "reads that input's data");
+    gt->data = saved;
+    gt->data_size = saved_size;
+    gt->data_packed = false;
+    /* fc's weights left out, but its packed block gone. */
+    ingot_node *n = &c->graph->nodes[fc - g->nodes];
+    uint64_t prepared_size = n->prepared_size;
+    n->prepared_size = 0;
+    pk_expect_refused(c, &d, c->graph->tensors[n->inputs[1]].name, "has no packed data");
+    n->prepared_size = prepared_size;
+  }
+  /* Untouched, the contents write the same plan again (the flags kept as read). */
+  void *rewritten = NULL;
+  size_t rewritten_size = 0;
+  CHECK_OK(ingot_plan_write(c, &rewritten, &rewritten_size));
+  CHECK(rewritten && rewritten_size == size && memcmp(rewritten, bytes, size) == 0);
+  free(rewritten);
+
+  ingot_plan_contents_destroy(c);
+  ingot_plan_destroy(plan);
+  ingot_plan_destroy(ref_plan);
+  ingot_network_destroy(net);
 }
 
 static void test_byte_io(void) {
@@ -674,6 +1033,7 @@ int main(void) {
   }
   test_crafted();
   test_bad_graph(c);
+  test_packed_weights();
   free(plan);
   ingot_plan_contents_destroy(c);
   TEST_EXIT();

@@ -34,6 +34,10 @@ static bool scatter_supports(const ingot_node *node, const ingot_tensor_view *in
 }
 
 #define ROW(OP, NAME, SUPPORTS, RUN) {INGOT_OP_##OP, NAME, 1, SUPPORTS, NULL, NULL, RUN}
+/* packed_inputs (backend.h): the GEMM-based rows read their weights (input 1; an RNN's W
+ * and R) only from the panels prepare() packed; biases, residuals, an RNN's B, lengths,
+ * states and peepholes are read from their inputs at run time. */
+#define PACKED(SLOT) (1u << (SLOT))
 static const ingot_tactic cpu_tactics[] = {
     ROW(CONVOLUTION, "conv_f32_reference", no_half_inputs, ingot_cpu_convolution),
     ROW(DECONVOLUTION, "deconv_f32_reference", no_half_inputs, ingot_cpu_deconvolution),
@@ -89,16 +93,17 @@ static const ingot_tactic cpu_tactics[] = {
     INGOT_ONEDNN_TACTIC_ROWS
 #endif
     {INGOT_OP_CONVOLUTION, "conv_f32_gemm", 1, ingot_cpu_conv_gemm_supports, ingot_cpu_conv_gemm_workspace,
-     ingot_cpu_conv_gemm_prepare, ingot_cpu_conv_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
+     ingot_cpu_conv_gemm_prepare, ingot_cpu_conv_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT, PACKED(1)},
     {INGOT_OP_CONVOLUTION, "conv_f32_nhwc_gemm", 1, ingot_cpu_conv_nhwc_supports, ingot_cpu_conv_nhwc_workspace,
-     ingot_cpu_conv_nhwc_prepare, ingot_cpu_conv_nhwc, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
+     ingot_cpu_conv_nhwc_prepare, ingot_cpu_conv_nhwc, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT, PACKED(1)},
     {INGOT_OP_CONVOLUTION, "conv_f32_winograd_nhwc", 1, ingot_cpu_conv_winograd_nhwc_supports,
      ingot_cpu_conv_winograd_nhwc_workspace, ingot_cpu_conv_winograd_nhwc_prepare, ingot_cpu_conv_winograd_nhwc, NULL,
-     NULL, INGOT_TACTIC_SOURCE_INGOT},
+     NULL, INGOT_TACTIC_SOURCE_INGOT, PACKED(1)},
     {INGOT_OP_CONVOLUTION, "conv_f32_depthwise", 1, ingot_cpu_conv_depthwise_supports, NULL, NULL,
      ingot_cpu_conv_depthwise, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_CONVOLUTION, "conv_f32_depthwise_nhwc", 1, ingot_cpu_conv_depthwise_nhwc_supports, NULL,
-     ingot_cpu_conv_depthwise_nhwc_prepare, ingot_cpu_conv_depthwise_nhwc, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
+     ingot_cpu_conv_depthwise_nhwc_prepare, ingot_cpu_conv_depthwise_nhwc, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT,
+     PACKED(1)},
     {INGOT_OP_ACTIVATION, "activation_f32_vector", 1, ingot_cpu_activation_vector_supports, NULL, NULL,
      ingot_cpu_activation_vector, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_SOFTMAX, "softmax_f32_vector", 1, ingot_cpu_softmax_vector_supports, NULL, NULL,
@@ -112,15 +117,17 @@ static const ingot_tactic cpu_tactics[] = {
     {INGOT_OP_POOLING, "pool2d_f32_nhwc", 1, ingot_cpu_pool2d_nhwc_supports, NULL, NULL, ingot_cpu_pool2d_nhwc, NULL,
      NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_FULLY_CONNECTED, "fc_f32_gemm", 1, ingot_cpu_fc_gemm_supports, ingot_cpu_fc_gemm_workspace,
-     ingot_cpu_fc_gemm_prepare, ingot_cpu_fc_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
+     ingot_cpu_fc_gemm_prepare, ingot_cpu_fc_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT, PACKED(1)},
     {INGOT_OP_MATRIX_MULTIPLY, "matmul_f32_gemm", 1, ingot_cpu_matmul_gemm_supports, ingot_cpu_matmul_gemm_workspace,
-     ingot_cpu_matmul_gemm_prepare, ingot_cpu_matmul_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
+     ingot_cpu_matmul_gemm_prepare, ingot_cpu_matmul_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT, PACKED(1)},
     {INGOT_OP_ATTENTION, "attention_f32_gemm", 1, ingot_cpu_attention_gemm_supports, ingot_cpu_attention_gemm_workspace,
      NULL, ingot_cpu_attention_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
     {INGOT_OP_RNN, "rnn_f32_gemm", 1, ingot_cpu_rnn_gemm_supports, ingot_cpu_rnn_gemm_workspace,
-     ingot_cpu_rnn_gemm_prepare, ingot_cpu_rnn_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT},
+     ingot_cpu_rnn_gemm_prepare, ingot_cpu_rnn_gemm, NULL, NULL, INGOT_TACTIC_SOURCE_INGOT,
+     PACKED(INGOT_RNN_INPUT_W) | PACKED(INGOT_RNN_INPUT_R)},
 };
 #undef ROW
+#undef PACKED
 
 static const char *cpu_arch(void) {
 #if defined(__x86_64__)

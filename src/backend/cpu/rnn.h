@@ -18,8 +18,10 @@ typedef struct ingot_rnn_problem {
 } ingot_rnn_problem;
 
 /* Reads the problem from the kernel args and checks what only the data can say: every
- * sequence length within [0, seq] (a failure names the layer, the batch entry and its value). */
-ingot_status ingot_rnn_problem_init(const ingot_kernel_args *args, ingot_rnn_problem *pr);
+ * sequence length within [0, seq] (a failure names the layer, the batch entry and its value).
+ * weights_packed: the caller multiplies by W and R packed in its prepared block, so their
+ * data is neither needed nor read (a plan may leave it out); w and r may then be NULL. */
+ingot_status ingot_rnn_problem_init(const ingot_kernel_args *args, bool weights_packed, ingot_rnn_problem *pr);
 
 static inline int64_t ingot_rnn_length(const ingot_rnn_problem *pr, int64_t b) {
   return pr->lengths ? pr->lengths[b] : pr->seq;

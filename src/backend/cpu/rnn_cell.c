@@ -7,7 +7,7 @@
 #include "core/dims.h"
 #include "core/error.h"
 
-ingot_status ingot_rnn_problem_init(const ingot_kernel_args *args, ingot_rnn_problem *pr) {
+ingot_status ingot_rnn_problem_init(const ingot_kernel_args *args, bool weights_packed, ingot_rnn_problem *pr) {
   const ingot_rnn_params *p = &args->params->rnn;
   const ingot_tensor_view *in = args->inputs;
   memset(pr, 0, sizeof *pr);
@@ -21,7 +21,7 @@ ingot_status ingot_rnn_problem_init(const ingot_kernel_args *args, ingot_rnn_pro
       return ingot_node_fail(args->node, INGOT_UNSUPPORTED, "the CPU recurrent kernels take float32 (int32 lengths); input %d is %s",
                              i, ingot_dtype_name(in[i].dtype));
   const ingot_dims *xd = &in[INGOT_RNN_INPUT_X].dims;
-  if (xd->nb_dims != 3 || !in[0].data || !in[1].data || !in[2].data)
+  if (xd->nb_dims != 3 || !in[0].data || (!weights_packed && (!in[1].data || !in[2].data)))
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "X, W and R must be present, X of rank 3");
   pr->seq = xd->d[p->layout ? 1 : 0];
   pr->batch = xd->d[p->layout ? 0 : 1];

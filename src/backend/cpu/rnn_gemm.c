@@ -196,7 +196,8 @@ static void gemm_packed(ingot_thread_pool *pool, const ingot_gemm_kernel *kr, in
 
 ingot_status ingot_cpu_rnn_gemm(const ingot_kernel_args *args) {
   ingot_rnn_problem pr;
-  INGOT_TRY(ingot_rnn_problem_init(args, &pr));
+  /* with its pack, W and R are read only from it (packed_inputs: a plan may leave them out) */
+  INGOT_TRY(ingot_rnn_problem_init(args, args->prepared != NULL, &pr));
   rnn_shape s;
   if (!shape_of(args->node, args->inputs, &s))
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "X must have rank 3 and a non-empty input size");

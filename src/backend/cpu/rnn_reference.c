@@ -38,7 +38,7 @@ static void matvec(const float *m, int64_t ld, int64_t rows, int64_t cols, const
 
 ingot_status ingot_cpu_rnn(const ingot_kernel_args *args) {
   ingot_rnn_problem pr;
-  INGOT_TRY(ingot_rnn_problem_init(args, &pr));
+  INGOT_TRY(ingot_rnn_problem_init(args, false, &pr));
   if (args->workspace_size < (uint64_t)workspace_floats(&pr) * sizeof(float))
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "workspace of %llu bytes is too small",
                            (unsigned long long)args->workspace_size);

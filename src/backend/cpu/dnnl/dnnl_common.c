@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/dims.h"
 #include "core/error.h"
 #include "ops/ops.h"
 
@@ -344,6 +345,58 @@ int32_t ingot_dnnl_fixed_weights(ingot_dnnl_state *s, const ingot_kernel_args *a
   return m;
 }
 
+/* The weights' plain layout (what prepare() reordered from) for blob dims `dims`: dense
+ * row-major as plan_conv and plan_fc describe them, except a matmul's transposed B, whose
+ * last two dims are swapped in memory (mm_descs). False when the dims are not positive. */
+static bool plain_weights_md(const ingot_kernel_args *args, int32_t ndims, const dnnl_dims_t dims,
+                             dnnl_memory_desc_t *md, int64_t *volume_out) {
+  bool transposed = args->node->op == INGOT_OP_MATRIX_MULTIPLY &&
+                    args->params->matmul.op_b == INGOT_MATRIX_OP_TRANSPOSE && ndims >= 2;
+  dnnl_dims_t strides;
+  int64_t volume = 1;
+  for (int32_t i = ndims - 1; i >= 0; i--) {
+    /* dim d is the i-th in memory order: the dims as given, or with the last two swapped */
+    int32_t d = transposed && i >= ndims - 2 ? (i == ndims - 1 ? ndims - 2 : ndims - 1) : i;
+    strides[d] = volume;
+    if (dims[d] <= 0 || __builtin_mul_overflow(volume, dims[d], &volume)) return false;
+  }
+  if (volume > (int64_t)(SIZE_MAX / 8)) return false;
+  *volume_out = volume;
+  return dnnl_memory_desc_init_by_strides(md, ndims, dims, dnnl_f32, strides) == dnnl_success;
+}
+
+ingot_status ingot_dnnl_unpack_weights(const ingot_kernel_args *args, void **plain_out) {
+  *plain_out = NULL;
+  if (args->nb_inputs < 2 || !args->prepared || args->prepared_size < sizeof(blob_header)) return INGOT_SUCCESS;
+  const ingot_tensor_view *w = &args->inputs[1];
+  blob_header h;
+  memcpy(&h, args->prepared, sizeof h);
+  dnnl_memory_desc_t plain;
+  int64_t volume = 0;
+  if (h.magic != BLOB_MAGIC || h.md_size != sizeof(dnnl_memory_desc_t) || h.dnnl_version != dnnl_version_code() ||
+      h.md.data_type != dnnl_f32 || h.md.format_kind != dnnl_blocked || h.md.ndims < 1 ||
+      h.md.ndims > DNNL_MAX_NDIMS || w->dtype != INGOT_FLOAT32 ||
+      !plain_weights_md(args, h.md.ndims, h.md.dims, &plain, &volume) || volume != ingot_dims_volume(&w->dims) ||
+      h.weights_offset < sizeof h || h.weights_offset > args->prepared_size ||
+      h.weights_bytes > args->prepared_size - h.weights_offset || dnnl_memory_desc_get_size(&h.md) != h.weights_bytes ||
+      (uint64_t)volume * sizeof(float) > h.weights_bytes)
+    return INGOT_SUCCESS; /* the last: oneDNN's layouts pad, never shrink: no copy larger than the plan's bytes */
+  void *plain_data = ingot_aligned_alloc((size_t)volume * sizeof(float));
+  if (!plain_data) return INGOT_OUT_OF_MEMORY;
+  dnnl_engine_t engine = NULL;
+  bool ok = ingot_dnnl_ok(dnnl_engine_create(&engine, dnnl_cpu, 0), args->node, "CPU engine") &&
+            reorder_now(args->node, engine, &h.md, (const uint8_t *)args->prepared + h.weights_offset, &plain,
+                        plain_data);
+  if (engine) dnnl_engine_destroy(engine);
+  if (!ok) {
+    ingot_aligned_free(plain_data);
+    ingot_clear_last_error(); /* unusable: the fallback says what is missing if it needs the weights */
+    return INGOT_SUCCESS;
+  }
+  *plain_out = plain_data;
+  return INGOT_SUCCESS;
+}
+
 /* ---- the state ---------------------------------------------------------------------------- */
 
 static void layout(ingot_dnnl_state *s) {
@@ -369,10 +422,12 @@ static void release(ingot_dnnl_state *s) {
   if (s->stream) dnnl_stream_destroy(s->stream);
   if (s->engine) dnnl_engine_destroy(s->engine);
   ingot_aligned_free(s->owned_weights);
+  ingot_aligned_free(s->plain_weights);
   s->nb_steps = s->nb_mems = 0;
   s->stream = NULL;
   s->engine = NULL;
   s->owned_weights = NULL;
+  s->plain_weights = NULL;
 }
 
 /* Plans the node's steps at the args' shapes on `threads` threads (the caller has set
@@ -457,6 +512,7 @@ ingot_status ingot_dnnl_create_state(const ingot_kernel_args *args, ingot_dnnl_p
     /* these shapes (a dynamic shape unlike the opt one) run on the reference kernel */
     release(s);
     ingot_clear_last_error();
+    st = ingot_dnnl_unpack_weights(args, &s->plain_weights);
   }
   ingot_dnnl_threads_end(s->threads, previous);
   if (st != INGOT_SUCCESS) {
@@ -486,9 +542,33 @@ static void *mem_data(const ingot_kernel_args *args, const ingot_dnnl_mem *m) {
   }
 }
 
+/* The reference kernel, on the state's unpacked weights when it has them: with the
+ * weights packed, input 1's data is not read (packed_inputs), and a plan may lack it. */
+static ingot_status run_reference(const ingot_kernel_args *args, const ingot_dnnl_state *s,
+                                  ingot_status (*reference)(const ingot_kernel_args *)) {
+  enum { MAX_INPUTS = 8 }; /* conv, fc and matmul take at most 4: x, w, bias, residual */
+  if (args->nb_inputs < 2) return reference(args);
+  if (!s || !s->plain_weights) {
+    if (!args->inputs[1].data)
+      return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT,
+                             "oneDNN tactic: these shapes run on the reference kernel, and neither the plan nor the "
+                             "packed weights give it the weights");
+    return reference(args);
+  }
+  if (args->nb_inputs > MAX_INPUTS)
+    return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "oneDNN tactic: %d inputs, at most %d expected",
+                           (int)args->nb_inputs, MAX_INPUTS);
+  ingot_tensor_view inputs[MAX_INPUTS];
+  memcpy(inputs, args->inputs, sizeof(ingot_tensor_view) * (size_t)args->nb_inputs);
+  inputs[1].data = s->plain_weights;
+  ingot_kernel_args with_weights = *args;
+  with_weights.inputs = inputs;
+  return reference(&with_weights);
+}
+
 ingot_status ingot_dnnl_run(const ingot_kernel_args *args, ingot_status (*reference)(const ingot_kernel_args *)) {
   ingot_dnnl_state *s = args->state;
-  if (!s || !s->native) return reference(args);
+  if (!s || !s->native) return run_reference(args, s, reference);
   if (s->workspace_bytes && (!args->workspace || args->workspace_size < s->workspace_bytes))
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "oneDNN tactic: workspace of %llu bytes, %llu needed",
                            (unsigned long long)args->workspace_size, (unsigned long long)s->workspace_bytes);

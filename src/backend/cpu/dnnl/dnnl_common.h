@@ -57,6 +57,10 @@ typedef struct ingot_dnnl_state {
   uint64_t scratchpad_bytes; /* the largest step's; at workspace offset 0 */
   uint64_t workspace_bytes;  /* scratchpad and the reordered copies after it */
   void *owned_weights;       /* weights reordered for this machine, when the plan's layout differs */
+  /* not native: the weights unpacked from the prepared blob into their plain layout, for
+   * the reference kernel (so input 1's data is never read: packed_inputs); NULL when the
+   * blob is absent or unusable (the fallback then reads input 1's data) */
+  void *plain_weights;
   /* constant weights (input 1): their plain layout and the one the main step wants */
   bool has_weights;
   dnnl_memory_desc_t weights_plain, weights_wanted;
@@ -109,6 +113,14 @@ bool ingot_dnnl_add_reorder(ingot_dnnl_state *s, const ingot_node *node, int32_t
 int32_t ingot_dnnl_fixed_weights(ingot_dnnl_state *s, const ingot_kernel_args *args, const dnnl_memory_desc_t *plain,
                                  const dnnl_memory_desc_t *wanted);
 
+/* The prepared blob's weights reordered back to their plain layout (input 1's dims, as
+ * the op stores them: a matmul's transposed B transposed) into *plain_out, a 64-byte
+ * aligned block (free with ingot_aligned_free): what the reference fallback of a state
+ * that is not native runs on, so that input 1's data is never read. *plain_out NULL, and
+ * success, when the blob is absent or does not fit input 1 (another oneDNN, other dims);
+ * INGOT_OUT_OF_MEMORY when the copy cannot be allocated. */
+ingot_status ingot_dnnl_unpack_weights(const ingot_kernel_args *args, void **plain_out);
+
 /* ---- the tactic functions, given the op's plan function -------------------------------- */
 /* The plan at these shapes and threads, destroyed again: its workspace need (0: none, or
  * oneDNN cannot do these shapes and run() will call the reference kernel). */
@@ -119,7 +131,8 @@ ingot_status ingot_dnnl_prepare(const ingot_kernel_args *args, ingot_dnnl_plan_f
                                 uint64_t *size_out);
 ingot_status ingot_dnnl_create_state(const ingot_kernel_args *args, ingot_dnnl_plan_fn plan, void **state_out);
 void ingot_dnnl_destroy_state(void *state);
-/* Executes the steps, or `reference` when the state is not native (or absent). */
+/* Executes the steps, or `reference` when the state is not native (or absent): on the
+ * state's unpacked weights when it has them, else on input 1's data (refused when absent). */
 ingot_status ingot_dnnl_run(const ingot_kernel_args *args, ingot_status (*reference)(const ingot_kernel_args *));
 /* Whether a state runs oneDNN primitives (tests). */
 bool ingot_dnnl_state_is_native(const void *state);

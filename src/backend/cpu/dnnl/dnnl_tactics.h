@@ -28,9 +28,11 @@ ingot_status ingot_onednn_matmul_run(const ingot_kernel_args *args);
 /* Frees a state any of them made (dnnl_common.c). */
 void ingot_dnnl_destroy_state(void *state);
 
+/* packed_inputs: the weights (input 1) are read from the prepared blob only, also on the
+ * reference fallback for shapes oneDNN declines (the state unpacks them: dnnl_common.c). */
 #define INGOT_ONEDNN_ROW(OP, NAME, SUPPORTS, PREFIX, RUN)                                                  \
   {INGOT_OP_##OP, NAME, 1, SUPPORTS, PREFIX##_workspace, PREFIX##_prepare, RUN, PREFIX##_create_state,     \
-   ingot_dnnl_destroy_state, INGOT_TACTIC_SOURCE_ONEDNN}
+   ingot_dnnl_destroy_state, INGOT_TACTIC_SOURCE_ONEDNN, 1u << 1}
 #define INGOT_ONEDNN_TACTIC_ROWS                                                                                 \
   INGOT_ONEDNN_ROW(CONVOLUTION, "conv_f32_onednn", ingot_onednn_conv_supports, ingot_onednn_conv,                \
                    ingot_onednn_conv_run),                                                                       \

@@ -22,11 +22,12 @@ static bool geometry_of(const ingot_node *node, const ingot_tensor_view *inputs,
 }
 
 /* Input pixels that the taps of `mc` consecutive output pixels read (about: whole input
- * rows once the block spans output rows). */
-static int64_t input_pixels(const ingot_conv2d *c, int64_t mc) {
-  int64_t span_h = (c->kh - 1) * c->dh + 1, span_w = (c->kw - 1) * c->dw + 1;
-  if (mc < c->OW) return (mc * c->sw + span_w) * span_h;
-  return ((mc + c->OW - 1) / c->OW * c->sh + span_h) * c->W;
+ * rows once the block spans output rows). In double: only an estimate for the blocking,
+ * and a plan's strides or dilations may be huge (no int64 overflow on them). */
+static double input_pixels(const ingot_conv2d *c, int64_t mc) {
+  double span_h = (double)(c->kh - 1) * (double)c->dh + 1.0, span_w = (double)(c->kw - 1) * (double)c->dw + 1.0;
+  if (mc < c->OW) return ((double)mc * (double)c->sw + span_w) * span_h;
+  return ((double)((mc + c->OW - 1) / c->OW) * (double)c->sh + span_h) * (double)c->W;
 }
 
 /* Rows of an M block: the kernel's mc, fewer while the input they read (their A, read in
@@ -34,7 +35,7 @@ static int64_t input_pixels(const ingot_conv2d *c, int64_t mc) {
  * 256 KiB share of L2 across the block's B panels. */
 static int64_t block_rows(const ingot_gemm_kernel *kr, const ingot_conv2d *c) {
   int64_t mc = kr->mc / kr->mr * kr->mr;
-  while (mc > kr->mr && input_pixels(c, mc) * c->cpg * (int64_t)sizeof(float) > (INT64_C(1) << 18))
+  while (mc > kr->mr && input_pixels(c, mc) * (double)c->cpg * (double)sizeof(float) > (double)(INT64_C(1) << 18))
     mc = (mc / 2 + kr->mr - 1) / kr->mr * kr->mr;
   return mc < kr->mr ? kr->mr : mc;
 }
