@@ -285,7 +285,7 @@ static ingot_status build_plan(ingot_build *build, const ingot_network *network,
     int32_t set = p * 3 + 2;
     for (int32_t t = 0; t < g->nb_tensors; t++)
       sizes[t] = tensor_bytes(&build->shape_dims[set][t], build->shape_dtypes[set][t]);
-    st = ingot_memory_plan(g, sizes, offsets, &contents.arena_sizes[p]);
+    st = ingot_memory_plan(g, sizes, NULL, offsets, &contents.arena_sizes[p]);
     if (st == INGOT_SUCCESS)
       ingot_log(logger, INGOT_SEVERITY_INFO, "profile %d: activation arena %.3f MiB at max shapes", p,
                 (double)contents.arena_sizes[p] / (1024.0 * 1024.0));

@@ -28,8 +28,8 @@ static int by_size_desc(const void *a, const void *b) {
 
 static uint64_t align_up(uint64_t v) { return (v + INGOT_ARENA_ALIGNMENT - 1) & ~(uint64_t)(INGOT_ARENA_ALIGNMENT - 1); }
 
-ingot_status ingot_memory_plan(const ingot_graph *graph, const uint64_t *sizes, uint64_t *offsets_out,
-                               uint64_t *arena_size_out) {
+ingot_status ingot_memory_plan(const ingot_graph *graph, const uint64_t *sizes, const int32_t *alias,
+                               uint64_t *offsets_out, uint64_t *arena_size_out) {
   int32_t nt = graph->nb_tensors;
   plan_item *items = ingot_calloc((size_t)nt + 1, sizeof *items);
   int32_t *last_use = ingot_calloc((size_t)nt + 1, sizeof(int32_t));
@@ -44,10 +44,13 @@ ingot_status ingot_memory_plan(const ingot_graph *graph, const uint64_t *sizes, 
       int32_t t = graph->nodes[i].inputs[k];
       if (t >= 0 && last_use[t] < i) last_use[t] = i;
     }
+  if (alias) /* a tensor lives as long as its aliases are read */
+    for (int32_t t = 0; t < nt; t++)
+      if (alias[t] >= 0 && last_use[alias[t]] < last_use[t]) last_use[alias[t]] = last_use[t];
   int32_t n = 0;
   for (int32_t t = 0; t < nt; t++) {
     offsets_out[t] = UINT64_MAX;
-    if (!ingot_tensor_in_arena(graph, t)) continue;
+    if (!ingot_tensor_in_arena(graph, t) || (alias && alias[t] >= 0)) continue;
     items[n].tensor = t;
     items[n].first = graph->tensors[t].producer;
     items[n].last = last_use[t];

@@ -13,8 +13,11 @@ bool ingot_tensor_in_arena(const ingot_graph *graph, int32_t t);
 
 /* sizes[t]: bytes of tensor t (ignored for tensors not in the arena). Fills offsets[t]
  * (UINT64_MAX for tensors not in the arena) and the arena size. Two tensors share bytes
- * only if their lifetimes (producer to last reader) do not overlap. */
-ingot_status ingot_memory_plan(const ingot_graph *graph, const uint64_t *sizes, uint64_t *offsets_out,
-                               uint64_t *arena_size_out);
+ * only if their lifetimes (producer to last reader) do not overlap. alias (NULL: none):
+ * alias[t] >= 0 says tensor t is tensor alias[t]'s bytes (a reshape's output, resolved to
+ * the first of a chain): t gets no place of its own (offset UINT64_MAX) and alias[t] lives
+ * until t's last reader. */
+ingot_status ingot_memory_plan(const ingot_graph *graph, const uint64_t *sizes, const int32_t *alias,
+                               uint64_t *offsets_out, uint64_t *arena_size_out);
 
 #endif

@@ -23,6 +23,8 @@ void ingot_execution_context_destroy(ingot_execution_context *c) {
   free(c->dtypes);
   free(c->sizes);
   free(c->offsets);
+  free(c->alias);
+  free(c->view_node);
   free(c->workspace_sizes);
   free(c->io_addresses);
   free(c->in_views);
@@ -66,11 +68,14 @@ ingot_status ingot_engine_create_execution_context(const ingot_engine *engine, i
   c->dtypes = ingot_calloc(nt, sizeof(ingot_dtype));
   c->sizes = ingot_calloc(nt, sizeof(uint64_t));
   c->offsets = ingot_calloc(nt, sizeof(uint64_t));
+  c->alias = ingot_calloc(nt, sizeof(int32_t));
+  c->view_node = ingot_calloc((size_t)g->nb_nodes + 1, 1);
   c->workspace_sizes = ingot_calloc((size_t)g->nb_nodes + 1, sizeof(uint64_t));
   c->io_addresses = ingot_calloc((size_t)engine->nb_io + 1, sizeof(void *));
   c->in_views = ingot_calloc((size_t)engine->max_node_inputs + 1, sizeof(ingot_tensor_view));
   c->out_views = ingot_calloc(INGOT_MAX_OUTPUTS, sizeof(ingot_tensor_view));
-  ingot_status st = (c->input_dims && c->dims && c->dtypes && c->sizes && c->offsets && c->workspace_sizes &&
+  ingot_status st = (c->input_dims && c->dims && c->dtypes && c->sizes && c->offsets && c->alias && c->view_node &&
+                     c->workspace_sizes &&
                      c->io_addresses && c->in_views && c->out_views)
                         ? INGOT_SUCCESS
                         : INGOT_OUT_OF_MEMORY;
@@ -103,6 +108,37 @@ ingot_status ingot_execution_context_set_optimization_profile(ingot_execution_co
   return INGOT_SUCCESS;
 }
 
+/* A node whose output is its input's bytes as they are: a shuffle that only reshapes (no
+ * transpose, or identity ones: Reshape, Flatten, Squeeze, Unsqueeze) or an identity of one
+ * dtype. Its output then aliases its input and the node does not run (TensorRT's no-op
+ * reshapes), unless the output is a graph output, which lives in the caller's buffer. */
+static bool is_view_node(const ingot_execution_context *c, const ingot_node *n) {
+  const ingot_graph *g = c->engine->graph;
+  if (n->nb_outputs != 1 || n->nb_inputs < 1 || n->inputs[0] < 0) return false;
+  int32_t in = n->inputs[0], out = n->outputs[0];
+  if (!ingot_tensor_in_arena(g, out) || c->dtypes[in] != c->dtypes[out] || c->sizes[in] != c->sizes[out]) return false;
+  if (n->op == INGOT_OP_IDENTITY) return n->nb_inputs == 1;
+  if (n->op != INGOT_OP_SHUFFLE) return false;
+  const ingot_shuffle_params *p = &n->params.shuffle;
+  for (int32_t i = 0; i < INGOT_MAX_DIMS; i++)
+    if ((p->has_first_transpose && p->first_transpose[i] != i) || (p->has_second_transpose && p->second_transpose[i] != i))
+      return false;
+  return true;
+}
+
+/* Which nodes are views and which tensors alias which (chains resolved to the first). */
+static void find_views(ingot_execution_context *c) {
+  const ingot_graph *g = c->engine->graph;
+  for (int32_t t = 0; t < g->nb_tensors; t++) c->alias[t] = -1;
+  for (int32_t i = 0; i < g->nb_nodes; i++) {
+    const ingot_node *n = &g->nodes[i];
+    c->view_node[i] = is_view_node(c, n);
+    if (!c->view_node[i]) continue;
+    int32_t in = n->inputs[0];
+    c->alias[n->outputs[0]] = c->alias[in] >= 0 ? c->alias[in] : in;
+  }
+}
+
 /* Infers every tensor's dims for the input dims set, plans the arena and sizes the
  * workspace; grows the arena and workspace if they are too small. */
 static ingot_status update_shapes(ingot_execution_context *c) {
@@ -115,7 +151,8 @@ static ingot_status update_shapes(ingot_execution_context *c) {
     c->sizes[t] = v < 0 ? 0 : (uint64_t)v * ingot_dtype_size(c->dtypes[t]);
   }
   uint64_t arena_size = 0;
-  INGOT_TRY(ingot_memory_plan(g, c->sizes, c->offsets, &arena_size));
+  find_views(c);
+  INGOT_TRY(ingot_memory_plan(g, c->sizes, c->alias, c->offsets, &arena_size));
   uint64_t ws_max = 0;
   for (int32_t i = 0; i < g->nb_nodes; i++) {
     const ingot_node *n = &g->nodes[i];
@@ -218,6 +255,7 @@ ingot_status ingot_execution_context_set_profiler(ingot_execution_context *c, in
 
 static void *tensor_data(const ingot_execution_context *c, int32_t t) {
   const ingot_engine *e = c->engine;
+  if (c->alias[t] >= 0) t = c->alias[t];
   const ingot_graph_tensor *gt = &e->graph->tensors[t];
   if (gt->kind == INGOT_TENSOR_KIND_CONSTANT) return ingot_engine_constant_data(e, t);
   if (e->tensor_io[t] >= 0) return c->io_addresses[e->tensor_io[t]];
@@ -291,6 +329,10 @@ ingot_status ingot_context_launch(ingot_execution_context *c, void *stream) {
                               .device_handles = c->handles, .state = c->states ? c->states[i] : NULL,
                               .output_dims = real_dims};
     double start = c->profiler ? now_ms() : 0.0;
+    if (c->view_node[i]) { /* its output is its input's bytes: nothing to do */
+      if (c->profiler) c->profiler->callback(c->profiler->user_data, n->name, 0.0f);
+      continue;
+    }
     ingot_status st = n->tactic->run(&args);
     if (st == INGOT_SUCCESS && c->dynamic && ingot_op_is_data_dependent(n->op))
       st = ingot_dynamic_after_node(c, i, real_dims);

@@ -46,6 +46,8 @@ struct ingot_execution_context {
   ingot_dtype *dtypes;
   uint64_t *sizes;
   uint64_t *offsets;       /* arena offsets */
+  int32_t *alias;          /* per tensor: the tensor whose bytes it is (a reshape's input), or -1 */
+  uint8_t *view_node;      /* per node: its output aliases its input, nothing to run */
   uint8_t *arena;
   uint64_t arena_capacity;
   void *workspace;
