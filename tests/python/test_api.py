@@ -676,3 +676,34 @@ def test_bfloat16_io(logger, rng):
     assert out["y16"].dtype == np.uint16
     np.testing.assert_array_equal(ingot.bf16_to_float(out["y16"]), want)
     np.testing.assert_array_equal(out["y32"], want)
+
+
+def test_reshapes_are_views(logger, rng):
+    """A reshape's output aliases its input (the layer does not run; the profiler reports
+    0 ms), and the input's bytes stay alive until the alias's last reader: layers between
+    the reshape and that reader would reuse them otherwise, and the result would be wrong."""
+    net = ingot.Network(logger)
+    x = net.add_input("x", np.float32, (4, 6))
+    a = net.add_activation(x, ingot.ActivationType.RELU).get_output(0)
+    view = net.add_shuffle(a, reshape_dims=(2, 12))
+    view.name = "the_view"
+    v = view.get_output(0)
+    t = net.add_unary(x, ingot.UnaryOperation.EXP).get_output(0)
+    for _ in range(4):  # intermediates that would land on a's bytes if it were dead
+        t = net.add_activation(t, ingot.ActivationType.SIGMOID).get_output(0)
+    t2 = net.add_shuffle(t, reshape_dims=(2, 12)).get_output(0)
+    y = net.add_elementwise(v, t2, ingot.ElementWiseOperation.SUM).get_output(0)
+    y.name = "y"
+    net.mark_output(y)
+    engine = _engine(logger, net)
+    ctx = engine.create_execution_context()
+    records = []
+    ctx.profiler = lambda name, ms: records.append((name, ms))
+    xv = rng.standard_normal((4, 6)).astype(np.float32)
+    got = ctx.execute({"x": xv})["y"]
+    want = np.maximum(xv, 0).reshape(2, 12)
+    t = np.exp(xv.astype(np.float64))
+    for _ in range(4):
+        t = 1 / (1 + np.exp(-t))
+    np.testing.assert_allclose(got, want + t.reshape(2, 12), rtol=1e-5, atol=1e-6)
+    assert ("the_view", 0.0) in records, records
