@@ -98,6 +98,31 @@ def models():
         [vi("x", ["N", 12])], [vi("y", ["N", 12])],
         [numpy_helper.from_array(np.array(2.0, np.float32), "two"),
          numpy_helper.from_array(np.array(1e-5, np.float32), "eps"), init("gamma", (12,)), init("beta", (12,))])
+    # Attention as BERT exports it (heads by Reshape + Transpose, K^T by the heads' own
+    # transpose, Div, an additive mask) and GPT's causal Where: one attention layer each.
+    def heads(x, name, perm):
+        return [helper.make_node("Reshape", [x, "hshape"], [name + "_r"]),
+                helper.make_node("Transpose", [name + "_r"], [name], perm=perm)]
+    tail = [helper.make_node("Softmax", ["masked"], ["probs"], axis=-1),
+            helper.make_node("MatMul", ["probs", "v"], ["ctx"]),
+            helper.make_node("Transpose", ["ctx"], ["ctx_t"], perm=[0, 2, 1, 3]),
+            helper.make_node("Reshape", ["ctx_t", "oshape"], ["y"])]
+    shapes = [numpy_helper.from_array(np.array([0, 5, 2, 4], np.int64), "hshape"),
+              numpy_helper.from_array(np.array([0, 5, 8], np.int64), "oshape"),
+              numpy_helper.from_array(np.array(2.0, np.float32), "sqrt_d")]
+    m["attention_mask"] = model(
+        heads("x", "q", [0, 2, 1, 3]) + heads("x", "kt", [0, 2, 3, 1]) + heads("x", "v", [0, 2, 1, 3]) +
+        [helper.make_node("MatMul", ["q", "kt"], ["s"]), helper.make_node("Div", ["s", "sqrt_d"], ["sd"]),
+         helper.make_node("Add", ["sd", "mask"], ["masked"])] + tail,
+        [vi("x", ["N", 5, 8]), vi("mask", ["N", 1, 1, 5])], [vi("y", None)], shapes)
+    m["attention_causal"] = model(
+        heads("x", "q", [0, 2, 1, 3]) + heads("x", "k", [0, 2, 1, 3]) + heads("x", "v", [0, 2, 1, 3]) +
+        [helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]),
+         helper.make_node("MatMul", ["q", "kt"], ["s"]), helper.make_node("Div", ["s", "sqrt_d"], ["sd"]),
+         helper.make_node("Where", ["future", "fmin", "sd"], ["masked"])] + tail,
+        [vi("x", ["N", 5, 8])], [vi("y", None)],
+        shapes + [numpy_helper.from_array(~np.tril(np.ones((1, 1, 5, 5), bool)), "future"),
+                  numpy_helper.from_array(np.array(np.finfo(np.float32).min, np.float32), "fmin")])
     # Absurd sizes, refused before anything is allocated (see tests/python/test_hostile_inputs.py).
     big = TensorProto()
     big.name, big.data_type, big.raw_data = "w", TensorProto.FLOAT, b"\0" * 4
