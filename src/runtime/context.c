@@ -24,6 +24,7 @@ void ingot_execution_context_destroy(ingot_execution_context *c) {
   free(c->sizes);
   free(c->offsets);
   free(c->alias);
+  free(c->alias_offset);
   free(c->view_node);
   free(c->workspace_sizes);
   free(c->io_addresses);
@@ -69,12 +70,13 @@ ingot_status ingot_engine_create_execution_context(const ingot_engine *engine, i
   c->sizes = ingot_calloc(nt, sizeof(uint64_t));
   c->offsets = ingot_calloc(nt, sizeof(uint64_t));
   c->alias = ingot_calloc(nt, sizeof(int32_t));
+  c->alias_offset = ingot_calloc(nt, sizeof(uint64_t));
   c->view_node = ingot_calloc((size_t)g->nb_nodes + 1, 1);
   c->workspace_sizes = ingot_calloc((size_t)g->nb_nodes + 1, sizeof(uint64_t));
   c->io_addresses = ingot_calloc((size_t)engine->nb_io + 1, sizeof(void *));
   c->in_views = ingot_calloc((size_t)engine->max_node_inputs + 1, sizeof(ingot_tensor_view));
   c->out_views = ingot_calloc(INGOT_MAX_OUTPUTS, sizeof(ingot_tensor_view));
-  ingot_status st = (c->input_dims && c->dims && c->dtypes && c->sizes && c->offsets && c->alias && c->view_node &&
+  ingot_status st = (c->input_dims && c->dims && c->dtypes && c->sizes && c->offsets && c->alias && c->alias_offset && c->view_node &&
                      c->workspace_sizes &&
                      c->io_addresses && c->in_views && c->out_views)
                         ? INGOT_SUCCESS
@@ -108,15 +110,46 @@ ingot_status ingot_execution_context_set_optimization_profile(ingot_execution_co
   return INGOT_SUCCESS;
 }
 
-/* A node whose output is its input's bytes as they are: a shuffle that only reshapes (no
- * transpose, or identity ones: Reshape, Flatten, Squeeze, Unsqueeze) or an identity of one
- * dtype. Its output then aliases its input and the node does not run (TensorRT's no-op
- * reshapes), unless the output is a graph output, which lives in the caller's buffer. */
-static bool is_view_node(const ingot_execution_context *c, const ingot_node *n) {
+/* The one index of a gather's constant indices (int32 or int64, one element), or false. */
+static bool constant_index(const ingot_graph *g, int32_t t, int64_t *index) {
+  const ingot_graph_tensor *gt = &g->tensors[t];
+  if (gt->kind != INGOT_TENSOR_KIND_CONSTANT || !gt->data || ingot_dims_volume(&gt->dims) != 1) return false;
+  if (gt->dtype == INGOT_INT64) *index = *(const int64_t *)gt->data;
+  else if (gt->dtype == INGOT_INT32) *index = *(const int32_t *)gt->data;
+  else return false;
+  return true;
+}
+
+/* A node whose output is bytes of its input as they are, from byte *offset on: a shuffle
+ * that only reshapes (no transpose, or identity ones: Reshape, Flatten, Squeeze,
+ * Unsqueeze), a same-dtype identity, or a gather of one constant index along an axis with
+ * only 1s before it (ViT's Q, K and V taken from one [3, ...] tensor: a contiguous block).
+ * Its output then aliases its input and the node does not run (TensorRT's no-op reshapes),
+ * unless the output is a graph output, which lives in the caller's buffer. */
+static bool is_view_node(const ingot_execution_context *c, const ingot_node *n, uint64_t *offset) {
   const ingot_graph *g = c->engine->graph;
+  *offset = 0;
   if (n->nb_outputs != 1 || n->nb_inputs < 1 || n->inputs[0] < 0) return false;
   int32_t in = n->inputs[0], out = n->outputs[0];
-  if (!ingot_tensor_in_arena(g, out) || c->dtypes[in] != c->dtypes[out] || c->sizes[in] != c->sizes[out]) return false;
+  if (!ingot_tensor_in_arena(g, out) || c->dtypes[in] != c->dtypes[out]) return false;
+  if (n->op == INGOT_OP_GATHER) {
+    const ingot_dims *d = &c->dims[in];
+    int32_t axis = n->params.gather.axis;
+    int64_t index;
+    if (n->nb_inputs != 2 || n->inputs[1] < 0 || !constant_index(g, n->inputs[1], &index)) return false;
+    if (axis < 0) axis += d->nb_dims;
+    if (axis < 0 || axis >= d->nb_dims) return false;
+    for (int32_t i = 0; i < axis; i++)
+      if (d->d[i] != 1) return false;
+    if (index < 0) index += d->d[axis];
+    if (index < 0 || index >= d->d[axis] || d->d[axis] <= 0) return false; /* the kernel reports it */
+    uint64_t block = c->sizes[in] / (uint64_t)d->d[axis];
+    /* kernels may load 16 bytes (or more) at a time: keep the arena's alignment */
+    if (block != c->sizes[out] || ((uint64_t)index * block) % INGOT_ARENA_ALIGNMENT != 0) return false;
+    *offset = (uint64_t)index * block;
+    return true;
+  }
+  if (c->sizes[in] != c->sizes[out]) return false;
   if (n->op == INGOT_OP_IDENTITY) return n->nb_inputs == 1;
   if (n->op != INGOT_OP_SHUFFLE) return false;
   const ingot_shuffle_params *p = &n->params.shuffle;
@@ -126,16 +159,19 @@ static bool is_view_node(const ingot_execution_context *c, const ingot_node *n) 
   return true;
 }
 
-/* Which nodes are views and which tensors alias which (chains resolved to the first). */
+/* Which nodes are views and which tensors alias which (chains resolved to the first, the
+ * offsets summed). Gathers depend on the dims, so this runs whenever shapes are set. */
 static void find_views(ingot_execution_context *c) {
   const ingot_graph *g = c->engine->graph;
-  for (int32_t t = 0; t < g->nb_tensors; t++) c->alias[t] = -1;
+  for (int32_t t = 0; t < g->nb_tensors; t++) c->alias[t] = -1, c->alias_offset[t] = 0;
   for (int32_t i = 0; i < g->nb_nodes; i++) {
     const ingot_node *n = &g->nodes[i];
-    c->view_node[i] = is_view_node(c, n);
+    uint64_t offset;
+    c->view_node[i] = is_view_node(c, n, &offset);
     if (!c->view_node[i]) continue;
-    int32_t in = n->inputs[0];
-    c->alias[n->outputs[0]] = c->alias[in] >= 0 ? c->alias[in] : in;
+    int32_t in = n->inputs[0], out = n->outputs[0];
+    c->alias[out] = c->alias[in] >= 0 ? c->alias[in] : in;
+    c->alias_offset[out] = (c->alias[in] >= 0 ? c->alias_offset[in] : 0) + offset;
   }
 }
 
@@ -255,7 +291,7 @@ ingot_status ingot_execution_context_set_profiler(ingot_execution_context *c, in
 
 static void *tensor_data(const ingot_execution_context *c, int32_t t) {
   const ingot_engine *e = c->engine;
-  if (c->alias[t] >= 0) t = c->alias[t];
+  if (c->alias[t] >= 0) return (uint8_t *)tensor_data(c, c->alias[t]) + c->alias_offset[t];
   const ingot_graph_tensor *gt = &e->graph->tensors[t];
   if (gt->kind == INGOT_TENSOR_KIND_CONSTANT) return ingot_engine_constant_data(e, t);
   if (e->tensor_io[t] >= 0) return c->io_addresses[e->tensor_io[t]];

@@ -47,6 +47,7 @@ struct ingot_execution_context {
   uint64_t *sizes;
   uint64_t *offsets;       /* arena offsets */
   int32_t *alias;          /* per tensor: the tensor whose bytes it is (a reshape's input), or -1 */
+  uint64_t *alias_offset;  /* per aliasing tensor: where its bytes start in alias[t]'s */
   uint8_t *view_node;      /* per node: its output aliases its input, nothing to run */
   uint8_t *arena;
   uint64_t arena_capacity;
