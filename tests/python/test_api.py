@@ -678,6 +678,15 @@ def test_bfloat16_io(logger, rng):
     np.testing.assert_array_equal(out["y32"], want)
 
 
+def _profiled_run(logger, net, inputs):
+    """Builds net, runs it once with a profiler; returns the outputs and (layer, ms) records."""
+    engine = _engine(logger, net)
+    ctx = engine.create_execution_context()
+    records = []
+    ctx.profiler = lambda name, ms: records.append((name, ms))
+    return ctx.execute(inputs), records
+
+
 def test_reshapes_are_views(logger, rng):
     """A reshape's output aliases its input (the layer does not run; the profiler reports
     0 ms), and the input's bytes stay alive until the alias's last reader: layers between
@@ -695,12 +704,9 @@ def test_reshapes_are_views(logger, rng):
     y = net.add_elementwise(v, t2, ingot.ElementWiseOperation.SUM).get_output(0)
     y.name = "y"
     net.mark_output(y)
-    engine = _engine(logger, net)
-    ctx = engine.create_execution_context()
-    records = []
-    ctx.profiler = lambda name, ms: records.append((name, ms))
     xv = rng.standard_normal((4, 6)).astype(np.float32)
-    got = ctx.execute({"x": xv})["y"]
+    out, records = _profiled_run(logger, net, {"x": xv})
+    got = out["y"]
     want = np.maximum(xv, 0).reshape(2, 12)
     t = np.exp(xv.astype(np.float64))
     for _ in range(4):
@@ -734,12 +740,8 @@ def test_gather_of_one_index_is_a_view(logger, rng):
     z = layers[2]
     z.name = "z"
     net.mark_output(z)
-    engine = _engine(logger, net)
-    ctx = engine.create_execution_context()
-    records = []
-    ctx.profiler = lambda name, ms: records.append((name, ms))
     xv = rng.standard_normal((3, 4, 16)).astype(np.float32)
-    out = ctx.execute({"x": xv})
+    out, records = _profiled_run(logger, net, {"x": xv})
     r = np.maximum(xv, 0)
     s = np.exp(xv[0].astype(np.float64))
     for _ in range(3):
