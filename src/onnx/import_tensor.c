@@ -88,7 +88,9 @@ static ingot_status resolve_reshape(ingot_onnx_node *node, const ingot_dims *in,
   out->nb_dims = shape->length;
   int64_t known = 1, volume = 1;
   int32_t inferred = -1;
-  for (int32_t i = 0; i < in->nb_dims; i++) volume *= in->d[i];
+  for (int32_t i = 0; i < in->nb_dims; i++)
+    if (__builtin_mul_overflow(volume, in->d[i], &volume))
+      return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "the input's dims make more than 2^63 elements");
   for (int32_t i = 0; i < shape->length; i++) {
     int64_t d = shape->v[i];
     if (d == 0 && !allowzero) {
@@ -105,7 +107,9 @@ static ingot_status resolve_reshape(ingot_onnx_node *node, const ingot_dims *in,
       return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "shape[%d] is %lld, expected >= -1", i, (long long)d);
     }
     out->d[i] = d;
-    known *= d;
+    if (__builtin_mul_overflow(known, d, &known))
+      return ingot_onnx_fail(node, INGOT_INVALID_ARGUMENT, "shape's dims up to shape[%d] (%lld) make more than 2^63 elements",
+                             i, (long long)d);
   }
   if (inferred >= 0) {
     if (known == 0 || volume % known != 0)
