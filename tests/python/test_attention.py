@@ -334,3 +334,23 @@ def test_near_miss_probabilities_read_elsewhere(rng, tmp_path):
     assert not attention_layers(layers), layers
     for n, w in want.items():
         close(got[n], w)
+
+
+def test_onnx_attention_operator_without_mask_fuses(rng, tmp_path):
+    """ONNX's own Attention operator (opset 23), imported as its function body (Q and K^T
+    scaled by the square root of the scale), becomes the attention layer again."""
+    b, h, s, d = 2, 4, 33, 16
+    graph = helper.make_graph(
+        [helper.make_node("Attention", ["Q", "K", "V"], ["y"])], "onnx_attention",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, [b, h, s, d]) for n in "QKV"],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)])
+    m.ir_version = 10
+    path = str(tmp_path / "attention_op.onnx")
+    onnx.save(m, path)
+    inputs = {n: rng.standard_normal((b, h, s, d)).astype(np.float32) for n in "QKV"}
+    want = run_onnxruntime(path, inputs)["y"]
+    got, layers = run_model(path, inputs)
+    if not ON_GPU:
+        assert [l["type"] for l in layers] == ["matmul+softmax+matmul=attention"], layers
+    close(got["y"], want)
