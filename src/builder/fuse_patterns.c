@@ -406,6 +406,21 @@ static bool scalar_constant(const ingot_graph *g, int32_t t, float *v) {
   return scalar_value(g, t, v) && isfinite(*v);
 }
 
+/* Tensor t as `reader` reads it, before a Mul by a scalar constant that only `reader`
+ * reads: the scalar multiplies *scale and the Mul joins `gone`. t itself otherwise. */
+static int32_t past_scalar_mul(const matcher *m, int32_t t, int32_t reader, float *scale, int32_t *gone,
+                               int32_t *nb_gone) {
+  const ingot_graph *g = m->build->graph;
+  const ingot_node *n = producer_of(m, t);
+  float c;
+  if (!n || !is_elementwise(n, INGOT_ELEMENTWISE_PROD) || only_reader(m, t) != reader) return t;
+  int32_t side = scalar_constant(g, n->inputs[1], &c) ? 0 : scalar_constant(g, n->inputs[0], &c) ? 1 : -1;
+  if (side < 0) return t;
+  *scale *= c;
+  gone[(*nb_gone)++] = index_of(m, n);
+  return n->inputs[side];
+}
+
 /* Softmax node s: softmax(scale * Q K^T [+ mask | masked by Where]) V, the scale as a Div
  * or Mul of the scores by a scalar, or a Mul of Q before the product; K^T as a transposed
  * operand or a Transpose of K; the heads' transposes before and after read through. */
@@ -463,7 +478,7 @@ static ingot_status try_attention(matcher *m, int32_t s, int32_t *found) {
     n = producer_of(m, x);
     if (!n || only_reader(m, x) != gone[nb_gone - 1]) return INGOT_SUCCESS;
   }
-  if (!is_plain_matmul(n) || !n || only_reader(m, x) != gone[nb_gone - 1]) return INGOT_SUCCESS;
+  if (!is_plain_matmul(n) || only_reader(m, x) != gone[nb_gone - 1]) return INGOT_SUCCESS;
   const ingot_node *mm1 = n;
   int32_t op_b = mm1->params.matmul.op_b;
   if (op_b != INGOT_MATRIX_OP_NONE && op_b != INGOT_MATRIX_OP_TRANSPOSE) return INGOT_SUCCESS;
@@ -471,32 +486,13 @@ static ingot_status try_attention(matcher *m, int32_t s, int32_t *found) {
   if (mm2 < 0 || !is_plain_matmul(&g->nodes[mm2]) || g->nodes[mm2].inputs[0] != sm->outputs[0] ||
       g->nodes[mm2].params.matmul.op_b != INGOT_MATRIX_OP_NONE)
     return INGOT_SUCCESS;
-  /* Q, with a scale applied to it first */
-  int32_t q = mm1->inputs[0];
-  const ingot_node *qs = producer_of(m, q);
-  if (qs && is_elementwise(qs, INGOT_ELEMENTWISE_PROD) && only_reader(m, q) == index_of(m, mm1)) {
-    int32_t side = scalar_constant(g, qs->inputs[1], &c) ? 0 : scalar_constant(g, qs->inputs[0], &c) ? 1 : -1;
-    if (side >= 0) {
-      ap.scale *= c;
-      gone[nb_gone++] = index_of(m, qs);
-      q = qs->inputs[side];
-    }
-  }
+  /* Q, and K^T, each possibly scaled first (PyTorch's SDPA export scales both by the
+   * square root of the scale); K is K^T with its last two dims swapped */
+  int32_t q = past_scalar_mul(m, mm1->inputs[0], index_of(m, mm1), &ap.scale, gone, &nb_gone);
+  int32_t k = past_scalar_mul(m, mm1->inputs[1], index_of(m, mm1), &ap.scale, gone, &nb_gone);
   gone[nb_gone++] = index_of(m, mm1);
   for (int32_t t = 0; t < 4; t++)
     for (int32_t i = 0; i < 4; i++) ap.perm[t][i] = i;
-  /* K: K^T's last two dims swapped; scaled first as PyTorch's SDPA export does (q and K^T
-   * each by the square root of the scale) */
-  int32_t k = mm1->inputs[1];
-  const ingot_node *ks = producer_of(m, k);
-  if (ks && is_elementwise(ks, INGOT_ELEMENTWISE_PROD) && only_reader(m, k) == index_of(m, mm1)) {
-    int32_t side = scalar_constant(g, ks->inputs[1], &c) ? 0 : scalar_constant(g, ks->inputs[0], &c) ? 1 : -1;
-    if (side >= 0) {
-      ap.scale *= c;
-      gone[nb_gone++] = index_of(m, ks);
-      k = ks->inputs[side];
-    }
-  }
   if (op_b == INGOT_MATRIX_OP_NONE) ap.perm[1][2] = 3, ap.perm[1][3] = 2;
   q = through_transposes(m, q, ap.perm[0]);
   k = through_transposes(m, k, ap.perm[1]);

@@ -99,17 +99,25 @@ def heads(nodes, inits, x, name, s, nh, hd, perm):
     nodes.append(helper.make_node("Transpose", [name + "_r"], [name], perm=list(perm)))
 
 
-def bert_graph(s, nh, hd, rng, mask_output=False):
-    """BERT-base's self-attention as exported: q/k/v projections, heads, K^T by the heads'
-    transpose, Div, the extended mask added, Softmax, MatMul, merge heads."""
+def projected_heads(s, nh, hd, rng, k_name, k_perm):
+    """Separate q, k and v projections of x, each split into heads [B, H, S, D] (K as
+    `k_name`, transposed by `k_perm`): the nodes and initializers."""
     dim = nh * hd
     nodes, inits = [], []
     for n in "qkv":
         inits.append(const("w" + n, rng.standard_normal((dim, dim)) * 0.3))
         nodes.append(helper.make_node("MatMul", ["x", "w" + n], [n + "_p"]))
     heads(nodes, inits, "q_p", "q", s, nh, hd, (0, 2, 1, 3))
-    heads(nodes, inits, "k_p", "kt", s, nh, hd, (0, 2, 3, 1))
+    heads(nodes, inits, "k_p", k_name, s, nh, hd, k_perm)
     heads(nodes, inits, "v_p", "v", s, nh, hd, (0, 2, 1, 3))
+    return nodes, inits
+
+
+def bert_graph(s, nh, hd, rng, mask_output=False):
+    """BERT-base's self-attention as exported: q/k/v projections, heads, K^T by the heads'
+    transpose, Div, the extended mask added, Softmax, MatMul, merge heads."""
+    dim = nh * hd
+    nodes, inits = projected_heads(s, nh, hd, rng, "kt", (0, 2, 3, 1))
     inits += [const("sqrt_d", np.sqrt(hd)), const("one", 1.0), const("neg", -10000.0),
               const("axes12", [1, 2], np.int64), const("out_shape", [0, s, dim], np.int64)]
     nodes += [helper.make_node("Unsqueeze", ["mask", "axes12"], ["m4"]),
@@ -193,13 +201,7 @@ def sdpa_graph(s, nh, hd, rng):
     """PyTorch's export of F.scaled_dot_product_attention (torchvision's ViT, any model using
     SDPA): Q and K^T each multiplied by the square root of the scale, no Div after."""
     dim = nh * hd
-    nodes, inits = [], []
-    for n in "qkv":
-        inits.append(const("w" + n, rng.standard_normal((dim, dim)) * 0.3))
-        nodes.append(helper.make_node("MatMul", ["x", "w" + n], [n + "_p"]))
-    heads(nodes, inits, "q_p", "q", s, nh, hd, (0, 2, 1, 3))
-    heads(nodes, inits, "k_p", "k", s, nh, hd, (0, 2, 1, 3))
-    heads(nodes, inits, "v_p", "v", s, nh, hd, (0, 2, 1, 3))
+    nodes, inits = projected_heads(s, nh, hd, rng, "k", (0, 2, 1, 3))
     inits += [const("sqrt_scale", hd ** -0.25), const("out_shape", [0, s, dim], np.int64)]
     nodes += [helper.make_node("Mul", ["q", "sqrt_scale"], ["qs"]),
               helper.make_node("Transpose", ["k"], ["kt"], perm=[0, 1, 3, 2]),

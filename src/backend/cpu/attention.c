@@ -8,7 +8,7 @@
 #include "backend/cpu/cpu_kernels.h"
 #include "ops/attention_geometry.h"
 
-static bool geometry_of(const ingot_kernel_args *args, ingot_attention_geometry *g) {
+bool ingot_cpu_attention_geometry(const ingot_kernel_args *args, ingot_attention_geometry *g) {
   const ingot_tensor_view *in = args->inputs;
   const ingot_dims *mask = args->nb_inputs > 3 ? &in[3].dims : NULL;
   return ingot_attention_geometry_make(&args->params->attention, &in[0].dims, &in[1].dims, &in[2].dims, mask, g);
@@ -16,14 +16,14 @@ static bool geometry_of(const ingot_kernel_args *args, ingot_attention_geometry 
 
 uint64_t ingot_cpu_attention_workspace(const ingot_kernel_args *args) {
   ingot_attention_geometry g;
-  if (!geometry_of(args, &g)) return 0;
+  if (!ingot_cpu_attention_geometry(args, &g)) return 0;
   return (uint64_t)(g.sk > 0 ? g.sk : 1) * sizeof(double);
 }
 
 INGOT_CPU_KERNEL(ingot_cpu_attention) {
   const ingot_attention_params *p = &args->params->attention;
   ingot_attention_geometry g;
-  if (!geometry_of(args, &g))
+  if (!ingot_cpu_attention_geometry(args, &g))
     return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "q, k, v and mask dims do not fit together");
   if (args->workspace_size < ingot_cpu_attention_workspace(args))
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "workspace too small for %lld scores", (long long)g.sk);

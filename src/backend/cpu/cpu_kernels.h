@@ -106,7 +106,10 @@ INGOT_CPU_KERNEL(ingot_cpu_softmax_vector);
 bool ingot_cpu_layernorm_vector_supports(const ingot_node *node, const ingot_tensor_view *inputs,
                                          const ingot_tensor_view *outputs);
 INGOT_CPU_KERNEL(ingot_cpu_layernorm_vector);
-/* attention.c: the attention layer's reference; gemm/attention_gemm.c: as packed GEMMs */
+/* attention.c: the attention layer's reference; gemm/attention_gemm.c: as packed GEMMs.
+ * The geometry of a node's views (false if they do not fit), shared by both. */
+struct ingot_attention_geometry;
+bool ingot_cpu_attention_geometry(const ingot_kernel_args *args, struct ingot_attention_geometry *g);
 uint64_t ingot_cpu_attention_workspace(const ingot_kernel_args *args);
 INGOT_CPU_KERNEL(ingot_cpu_attention);
 bool ingot_cpu_attention_gemm_supports(const ingot_node *node, const ingot_tensor_view *inputs,

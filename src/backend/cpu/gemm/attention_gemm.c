@@ -33,12 +33,6 @@ static int64_t gemm_floats(const ingot_gemm_kernel *kr, const ingot_attention_ge
   return ingot_gemm_round_up(qk > pv ? qk : pv, 16);
 }
 
-static bool geometry_of(const ingot_kernel_args *args, ingot_attention_geometry *g) {
-  const ingot_tensor_view *in = args->inputs;
-  const ingot_dims *mask = args->nb_inputs > 3 ? &in[3].dims : NULL;
-  return ingot_attention_geometry_make(&args->params->attention, &in[0].dims, &in[1].dims, &in[2].dims, mask, g);
-}
-
 static int64_t lanes_of(const ingot_attention_geometry *g) {
   int64_t items = g->batch * g->heads * ((g->sq + ATTN_QB - 1) / ATTN_QB);
   return items < ATTN_LANES ? (items > 0 ? items : 1) : ATTN_LANES;
@@ -56,7 +50,7 @@ bool ingot_cpu_attention_gemm_supports(const ingot_node *node, const ingot_tenso
 
 uint64_t ingot_cpu_attention_gemm_workspace(const ingot_kernel_args *args) {
   ingot_attention_geometry g;
-  if (!geometry_of(args, &g)) return 0;
+  if (!ingot_cpu_attention_geometry(args, &g)) return 0;
   const ingot_gemm_kernel *kr = ingot_gemm_default_kernel();
   int64_t lane = ingot_gemm_round_up(ATTN_QB * (g.sk > 0 ? g.sk : 1), 16) + gemm_floats(kr, &g);
   return (uint64_t)(lane * lanes_of(&g)) * sizeof(float);
@@ -110,7 +104,7 @@ INGOT_CPU_KERNEL(ingot_cpu_attention_gemm) {
   attn_run r = {.p = &args->params->attention};
   if (!ingot_cpu_attention_gemm_supports(args->node, args->inputs, args->outputs))
     return ingot_node_fail(args->node, INGOT_UNSUPPORTED, "attention_f32_gemm takes float32 q, k, v, output (and additive mask)");
-  if (!geometry_of(args, &r.g) || args->params->attention.perm[3][3] != 3)
+  if (!ingot_cpu_attention_geometry(args, &r.g) || args->params->attention.perm[3][3] != 3)
     return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "q, k, v, mask and output dims do not fit this tactic");
   if (args->workspace_size < ingot_cpu_attention_gemm_workspace(args))
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "workspace of %llu bytes, %llu needed",

@@ -69,8 +69,6 @@ static const float *dwn_pack_check(const void *prepared, uint64_t size, const in
 
 /* ---- the kernel ------------------------------------------------------------------------- */
 
-enum { DWN_CLAMP_NONE = 0, DWN_CLAMP_RELU, DWN_CLAMP_CLIP };
-
 typedef struct dwn_job {
   ingot_conv2d c;
   const float *x, *w, *bias, *res; /* w: packed rows */
@@ -112,8 +110,8 @@ static inline float dwn_one(const dwn_job *j, const dwn_pixel *px, int64_t ch, c
       acc += px->xn[((px->bh + r * c->dh) * c->W + px->bw + s * c->dw) * c->C + ch] * j->w[(r * c->kw + s) * j->Cp + ch];
   if (j->bias) acc += j->bias[ch];
   if (rp) acc += rp[ch];
-  if (j->clamp != DWN_CLAMP_NONE)
-    acc = ingot_cpu_activation(j->clamp == DWN_CLAMP_RELU ? INGOT_ACTIVATION_RELU : INGOT_ACTIVATION_CLIP, j->alpha,
+  if (j->clamp != INGOT_CONV_CLAMP_NONE)
+    acc = ingot_cpu_activation(j->clamp == INGOT_CONV_CLAMP_RELU ? INGOT_ACTIVATION_RELU : INGOT_ACTIVATION_CLIP, j->alpha,
                                j->beta, acc);
   return acc;
 }
@@ -182,28 +180,13 @@ ingot_status ingot_cpu_conv_depthwise_nhwc(const ingot_kernel_args *args) {
   char why[256];
   j.w = dwn_pack_check(args->prepared, args->prepared_size, &j.c, why, sizeof why);
   if (!j.w) return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "%s", why);
-  int32_t slot = ingot_conv_bias_slot(p, args->nb_inputs);
   j.x = args->inputs[0].data;
   j.y = args->outputs[0].data;
-  j.bias = slot >= 0 ? args->inputs[slot].data : NULL;
-  j.res = p->epilogue.has_residual ? args->inputs[args->nb_inputs - 1].data : NULL;
-  if (p->epilogue.has_residual &&
-      (!j.res || ingot_dims_volume(&args->inputs[args->nb_inputs - 1].dims) != ingot_dims_volume(&args->outputs[0].dims)))
-    return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "the residual input is absent or not of the output's size");
-  if (j.bias && ingot_dims_volume(&args->inputs[slot].dims) != j.c.K)
-    return ingot_node_fail(args->node, INGOT_INVALID_ARGUMENT, "the bias has %lld values for %lld output maps",
-                           (long long)ingot_dims_volume(&args->inputs[slot].dims), (long long)j.c.K);
+  INGOT_TRY(ingot_conv_epilogue_inputs(args, j.c.K, &j.bias, &j.res));
   j.Cp = ingot_gemm_round_up(j.c.C, DWN_LANES);
   j.alpha = p->epilogue.alpha;
   j.beta = p->epilogue.beta;
-  j.clamp = DWN_CLAMP_NONE;
-  j.activation = -1;
-  if (p->epilogue.activation == INGOT_ACTIVATION_RELU)
-    j.clamp = DWN_CLAMP_RELU;
-  else if (p->epilogue.activation == INGOT_ACTIVATION_CLIP)
-    j.clamp = DWN_CLAMP_CLIP;
-  else if (p->epilogue.activation >= 0)
-    j.activation = p->epilogue.activation;
+  ingot_conv_epilogue_split(&p->epilogue, &j.clamp, &j.activation);
   if (j.c.N == 0 || j.c.OH == 0 || j.c.OW == 0) return INGOT_SUCCESS;
   /* Rows of a wide layer (EfficientNet's 1152 channels at 7x7) split into chunks of
    * channels, so that a few rows still feed every thread; a chunk is whole blocks. */

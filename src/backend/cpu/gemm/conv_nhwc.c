@@ -194,8 +194,6 @@ static void run_lane_item(void *ctx, int64_t lane, int64_t item) {
   run_item(r, g, bm, bn, r->tables + lane * r->table_size);
 }
 
-static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 ingot_status ingot_cpu_conv_nhwc(const ingot_kernel_args *args) {
   const ingot_conv_params *p = &args->params->conv;
   INGOT_TRY(ingot_gemm_check_f32(args));
@@ -243,19 +241,19 @@ ingot_status ingot_cpu_conv_nhwc(const ingot_kernel_args *args) {
   r.mc = block_rows(r.kr, c);
   if (r.mc > ingot_gemm_round_up(r.rows, mr)) r.mc = ingot_gemm_round_up(r.rows, mr);
   r.nc = ingot_gemm_round_up(c->kpg, nr);
-  while (c->G * ceil_div(r.rows, r.mc) * ceil_div(c->kpg, r.nc) < want && r.nc > nr)
+  while (c->G * ingot_ceil_div(r.rows, r.mc) * ingot_ceil_div(c->kpg, r.nc) < want && r.nc > nr)
     r.nc = ingot_gemm_round_up(r.nc / 2, nr);
-  while (c->G * ceil_div(r.rows, r.mc) * ceil_div(c->kpg, r.nc) < want && r.mc > mr)
+  while (c->G * ingot_ceil_div(r.rows, r.mc) * ingot_ceil_div(c->kpg, r.nc) < want && r.mc > mr)
     r.mc = ingot_gemm_round_up(r.mc / 2, mr);
   /* Equal M blocks, as many as make the items a multiple of the threads (a short last
    * block, or one item too many, leaves a thread idle at the end). */
-  int64_t bm = ceil_div(r.rows, r.mc), bn = ceil_div(c->kpg, r.nc);
-  if (threads > 1 && (c->G * bm * bn) % threads != 0 && ceil_div(r.rows, mr) >= bm + threads)
+  int64_t bm = ingot_ceil_div(r.rows, r.mc), bn = ingot_ceil_div(c->kpg, r.nc);
+  if (threads > 1 && (c->G * bm * bn) % threads != 0 && ingot_ceil_div(r.rows, mr) >= bm + threads)
     bm = (bm + threads - 1) / threads * threads;
-  r.mc = ingot_gemm_round_up(ceil_div(r.rows, bm), mr);
-  r.nc = ingot_gemm_round_up(ceil_div(c->kpg, bn), nr);
-  r.blocks_m = ceil_div(r.rows, r.mc);
-  r.blocks_n = ceil_div(c->kpg, r.nc);
+  r.mc = ingot_gemm_round_up(ingot_ceil_div(r.rows, bm), mr);
+  r.nc = ingot_gemm_round_up(ingot_ceil_div(c->kpg, bn), nr);
+  r.blocks_m = ingot_ceil_div(r.rows, r.mc);
+  r.blocks_n = ingot_ceil_div(c->kpg, r.nc);
   r.items = c->G * r.blocks_m * r.blocks_n;
   ingot_parallel_lanes(args->pool, threads < LANES ? threads : LANES, r.items, run_lane_item, &r);
   return INGOT_SUCCESS;

@@ -39,8 +39,6 @@ static bool geometry_of(const ingot_node *node, const ingot_tensor_view *inputs,
 
 /* ---- the transforms, once per ISA ------------------------------------------------------- */
 
-enum { WNO_CLAMP_NONE = 0, WNO_CLAMP_RELU, WNO_CLAMP_CLIP };
-
 typedef struct wno_out_args {
   const float *m;    /* M_0 of the tile at the block's first map; M_xi at m + xi * ldm */
   int64_t ldm;
@@ -71,7 +69,6 @@ static const wno_isa *wno_variant(void) {
 
 /* ---- sizes ------------------------------------------------------------------------------- */
 
-static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /* Tiles of a chunk: a multiple of mr whose packed V and M (16 x chunk x (C + K) floats)
  * fit CHUNK_BYTES, within [CHUNK_MIN_PANELS * mr, CHUNK_MAX]. Wide layers exceed the
@@ -265,8 +262,8 @@ ingot_status ingot_cpu_conv_winograd_nhwc(const ingot_kernel_args *args) {
     return ingot_node_fail(args->node, INGOT_INTERNAL_ERROR, "%s: workspace of %llu bytes is too small", NAME,
                            (unsigned long long)args->workspace_size);
   INGOT_TRY(ingot_conv_epilogue_inputs(args, c->K, &r.bias, &r.res));
-  r.tiles_h = ceil_div(c->OH, 2);
-  r.tiles_w = ceil_div(c->OW, 2);
+  r.tiles_h = ingot_ceil_div(c->OH, 2);
+  r.tiles_w = ingot_ceil_div(c->OW, 2);
   r.tiles = c->N * r.tiles_h * r.tiles_w;
   if (r.tiles == 0 || c->K == 0) return INGOT_SUCCESS;
   r.isa = wno_variant();
@@ -280,13 +277,7 @@ ingot_status ingot_cpu_conv_winograd_nhwc(const ingot_kernel_args *args) {
   r.lane_size = lane_floats(r.kr, c);
   r.alpha = p->epilogue.alpha;
   r.beta = p->epilogue.beta;
-  r.activation = -1;
-  if (p->epilogue.activation == INGOT_ACTIVATION_RELU)
-    r.clamp = WNO_CLAMP_RELU;
-  else if (p->epilogue.activation == INGOT_ACTIVATION_CLIP)
-    r.clamp = WNO_CLAMP_CLIP;
-  else if (p->epilogue.activation >= 0)
-    r.activation = p->epilogue.activation;
+  ingot_conv_epilogue_split(&p->epilogue, &r.clamp, &r.activation);
   /* Items: chunks of tiles, each over all maps unless that leaves too few for the threads
    * (about 2 each: 512 maps at 7x7 are 16 tiles, one chunk); then blocks of maps, each
    * redoing its chunk's input transform (a few adds per value, against nk multiply-adds). */
@@ -295,13 +286,13 @@ ingot_status ingot_cpu_conv_winograd_nhwc(const ingot_kernel_args *args) {
   if (macs < 1e5) threads = 1;
   if (threads > LANES) threads = LANES;
   r.mt = chunk_tiles(r.kr, c);
-  r.chunks = ceil_div(r.tiles, r.mt);
-  if (r.chunks > 1) r.mt = ingot_gemm_round_up(ceil_div(r.tiles, r.chunks), r.kr->mr); /* equal chunks */
-  r.chunks = ceil_div(r.tiles, r.mt);
+  r.chunks = ingot_ceil_div(r.tiles, r.mt);
+  if (r.chunks > 1) r.mt = ingot_gemm_round_up(ingot_ceil_div(r.tiles, r.chunks), r.kr->mr); /* equal chunks */
+  r.chunks = ingot_ceil_div(r.tiles, r.mt);
   int64_t nr = r.kr->nr, want = threads > 1 ? 2 * threads : 1, blocks = 1;
-  while (r.chunks * blocks < want && ceil_div(c->K, nr) >= 2 * blocks) blocks *= 2;
-  r.kb = ingot_gemm_round_up(ceil_div(c->K, blocks), nr);
-  r.blocks = ceil_div(c->K, r.kb);
+  while (r.chunks * blocks < want && ingot_ceil_div(c->K, nr) >= 2 * blocks) blocks *= 2;
+  r.kb = ingot_gemm_round_up(ingot_ceil_div(c->K, blocks), nr);
+  r.blocks = ingot_ceil_div(c->K, r.kb);
   r.items = r.chunks * r.blocks;
   ingot_parallel_lanes(args->pool, threads, r.items, run_lane_item, &r);
   return INGOT_SUCCESS;

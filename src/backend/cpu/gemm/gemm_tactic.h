@@ -76,6 +76,20 @@ static inline ingot_status ingot_conv_epilogue_inputs(const ingot_kernel_args *a
   return INGOT_SUCCESS;
 }
 
+/* How the channels-last convolutions (Winograd, depthwise) apply an epilogue activation:
+ * relu and clip as a clamp in their vector loops, any other as a vmath pass afterwards. */
+enum { INGOT_CONV_CLAMP_NONE = 0, INGOT_CONV_CLAMP_RELU, INGOT_CONV_CLAMP_CLIP };
+static inline void ingot_conv_epilogue_split(const ingot_epilogue *e, int32_t *clamp, int32_t *activation) {
+  *clamp = INGOT_CONV_CLAMP_NONE;
+  *activation = -1;
+  if (e->activation == INGOT_ACTIVATION_RELU)
+    *clamp = INGOT_CONV_CLAMP_RELU;
+  else if (e->activation == INGOT_ACTIVATION_CLIP)
+    *clamp = INGOT_CONV_CLAMP_CLIP;
+  else if (e->activation >= 0)
+    *activation = e->activation;
+}
+
 static inline int64_t ingot_gemm_round_up(int64_t v, int64_t to) { return (v + to - 1) / to * to; }
 
 #endif
